@@ -1,0 +1,95 @@
+/**
+ * @module abi/hypercalls
+ * The hypercall list: every call a guest can make into its tender, with the type of each argument
+ * and of the result. This table is the contract: the guest runtime calls through it, the host
+ * validates every argument against it before acting, and a call that is not in it is ENOSYS.
+ *
+ * Data crosses as copies of plain values and byte arrays, never as host objects. A call either
+ * returns its result or a `HypercallError` value (see `errors.ts`); it never throws into the guest.
+ *
+ * Time is in milliseconds as floating-point numbers (microsecond resolution), like
+ * `performance.now()`: monotonic time counts from an unspecified origin shared by all unikernels of
+ * one tender, wall time from the Unix epoch.
+ *
+ * Room is left for the device groups (block, datagram, stream: see DESIGN.md); they take a device
+ * `handle` as their first argument, a small integer the tender hands out at boot.
+ */
+
+/** The type of one hypercall argument, as the host checks it. */
+export type ArgType =
+  | "u32" // an integer 0 ≤ n < 2^32
+  | "i32" // an integer -2^31 ≤ n < 2^31
+  | "time" // a finite number ≥ 0, or Infinity (milliseconds)
+  | "bytes" // a Uint8Array
+  | "string"
+  | "handle"; // a u32 naming a resource the calling unikernel owns
+
+interface CallSpec {
+  readonly args: readonly ArgType[];
+}
+
+export const HYPERCALLS = {
+  /** Ends the unikernel with `code` (0–125). Never returns to the guest. */
+  "life.exit": { args: ["u32"] },
+  /** Ends the unikernel as failed, with a one-line reason. Never returns to the guest. */
+  "life.abort": { args: ["string"] },
+  /** Writes bytes to the console: stream 1 is output, 2 is errors. One way; the host adds the name. */
+  "console.write": { args: ["u32", "bytes"] },
+  /** Monotonic time in ms → number. */
+  "clock.monotonic": { args: [] },
+  /** Wall-clock time in ms since the Unix epoch → number. */
+  "clock.wall": { args: [] },
+  /** Asks for a `timer` event once monotonic time reaches `deadline`; Infinity disarms. One timer. */
+  "timer.arm": { args: ["time"] },
+  /** n bytes (1–65536) from the host's CSPRNG → Uint8Array. */
+  "random.fill": { args: ["u32"] },
+  /** Reads `length` bytes at `offset` of embedded asset `handle` → Uint8Array (shorter at the end). */
+  "asset.read": { args: ["handle", "u32", "u32"] },
+} as const satisfies Record<string, CallSpec>;
+
+export type HypercallName = keyof typeof HYPERCALLS;
+
+/** The argument types of each hypercall, as TypeScript sees them. */
+export interface HypercallArgs {
+  "life.exit": [code: number];
+  "life.abort": [reason: string];
+  "console.write": [stream: number, bytes: Uint8Array];
+  "clock.monotonic": [];
+  "clock.wall": [];
+  "timer.arm": [deadline: number];
+  "random.fill": [n: number];
+  "asset.read": [handle: number, offset: number, length: number];
+}
+
+/** The result type of each successful hypercall. */
+export interface HypercallResults {
+  "life.exit": never;
+  "life.abort": never;
+  "console.write": undefined;
+  "clock.monotonic": number;
+  "clock.wall": number;
+  "timer.arm": undefined;
+  "random.fill": Uint8Array;
+  "asset.read": Uint8Array;
+}
+
+/** Size limits of single calls. The guest runtime splits larger requests. */
+export const LIMITS = {
+  /** Bytes per `console.write`. */
+  consoleWrite: 64 * 1024,
+  /** Bytes per `random.fill` (the Web Crypto quota). */
+  randomFill: 65536,
+  /** Bytes per `asset.read`. */
+  assetRead: 1024 * 1024,
+  /** Characters of an abort reason kept by the host. */
+  abortReason: 1024,
+} as const;
+
+export const CONSOLE_STDOUT = 1;
+export const CONSOLE_STDERR = 2;
+
+/**
+ * The one function through which the guest reaches the host. `call` names a hypercall; the rest
+ * are its arguments. Returns the result, or a `HypercallError` value.
+ */
+export type HypercallFn = (call: string, ...args: unknown[]) => unknown;

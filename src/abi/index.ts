@@ -1,0 +1,14 @@
+/**
+ * @module abi
+ * The contract between guest and host, imported by both: the hypercall list, events and boot
+ * information, device kinds, error codes, exit codes, the manifest and the ABI version.
+ * Nothing here touches the host or the guest; it is types, constants and pure validation.
+ */
+
+export * from "./version.ts";
+export * from "./errors.ts";
+export * from "./exit.ts";
+export * from "./hypercalls.ts";
+export * from "./events.ts";
+export * from "./devices.ts";
+export * from "./manifest.ts";

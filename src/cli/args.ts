@@ -1,0 +1,63 @@
+/**
+ * @module cli/args
+ * Flag parsing for the tsuki command: `node:util`'s parseArgs in strict mode, with its errors
+ * turned into ours (stable codes, the flag named, where to read more), and the value parsers the
+ * commands share (sizes, integers, key=value).
+ */
+
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { TsukiError } from "../host/errors.ts";
+
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export function parse<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const flag = /'([^']+)'/.exec(e.message)?.[1] ?? e.message;
+      throw new TsukiError("UNKNOWN_FLAG", `unknown flag ${flag} for "tsuki ${command}": see "tsuki ${command} --help"`);
+    }
+    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new TsukiError("FLAG_VALUE", `${e.message.replace(/^Option /, "flag ")} (tsuki ${command})`);
+    }
+    throw new TsukiError("FLAG_VALUE", `${e.message} (tsuki ${command})`);
+  }
+}
+
+/** One positional argument, required. */
+export function positional(command: string, positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new TsukiError("MISSING_ARGUMENT", `"tsuki ${command}" needs ${what}: see "tsuki ${command} --help"`);
+  if (positionals.length > 1) throw new TsukiError("FLAG_VALUE", `"tsuki ${command}" takes one ${what}, got ${positionals.length}: ${positionals.join(" ")}`);
+  return positionals[0]!;
+}
+
+/** A memory size: `64M`, `1G`, `512K` or a bare number of MiB → MiB. */
+export function parseMemory(flag: string, text: string): number {
+  const m = /^(\d+)\s*([KMG]i?B?)?$/i.exec(text.trim());
+  if (!m) throw new TsukiError("FLAG_VALUE", `${flag} ${JSON.stringify(text)} is not a size: write e.g. ${flag} 64M or ${flag} 1G`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "M")[0]!.toUpperCase();
+  const mib = unit === "G" ? n * 1024 : unit === "K" ? n / 1024 : n;
+  if (!Number.isInteger(mib)) throw new TsukiError("FLAG_VALUE", `${flag} ${text} is not a whole number of MiB`);
+  return mib;
+}
+
+export function parseInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new TsukiError("FLAG_VALUE", `${flag} ${JSON.stringify(text)} is not a whole number`);
+  return Number(text);
+}
+
+/** `--arg key=value`: the value is JSON if it parses as JSON, else the string itself. */
+export function parseArgFlag(text: string): [string, unknown] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new TsukiError("FLAG_VALUE", `--arg ${JSON.stringify(text)} is malformed: write --arg KEY=VALUE, e.g. --arg greeting=hello or --arg interval=500`);
+  const key = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  try {
+    return [key, JSON.parse(raw)];
+  } catch {
+    return [key, raw];
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * @module cli/commands/run
+ * `tsuki run <image|dir>`: verifies the image (building it first when given a folder), checks the
+ * device bindings against its manifest, boots it on a target, streams its console prefixed with
+ * its name, and exits with the unikernel's exit code. SIGINT and SIGTERM stop it cleanly.
+ */
+
+import { statSync } from "node:fs";
+import { open as openInspector } from "node:inspector";
+import { ExitCode } from "../../abi/index.ts";
+import { buildImage } from "../../host/build/build.ts";
+import { loadImage } from "../../host/build/image.ts";
+import { TsukiError } from "../../host/errors.ts";
+import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
+import { terminalSink } from "../../host/tender/console.ts";
+import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
+import { LIMIT_DEFAULTS, Tender } from "../../host/tender/tender.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
+
+export const usage = `Usage: tsuki run <image|dir> [flags]
+
+Boots a unikernel image (or builds the folder first) and streams its console, prefixed with its
+name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/143).
+
+  --dev NAME=URI     bind the declared device NAME (repeatable), e.g. --dev web=tcp://127.0.0.1:8080
+  --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
+  --mem SIZE         heap limit, e.g. 32M or 1G (default ${LIMIT_DEFAULTS.memoryMb}M)
+  --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
+  --target NAME      ${TARGET_NAMES.join(" | ")} (default isolate; unix is for debugging)
+  --inspect[=PORT]   open the Node inspector (use with --target unix to debug the guest)
+  --timestamps       prefix console lines with the time
+  --quiet            do not print the exit reason`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("run", argv, {
+    dev: { type: "string", multiple: true },
+    arg: { type: "string", multiple: true },
+    mem: { type: "string" },
+    "cpu-ms": { type: "string" },
+    target: { type: "string" },
+    inspect: { type: "string" },
+    timestamps: { type: "boolean" },
+    quiet: { type: "boolean" },
+  });
+  if (values.help) return void console.log(usage), 0;
+  const source = positional("run", positionals, "an image or a unikernel folder");
+
+  const targetName = values.target ?? "isolate";
+  if (!TARGET_NAMES.includes(targetName as TargetName)) {
+    throw new TsukiError("FLAG_VALUE", `--target ${targetName} is not a target: choose ${TARGET_NAMES.join(" or ")}`);
+  }
+  const bindings: Binding[] = (values.dev ?? []).map(parseBinding);
+  const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
+  const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
+  const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
+
+  let imagePath = source;
+  if (isFolder(source)) {
+    const built = await buildImage(source);
+    process.stderr.write(`tsuki: built ${built.image} (sha256 ${built.sha256.slice(0, 16)}…)\n`);
+    imagePath = built.image;
+  }
+  const image = loadImage(imagePath);
+  if (values.inspect !== undefined) openInspector(values.inspect === "" ? 9229 : parseInteger("--inspect", values.inspect), "127.0.0.1");
+
+  const tender = new Tender({ target: TARGETS[targetName as TargetName], console: terminalSink({ timestamps: values.timestamps ?? false }) });
+  const unikernel = tender.boot(image, {
+    bindings,
+    args,
+    ...(memoryMb === undefined ? {} : { memoryMb }),
+    ...(cpuMs === undefined ? {} : { cpuMs }),
+  });
+
+  let signals = 0;
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+    if (++signals > 1) process.exit(signal === "SIGINT" ? ExitCode.SIGINT : ExitCode.SIGTERM);
+    unikernel.stop(`stopped by ${signal}`, signal === "SIGINT" ? ExitCode.SIGINT : ExitCode.SIGTERM);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const status = await unikernel.exited;
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (!values.quiet) process.stderr.write(`tsuki: ${unikernel.name} exited with code ${status.code}: ${status.reason}\n`);
+  return status.code;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

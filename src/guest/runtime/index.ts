@@ -1,0 +1,173 @@
+/**
+ * @module guest/runtime
+ * The guest runtime: the code every unikernel runs before its image, the way Solo5's bindings sit
+ * under a Mirage unikernel. From nothing but the raw hypercall function it builds the global scope
+ * a TypeScript program expects (console, timers, TextEncoder/TextDecoder, atob/btoa,
+ * performance.now, crypto.getRandomValues, structuredClone, DOMException) and the entry points the
+ * target calls: `boot`, `dispatch` and `busy`.
+ *
+ * Lifecycle: `boot` checks the image's default export, builds `start`'s context and calls `start`.
+ * An uncaught exception, in `start` or in a timer, prints its stack and aborts the unikernel.
+ * `exit()` and `abort()` end it at once: the host records the end and ignores the guest from then
+ * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
+ */
+
+import type { BootInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
+import { UNIKERNEL_BRAND } from "../sdk/unikernel.ts";
+import { makeAssets } from "./assets.ts";
+import { atob, btoa } from "./base64.ts";
+import { structuredClone } from "./clone.ts";
+import { makeConsole } from "./console.ts";
+import { makeCrypto } from "./crypto.ts";
+import { DOMException } from "./dom-exception.ts";
+import { TextDecoder, TextEncoder } from "./encoding.ts";
+import { inspect } from "./format.ts";
+import { makeCall } from "./hypercall.ts";
+import { Timers } from "./timers.ts";
+
+/** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
+class ExitSignal {
+  readonly code: number;
+  constructor(code: number) {
+    this.code = code;
+  }
+}
+
+export interface Runtime {
+  boot(info: BootInfo, main: unknown): void;
+  dispatch(events: readonly GuestEvent[]): void;
+  busy(): boolean;
+  declaration(main: unknown): { devices: Record<string, { kind: string }>; assets: string | null };
+}
+
+export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
+  const call = makeCall(raw);
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const monotonic = () => call("clock.monotonic");
+  const origin = monotonic();
+  const wallOrigin = call("clock.wall");
+
+  const exit = (code: number = 0): never => {
+    call("life.exit", code);
+    throw new ExitSignal(code);
+  };
+  const abort = (reason: string = "abort() called"): never => {
+    call("life.abort", String(reason));
+    throw new ExitSignal(1);
+  };
+  const report = (error: unknown) => {
+    if (error instanceof ExitSignal) return;
+    try {
+      console.error("Uncaught", error);
+    } finally {
+      abort(`uncaught ${firstLine(error)}`);
+    }
+  };
+
+  /** For promise reactions: the ExitSignal of report() must not become an unhandled rejection. */
+  const reportQuietly = (error: unknown) => {
+    try {
+      report(error);
+    } catch {}
+  };
+
+  const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report });
+  const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
+  const performance = Object.freeze({ now: () => monotonic() - origin, timeOrigin: wallOrigin, toJSON: () => ({ timeOrigin: wallOrigin }) });
+
+  define(global, {
+    console,
+    setTimeout: timers.setTimeout,
+    setInterval: timers.setInterval,
+    clearTimeout: timers.clearTimeout,
+    clearInterval: timers.clearInterval,
+    queueMicrotask: timers.queueMicrotask,
+    TextEncoder,
+    TextDecoder,
+    atob,
+    btoa,
+    structuredClone,
+    DOMException,
+    performance,
+    crypto: Object.freeze(makeCrypto((n) => call("random.fill", n))),
+  });
+  Object.defineProperty(global, Symbol.for("tsuki.hypercall"), { value: raw });
+
+  function declaration(main: unknown) {
+    if (!isUnikernel(main)) {
+      throw new TypeError(`the default export is not a unikernel: write "export default unikernel({ start() { ... } })" (got ${inspect(main, { depth: 0 })})`);
+    }
+    const devices: Record<string, { kind: string }> = {};
+    for (const [name, decl] of Object.entries(main.devices as Record<string, { kind?: unknown }>)) {
+      devices[name] = { kind: String(decl?.kind) };
+    }
+    return { devices, assets: typeof main.assets === "string" ? main.assets : null };
+  }
+
+  function boot(info: BootInfo, main: unknown) {
+    try {
+      const declared = declaration(main);
+      const names = Object.keys(declared.devices).sort().join(",");
+      if (names !== Object.keys(info.devices).sort().join(",")) {
+        abort(`the image's code declares devices [${names}] but its manifest declares [${Object.keys(info.devices).sort()}]`);
+      }
+      const context: Record<string, unknown> = {};
+      for (const [name, device] of Object.entries(info.devices)) context[name] = Object.freeze({ name, kind: device.kind });
+      Object.assign(context, {
+        console,
+        args: deepFreeze(info.args),
+        assets: makeAssets(info.assets, call, (bytes) => decoder.decode(bytes)),
+        name: info.name,
+        exit,
+        abort,
+      });
+      const result = (main as { start: (c: unknown) => unknown }).start(Object.freeze(context));
+      if (isThenable(result)) result.then(undefined, reportQuietly);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  function dispatch(events: readonly GuestEvent[]) {
+    for (const event of events) {
+      if (event.type === "timer") timers.fire();
+    }
+  }
+
+  return { boot, dispatch, busy: () => timers.pending > 0, declaration };
+}
+
+function define(global: object, values: Record<string, unknown>) {
+  for (const [name, value] of Object.entries(values)) {
+    Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+function isUnikernel(value: unknown): value is { devices: object; assets: unknown; start: Function } {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return v[UNIKERNEL_BRAND] === true && typeof v.start === "function" && typeof v.devices === "object" && v.devices !== null;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+function firstLine(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : `exception: ${inspect(error, { depth: 0 })}`;
+  } catch {
+    text = "exception (unprintable)";
+  }
+  return text.split("\n", 1)[0]!.slice(0, 200);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

@@ -1,0 +1,115 @@
+/**
+ * @module host/build/build
+ * `tsuki build <dir>`: finds the unikernel's entry, bundles it, reads its declaration, embeds its
+ * assets and writes one deterministic image. The same source and lockfile give the same bytes in
+ * any folder on any machine: paths are relative, entries sorted, no timestamps.
+ */
+
+import { version as esbuildVersion } from "esbuild";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest } from "../../abi/index.ts";
+import { TsukiError } from "../errors.ts";
+import { TSUKI_VERSION } from "../version.ts";
+import { collectAssets } from "./assets.ts";
+import { SRC_ROOT, bundle } from "./bundle.ts";
+import { readDeclaration } from "./declaration.ts";
+import { readImage, sha256, writeImage } from "./image.ts";
+
+const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
+/** Files whose hashes are recorded as build inputs when present, though esbuild does not read them. */
+const LOCKFILES = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "tsconfig.json"];
+
+export interface BuildOptions {
+  /** Where to write the image; default `<dir>/dist/<name>.tsuki`. */
+  readonly out?: string;
+}
+
+export interface BuildResult {
+  readonly image: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly manifest: Manifest;
+}
+
+interface PackageJson {
+  name?: unknown;
+  version?: unknown;
+  main?: unknown;
+}
+
+export async function buildImage(dirArg: string, options: BuildOptions = {}): Promise<BuildResult> {
+  const dir = path.resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new TsukiError("BUILD_INPUT", `${dirArg} is not a folder: give the folder of a unikernel (create one with "tsuki new ${dirArg}")`);
+  }
+  const pkg = readPackage(dir);
+  const name = imageName(dir, pkg);
+  const entry = findEntry(dir, pkg);
+
+  const { code, inputs } = await bundle(dir, entry);
+  const declaration = readDeclaration(name, code);
+  const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
+
+  const inputHashes: Record<string, string> = {};
+  for (const input of inputs) {
+    inputHashes[input] = sha256(readFileSync(input.startsWith("tsuki:") ? path.join(SRC_ROOT, input.slice("tsuki:".length)) : path.join(dir, input)));
+  }
+  for (const file of LOCKFILES) if (existsSync(path.join(dir, file))) inputHashes[file] = sha256(readFileSync(path.join(dir, file)));
+
+  const entryBytes = Buffer.from(code, "utf8");
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name,
+    version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    abi: ABI_VERSION,
+    entry: { path: ENTRY_PATH, size: entryBytes.length, sha256: sha256(entryBytes) },
+    devices: declaration.devices,
+    assets: assets.map((a) => ({ path: a.path, size: a.data.length, sha256: sha256(a.data) })),
+    inputs: Object.fromEntries(Object.entries(inputHashes).sort(([a], [b]) => (a < b ? -1 : 1))),
+    builder: { tsuki: TSUKI_VERSION, esbuild: esbuildVersion },
+  };
+  const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data));
+  readImage(bytes); // what we write must be what the tender accepts
+
+  const out = path.resolve(options.out ?? path.join(dir, "dist", `${name}.tsuki`));
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, out);
+  return { image: out, sha256: sha256(bytes), size: bytes.length, manifest };
+}
+
+function readPackage(dir: string): PackageJson {
+  const file = path.join(dir, "package.json");
+  if (!existsSync(file)) return {};
+  try {
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    return typeof json === "object" && json !== null ? json : {};
+  } catch (error) {
+    throw new TsukiError("BUILD_INPUT", `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function imageName(dir: string, pkg: PackageJson): string {
+  const raw = typeof pkg.name === "string" ? pkg.name.replace(/^@[^/]+\//, "") : path.basename(dir);
+  if (!IMAGE_NAME.test(raw)) {
+    throw new TsukiError(
+      "BUILD_INPUT",
+      `"${raw}" cannot name an image: use 1–63 lower-case letters, digits or dashes (${typeof pkg.name === "string" ? "the name in package.json" : "the folder's name, or set a name in package.json"})`,
+    );
+  }
+  return raw;
+}
+
+function findEntry(dir: string, pkg: PackageJson): string {
+  if (typeof pkg.main === "string") {
+    if (!existsSync(path.join(dir, pkg.main))) throw new TsukiError("BUILD_INPUT", `package.json names main "${pkg.main}", which does not exist in ${dir}`);
+    return pkg.main;
+  }
+  const found = ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(dir, candidate)));
+  if (found === undefined) {
+    throw new TsukiError("BUILD_INPUT", `${dir} has no entry module: create src/main.ts (or one of ${ENTRY_CANDIDATES.slice(1).join(", ")}), or set "main" in package.json`);
+  }
+  return found;
+}

@@ -1,0 +1,134 @@
+/**
+ * @module host/build/bundle
+ * Bundles a unikernel's entry into one ES module with no imports, with esbuild. Imports of `tsuki`
+ * and `tsuki/*` resolve to the SDK of the tsuki that runs the build (so a unikernel folder builds
+ * anywhere on disk without an install of its own); other packages resolve from the folder's own
+ * `node_modules`.
+ *
+ * What can never work inside a unikernel fails here, one error per offending import, each naming
+ * the file, line and import and saying why (DESIGN.md, principle 4): Node built-ins, packages that
+ * need them, `require` in the unikernel's own code, modules that do not resolve, and imports whose
+ * target is computed at run time.
+ */
+
+import { type BuildFailure, type Message, type Metafile, type Plugin, build } from "esbuild";
+import { existsSync, readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { TsukiError } from "../errors.ts";
+
+/** tsuki's `src/`: the SDK and the ABI are loaded from here under the `tsuki:` namespace. */
+export const SRC_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const NAMESPACE = "tsuki";
+/** What `tsuki/<name>` may name: the SDK itself and the guest libraries. */
+const GUEST_ROOTS = ["guest/", "abi/"];
+
+export interface Bundle {
+  readonly code: string;
+  /** Inputs as esbuild names them: paths relative to the unikernel's folder, or `tsuki:<path>` for the SDK. */
+  readonly inputs: readonly string[];
+}
+
+function tsukiPlugin(): Plugin {
+  return {
+    name: "tsuki",
+    setup(b) {
+      b.onResolve({ filter: /^tsuki(\/.*)?$/ }, (args) => {
+        const sub = args.path.slice("tsuki".length);
+        const target = sub === "" ? "guest/sdk/index.ts" : `guest/lib${sub}/index.ts`;
+        if (!existsSync(path.join(SRC_ROOT, target))) {
+          return { errors: [{ text: `"${args.path}" is not a module of tsuki: import "tsuki" or one of its libraries` }] };
+        }
+        return { path: target, namespace: NAMESPACE };
+      });
+      b.onResolve({ filter: /.*/, namespace: NAMESPACE }, (args) => {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(args.importer), args.path));
+        if (!args.path.startsWith(".") || !GUEST_ROOTS.some((root) => target.startsWith(root))) {
+          return { errors: [{ text: `tsuki's guest code imports "${args.path}", which is outside src/guest and src/abi` }] };
+        }
+        return { path: target, namespace: NAMESPACE };
+      });
+      b.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
+        contents: readFileSync(path.join(SRC_ROOT, args.path), "utf8"),
+        loader: "ts",
+      }));
+      // require() in the unikernel's own code: ES modules only. Packages may use it among themselves.
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== "require-call" || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        return { errors: [{ text: `require("${args.path}") cannot be used in a unikernel: write import ... from "${args.path}" (images are ES modules)`, location: locate(args.importer, `require`, args.path) }] };
+      });
+    },
+  };
+}
+
+/** Finds the line of `require("x")` in a file, for errors esbuild gives no location for. */
+function locate(file: string, what: string, spec: string): { file: string; line: number; column: number; lineText: string } | null {
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const column = lines[i]!.search(new RegExp(`${what}\\s*\\(\\s*["'\`]${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    if (column >= 0) return { file, line: i + 1, column, lineText: lines[i]! };
+  }
+  return null;
+}
+
+/** Turns one esbuild message into a line naming the file, line, import and why. */
+function explain(message: Message, dir: string): string {
+  const loc = message.location;
+  const where = loc ? `${path.relative(dir, path.resolve(dir, loc.file)) || loc.file}:${loc.line}:${loc.column + 1}` : "(unknown location)";
+  const unresolved = /^Could not resolve "(.+)"$/.exec(message.text);
+  if (unresolved) {
+    const spec = unresolved[1]!;
+    const pkg = loc && /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(loc.file)?.[1];
+    if (isBuiltin(spec)) {
+      const base = spec.replace(/^node:/, "");
+      return pkg
+        ? `${where}: package "${pkg}" imports the Node built-in "${spec}", so it cannot run inside a unikernel (there is no ${base} module there); use a package made for browsers or workers instead`
+        : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares`;
+    }
+    return `${where}: cannot resolve "${spec}": install it in the unikernel's folder (npm install ${spec.startsWith(".") ? "" : spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}) or fix the path`;
+  }
+  return `${where}: ${message.text}`;
+}
+
+export async function bundle(dir: string, entry: string): Promise<Bundle> {
+  let result;
+  const tsconfig = path.join(dir, "tsconfig.json");
+  try {
+    result = await build({
+      absWorkingDir: dir,
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2024",
+      mainFields: ["module", "main"],
+      conditions: ["tsuki", "worker", "browser"],
+      // Deterministic and readable: no whitespace or name mangling, so stacks stay legible.
+      minifySyntax: true,
+      legalComments: "eof",
+      charset: "utf8",
+      // Only the unikernel's own tsconfig, never one found in a parent folder.
+      tsconfigRaw: existsSync(tsconfig) ? readFileSync(tsconfig, "utf8") : "{}",
+      plugins: [tsukiPlugin()],
+      logLevel: "silent",
+    });
+  } catch (error) {
+    const failure = error as BuildFailure;
+    if (!Array.isArray(failure.errors)) throw error;
+    const lines = failure.errors.map((m) => explain(m, dir));
+    throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
+  }
+  const dynamic = result.warnings.filter((w) => /require|import\(\)|dynamic import/i.test(w.text));
+  const output = Object.values((result.metafile as Metafile).outputs)[0]!;
+  const lines = [
+    ...dynamic.map((w) => explain(w, dir)),
+    ...output.imports.map((i) => `${i.path}: the bundle still imports "${i.path}" (${i.kind}); an image's module must import nothing, so use an import with a literal path`),
+  ];
+  const code = result.outputFiles[0]!.text;
+  if (lines.length === 0 && /\b__require\b/.test(code)) lines.push("the bundle calls require() with a computed name, which cannot work inside a unikernel");
+  if (lines.length > 0) throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
+  return { code, inputs: Object.keys(result.metafile!.inputs) };
+}

@@ -1,0 +1,66 @@
+/**
+ * @module host/build/declaration
+ * Reads a unikernel's declaration (its devices and assets folder) the way Mirage evaluates
+ * config.ml: by evaluating the bundled module in a throwaway isolate that holds the guest runtime
+ * and nothing else, then validating what its default export declares. `start` is never called, no
+ * timer fires, and top-level console output is discarded. A top-level exception fails the build.
+ */
+
+import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
+import { TsukiError } from "../errors.ts";
+import { makeHypercall } from "../tender/hypercalls.ts";
+import { isolateTarget } from "../tender/targets/isolate.ts";
+
+export interface UnikernelDeclaration {
+  readonly devices: Record<string, DeviceDecl>;
+  readonly assets: string | null;
+}
+
+export function readDeclaration(name: string, code: string): UnikernelDeclaration {
+  let ended: string | undefined;
+  const origin = performance.now();
+  const hypercall = makeHypercall({
+    alive: () => ended === undefined,
+    exit: (code) => (ended = `exit(${code})`),
+    abort: (reason) => (ended = `abort: ${reason}`),
+    console: () => undefined,
+    monotonic: () => performance.now() - origin,
+    armTimer: () => undefined,
+    asset: () => undefined,
+    rejected: () => undefined,
+  });
+  const guest = isolateTarget.create({ name, entry: code, hypercall, memoryMb: 128, cpuMs: 5000 });
+  try {
+    const end = guest.evaluate();
+    if (ended !== undefined) throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${ended} while the build read its declaration; call it from start() instead`);
+    if (end !== undefined) {
+      const detail = end.kind === "threw" ? String((end.error as Error)?.stack ?? end.error) : end.kind;
+      throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code failed while the build read its declaration (${end.kind}):\n${detail}`);
+    }
+    let declared;
+    try {
+      declared = guest.declaration();
+    } catch (error) {
+      throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
+    }
+    return validate(declared);
+  } finally {
+    guest.dispose();
+  }
+}
+
+function validate(declared: { devices: Record<string, { kind: string }>; assets: string | null }): UnikernelDeclaration {
+  const problems: string[] = [];
+  const names = Object.keys(declared.devices).sort();
+  if (names.length > MAX_DEVICES) problems.push(`it declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);
+  const devices: Record<string, DeviceDecl> = {};
+  for (const name of names) {
+    const problem = deviceNameProblem(name);
+    if (problem) problems.push(problem);
+    const kind = declared.devices[name]!.kind;
+    if (!isDeviceKind(kind)) problems.push(`device "${name}" has kind "${kind}"; declare it with one of ${DEVICE_KINDS.map((k) => `${k}()`).join(", ")}`);
+    devices[name] = { kind: kind as DeviceKind };
+  }
+  if (problems.length > 0) throw new TsukiError("BUILD_DECLARATION", `the unikernel's declaration is invalid: ${problems.join("; ")}`, problems);
+  return { devices, assets: declared.assets };
+}

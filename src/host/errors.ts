@@ -1,0 +1,54 @@
+/**
+ * @module host/errors
+ * Errors a user of tsuki can cause, each with a stable `code` (never changes while messages may),
+ * the exit code the CLI ends with, and a message that says what was wrong, where, and what to do.
+ */
+
+import { ExitCode } from "../abi/exit.ts";
+
+export const ErrorCode = {
+  // the command line
+  UNKNOWN_COMMAND: ExitCode.USAGE,
+  UNKNOWN_FLAG: ExitCode.USAGE,
+  FLAG_VALUE: ExitCode.USAGE,
+  MISSING_ARGUMENT: ExitCode.USAGE,
+  // devices and limits
+  DEV_MALFORMED: ExitCode.CONFIG,
+  DEV_BOUND_TWICE: ExitCode.CONFIG,
+  DEV_UNBOUND: ExitCode.CONFIG,
+  DEV_UNDECLARED: ExitCode.CONFIG,
+  DEV_WRONG_KIND: ExitCode.CONFIG,
+  DEV_UNSUPPORTED: ExitCode.CONFIG,
+  // images
+  IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
+  IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,
+  IMAGE_MALFORMED: ExitCode.BAD_IMAGE,
+  IMAGE_TAMPERED: ExitCode.BAD_IMAGE,
+  IMAGE_MANIFEST: ExitCode.BAD_IMAGE,
+  IMAGE_ABI: ExitCode.BAD_IMAGE,
+  // building
+  BUILD_INPUT: ExitCode.USAGE,
+  BUILD_IMPORT: ExitCode.BAD_IMAGE,
+  BUILD_DECLARATION: ExitCode.BAD_IMAGE,
+  BUILD_ASSETS: ExitCode.BAD_IMAGE,
+  // scaffolding
+  NEW_EXISTS: ExitCode.USAGE,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+export class TsukiError extends Error {
+  /** Stable: `ERR_` followed by a key of `ErrorCode`. */
+  readonly code: `ERR_${ErrorCodeName}`;
+  readonly exitCode: number;
+  /** Further problems of the same kind, when one step found several (e.g. one per bad import). */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCodeName, message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = "TsukiError";
+    this.code = `ERR_${code}`;
+    this.exitCode = ErrorCode[code];
+    this.details = details;
+  }
+}

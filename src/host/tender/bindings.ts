@@ -1,0 +1,101 @@
+/**
+ * @module host/tender/bindings
+ * Device bindings: which host resource each declared device is bound to. A binding is written
+ * `name=URI` (`--dev web=tcp://127.0.0.1:8080`); the URI's scheme must suit the declared kind.
+ * `checkBindings` compares the bindings with the image's manifest and reports every device that
+ * is declared but not bound, bound but not declared, or bound to a resource of the wrong kind,
+ * each with the flag that would fix it (DESIGN.md, principle 3: static resources).
+ */
+
+import { type DeviceKind, type Manifest, deviceNameProblem } from "../../abi/index.ts";
+import { TsukiError } from "../errors.ts";
+
+export interface Binding {
+  readonly name: string;
+  readonly uri: string;
+}
+
+/** URI schemes each kind accepts, with an example for messages. */
+const SCHEMES: Readonly<Record<DeviceKind, { schemes: readonly string[]; example: string }>> = {
+  listener: { schemes: ["tcp:", "tls:"], example: "tcp://127.0.0.1:8080" },
+  connector: { schemes: ["tcp:"], example: "tcp://127.0.0.1:5432" },
+  udp: { schemes: ["udp:"], example: "udp://127.0.0.1:5353" },
+  net: { schemes: ["tap:"], example: "tap:tap0" },
+  block: { schemes: ["file:"], example: "file:data.img" },
+};
+
+/** Parses one `--dev` value. */
+export function parseBinding(text: string): Binding {
+  const eq = text.indexOf("=");
+  if (eq <= 0 || eq === text.length - 1) {
+    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text)} is malformed: write --dev NAME=URI, e.g. --dev web=tcp://127.0.0.1:8080`);
+  }
+  const name = text.slice(0, eq);
+  const uri = text.slice(eq + 1);
+  const problem = deviceNameProblem(name);
+  if (problem) throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text)}: ${problem}`);
+  if (!/^[a-z][a-z0-9+.-]*:/.test(uri)) {
+    throw new TsukiError("DEV_MALFORMED", `--dev ${name}=${uri}: "${uri}" has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
+  }
+  return { name, uri };
+}
+
+/** Checks a URI against the kind it binds; returns why it does not fit, or undefined. */
+function uriProblem(kind: DeviceKind, uri: string): string | undefined {
+  const scheme = uri.slice(0, uri.indexOf(":") + 1);
+  if (!SCHEMES[kind].schemes.includes(scheme)) return "wrong-kind";
+  if (scheme === "tap:") return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(uri) ? undefined : "a TAP interface name is 1–15 letters, digits, '_', '.' or '-'";
+  if (scheme === "file:") return uri.length > "file:".length ? undefined : "the file path is empty";
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `it is not a valid URI`;
+  }
+  if (!url.hostname) return "it names no host";
+  if (url.port === "" || url.port === "0") return "it names no port (1–65535)";
+  if (url.pathname !== "" && url.pathname !== "/") return "it must not have a path";
+  return undefined;
+}
+
+/** Checks bindings against the manifest; throws one error listing every mismatch. */
+export function checkBindings(manifest: Manifest, bindings: readonly Binding[]): Map<string, Binding> {
+  const problems: { code: "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED"; text: string }[] = [];
+  const bound = new Map<string, Binding>();
+  for (const binding of bindings) {
+    const first = bound.get(binding.name);
+    if (first) {
+      problems.push({ code: "DEV_BOUND_TWICE", text: `device "${binding.name}" is bound twice (${first.uri} and ${binding.uri}): keep one --dev ${binding.name}=…` });
+      continue;
+    }
+    bound.set(binding.name, binding);
+    const decl = manifest.devices[binding.name];
+    if (!decl) {
+      const declared = Object.keys(manifest.devices);
+      problems.push({
+        code: "DEV_UNDECLARED",
+        text: `device "${binding.name}" is bound but image "${manifest.name}" does not declare it (${declared.length ? `it declares ${declared.join(", ")}` : "it declares no devices"}): remove --dev ${binding.name}=${binding.uri}`,
+      });
+      continue;
+    }
+    const problem = uriProblem(decl.kind, binding.uri);
+    if (problem === "wrong-kind") {
+      problems.push({
+        code: "DEV_WRONG_KIND",
+        text: `device "${binding.name}" is a ${decl.kind} but is bound to ${binding.uri}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}`,
+      });
+    } else if (problem) {
+      problems.push({ code: "DEV_MALFORMED", text: `device "${binding.name}": ${binding.uri} is malformed: ${problem}; e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}` });
+    }
+  }
+  for (const [name, decl] of Object.entries(manifest.devices)) {
+    if (!bound.has(name)) {
+      problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${SCHEMES[decl.kind].example}` });
+    }
+  }
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new TsukiError(first.code, first.text, problems.map((p) => p.text));
+  }
+  return bound;
+}

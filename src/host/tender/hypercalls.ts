@@ -1,0 +1,120 @@
+/**
+ * @module host/tender/hypercalls
+ * The host side of the hypercall ABI: one function per unikernel that checks every argument
+ * against the ABI's table before anything acts on it, and answers every mistake with an error
+ * value (`EINVAL`, `EBADF`, `ENOSYS`, …), never an exception. Guest-supplied values are only read
+ * after they have been checked to be the plain types the ABI names.
+ */
+
+import { randomFillSync } from "node:crypto";
+import { isUint8Array } from "node:util/types";
+import {
+  type ArgType,
+  Errno,
+  HYPERCALLS,
+  type HypercallError,
+  type HypercallFn,
+  type HypercallName,
+  LIMITS,
+  MAX_GUEST_EXIT_CODE,
+} from "../../abi/index.ts";
+
+/** What the hypercalls act on: the services of one running unikernel. */
+export interface HypercallHost {
+  /** False once the unikernel has ended: every later call is ESRCH. */
+  alive(): boolean;
+  exit(code: number): void;
+  abort(reason: string): void;
+  console(stream: 1 | 2, bytes: Uint8Array): void;
+  monotonic(): number;
+  armTimer(deadline: number): void;
+  /** The contents of the asset `handle`, or undefined if the unikernel owns no such asset. */
+  asset(handle: number): Uint8Array | undefined;
+  /** Counts a rejected call, for the operator's view of a misbehaving guest. */
+  rejected(call: string, errno: string): void;
+}
+
+const fail = (errno: HypercallError["errno"], message: string): HypercallError => ({ errno, message });
+
+function checkArg(type: ArgType, value: unknown): string | undefined {
+  switch (type) {
+    case "u32":
+    case "handle":
+      return Number.isInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 32 ? undefined : "an integer from 0 to 2^32-1";
+    case "i32":
+      return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31 ? undefined : "a 32-bit integer";
+    case "time":
+      return typeof value === "number" && value >= 0 && !Number.isNaN(value) ? undefined : "a time in ms ≥ 0, or Infinity";
+    case "bytes":
+      // isUint8Array, not instanceof: the unix target's guest has Uint8Array of another realm.
+      return isUint8Array(value) ? undefined : "a Uint8Array";
+    case "string":
+      return typeof value === "string" ? undefined : "a string";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  if (typeof value === "string") return `string of length ${value.length}`;
+  return `${typeof value} ${String(value).slice(0, 20)}`;
+}
+
+export function makeHypercall(host: HypercallHost): HypercallFn {
+  function handle(call: string, args: unknown[]): unknown {
+    if (!host.alive()) return fail(Errno.ESRCH, "the unikernel has exited");
+    if (typeof call !== "string" || !Object.hasOwn(HYPERCALLS, call)) {
+      return fail(Errno.ENOSYS, `no hypercall ${JSON.stringify(String(call)).slice(0, 60)} in this ABI`);
+    }
+    const spec = HYPERCALLS[call as HypercallName].args as readonly ArgType[];
+    if (args.length !== spec.length) return fail(Errno.EINVAL, `${call} takes ${spec.length} argument(s), got ${args.length}`);
+    for (let i = 0; i < spec.length; i++) {
+      const expected = checkArg(spec[i]!, args[i]);
+      if (expected) return fail(Errno.EINVAL, `${call}: argument ${i + 1} must be ${expected}, got ${describe(args[i])}`);
+    }
+    switch (call as HypercallName) {
+      case "life.exit": {
+        const code = args[0] as number;
+        if (code > MAX_GUEST_EXIT_CODE) return fail(Errno.EINVAL, `life.exit: code must be 0–${MAX_GUEST_EXIT_CODE}, got ${code}`);
+        host.exit(code);
+        return undefined;
+      }
+      case "life.abort":
+        host.abort((args[0] as string).slice(0, LIMITS.abortReason));
+        return undefined;
+      case "console.write": {
+        const stream = args[0] as number;
+        const bytes = args[1] as Uint8Array;
+        if (stream !== 1 && stream !== 2) return fail(Errno.EINVAL, `console.write: stream must be 1 (output) or 2 (errors), got ${stream}`);
+        if (bytes.length > LIMITS.consoleWrite) return fail(Errno.E2BIG, `console.write: at most ${LIMITS.consoleWrite} bytes per call, got ${bytes.length}`);
+        host.console(stream, bytes);
+        return undefined;
+      }
+      case "clock.monotonic":
+        return host.monotonic();
+      case "clock.wall":
+        return performance.timeOrigin + performance.now();
+      case "timer.arm":
+        host.armTimer(args[0] as number);
+        return undefined;
+      case "random.fill": {
+        const n = args[0] as number;
+        if (n < 1 || n > LIMITS.randomFill) return fail(Errno.EINVAL, `random.fill: n must be 1–${LIMITS.randomFill}, got ${n}`);
+        return randomFillSync(new Uint8Array(n));
+      }
+      case "asset.read": {
+        const [id, offset, length] = args as [number, number, number];
+        const data = host.asset(id);
+        if (data === undefined) return fail(Errno.EBADF, `asset.read: handle ${id} is not an asset of this image`);
+        if (length > LIMITS.assetRead) return fail(Errno.E2BIG, `asset.read: at most ${LIMITS.assetRead} bytes per call, got ${length}`);
+        return data.slice(Math.min(offset, data.length), Math.min(offset + length, data.length));
+      }
+    }
+  }
+
+  return (call, ...args) => {
+    const result = handle(call, args);
+    if (typeof result === "object" && result !== null && "errno" in result) host.rejected(String(call), (result as HypercallError).errno);
+    return result;
+  };
+}

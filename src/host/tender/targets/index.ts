@@ -1,0 +1,13 @@
+/**
+ * @module host/tender/targets
+ * The targets by name. All run the same image through the same ABI; they differ in walls, cost
+ * and speed (DESIGN.md, "Targets").
+ */
+
+import { isolateTarget } from "./isolate.ts";
+import type { Target, TargetName } from "./target.ts";
+import { unixTarget } from "./unix.ts";
+
+export const TARGETS: Readonly<Record<TargetName, Target>> = { isolate: isolateTarget, unix: unixTarget };
+export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
+export type { Target, TargetName, Guest, GuestOptions, TurnEnd, Declaration } from "./target.ts";

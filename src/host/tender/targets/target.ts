@@ -1,0 +1,62 @@
+/**
+ * @module host/tender/targets/target
+ * The one interface every target implements. A target turns an image's module into a running
+ * guest: a fresh global scope holding nothing but the guest runtime and the hypercall function,
+ * with whatever walls the target promises (see DESIGN.md, "Targets"). The tender drives it in
+ * turns: `evaluate`, `boot`, then one `dispatch` per batch of events, and asks `busy` after each turn.
+ *
+ * A turn never throws: the guest ending itself through a hypercall is the tender's business, and
+ * everything else that can end a guest (memory, CPU, an escaping exception) comes back as a
+ * `TurnEnd` naming what happened.
+ */
+
+import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
+
+export interface Declaration {
+  readonly devices: Record<string, { kind: string }>;
+  readonly assets: string | null;
+}
+
+export type TargetName = "isolate" | "unix";
+
+export interface GuestOptions {
+  readonly name: string;
+  /** The image's bundled ES module. */
+  readonly entry: string;
+  readonly hypercall: HypercallFn;
+  /** Heap limit in MiB. */
+  readonly memoryMb: number;
+  /** The longest one turn may run, in milliseconds. */
+  readonly cpuMs: number;
+}
+
+/** How a turn ended, when it did not simply return. */
+export type TurnEnd =
+  | { readonly kind: "threw"; readonly error: unknown }
+  | { readonly kind: "out-of-memory"; readonly detail: string }
+  | { readonly kind: "cpu-limit" }
+  | { readonly kind: "crashed"; readonly detail: string };
+
+export interface Guest {
+  /** Runs the top level of the image's module. */
+  evaluate(): TurnEnd | undefined;
+  /** The device declaration of the evaluated module's default export (the build reads it); throws if it is not a unikernel. */
+  declaration(): Declaration;
+  /** Calls the runtime's `boot` with the evaluated module's default export: `start` is entered. */
+  boot(info: BootInfo): TurnEnd | undefined;
+  dispatch(events: readonly GuestEvent[]): TurnEnd | undefined;
+  /** Whether the guest still waits for something (timers, devices). */
+  busy(): boolean;
+  /** Heap in use and the limit, in bytes; undefined where the target cannot tell. */
+  heap(): { used: number; limit: number } | undefined;
+  /** Frees everything the guest holds. Idempotent. */
+  dispose(): void;
+}
+
+export interface Target {
+  readonly name: TargetName;
+  /** What stands between this target's guests and the host, for `tsuki doctor` and the docs. */
+  readonly walls: readonly string[];
+  /** Creates a guest with the runtime installed; throws a `TsukiError` if the entry does not compile. */
+  create(options: GuestOptions): Guest;
+}

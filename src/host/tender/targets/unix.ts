@@ -1,0 +1,121 @@
+/**
+ * @module host/tender/targets/unix
+ * The development target: the guest runs in a `node:vm` context of the tender's own isolate, so
+ * `node --inspect` sees it like any other code and breakpoints work. It speaks the same ABI with
+ * the same host-side validation, but promises no walls: no heap limit (the tender's heap is
+ * shared), and the CPU watchdog covers only the synchronous part of a turn, not promise jobs.
+ * Never use it for code you do not trust.
+ *
+ * It needs `node --experimental-vm-modules` (the `tsuki` command passes it) to evaluate the
+ * image's ES module with real module semantics.
+ */
+
+import vm from "node:vm";
+import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
+import { TsukiError } from "../../errors.ts";
+import type { Runtime } from "../../../guest/runtime/index.ts";
+import { runtimeScript } from "../runtime-script.ts";
+import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
+
+const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
+
+/**
+ * A guest's unhandled promise rejection reaches the tender's process here. On the isolate target
+ * such rejections stay inside the isolate and are ignored, so the unix target ignores them too,
+ * with a warning, rather than let Node end the tender.
+ */
+let rejectionsTamed = false;
+function tameRejections(): void {
+  if (rejectionsTamed) return;
+  rejectionsTamed = true;
+  process.on("unhandledRejection", (reason) => {
+    process.stderr.write(`tsuki (unix target): ignoring an unhandled promise rejection: ${String((reason as Error)?.stack ?? reason)}\n`);
+  });
+}
+
+class UnixGuest implements Guest {
+  #context: vm.Context;
+  #entry: Runtime;
+  #module: vm.SourceTextModule;
+  #cpuMs: number;
+  #work: () => unknown = () => undefined;
+
+  constructor(options: GuestOptions) {
+    if (typeof vm.SourceTextModule !== "function") {
+      throw new TsukiError("FLAG_VALUE", "the unix target needs node --experimental-vm-modules; run it through the tsuki command, which passes the flag");
+    }
+    tameRejections();
+    this.#cpuMs = options.cpuMs;
+    this.#context = vm.createContext({}, { name: `tsuki:${options.name}`, codeGeneration: { strings: true, wasm: true } });
+    Object.defineProperty(this.#context, "__tsukiHypercall", { value: options.hypercall, configurable: true });
+    Object.defineProperty(this.#context, Symbol.for("tsuki.turn"), { value: () => this.#work() });
+    vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
+    const scope = this.#context as { __tsukiEntry?: Runtime };
+    this.#entry = scope.__tsukiEntry!;
+    delete scope.__tsukiEntry;
+    try {
+      this.#module = new vm.SourceTextModule(options.entry, { context: this.#context, identifier: `tsuki:image/${options.name}/main.js` });
+    } catch (error) {
+      throw new TsukiError("IMAGE_MALFORMED", `the image's main.js does not compile: ${(error as Error).message}`);
+    }
+    if (this.#module.dependencySpecifiers.length > 0) {
+      throw new TsukiError("IMAGE_MALFORMED", `the image's main.js imports ${this.#module.dependencySpecifiers.join(", ")}, but an image's module must not import anything`);
+    }
+  }
+
+  evaluate(): TurnEnd | undefined {
+    return this.#turn(() => {
+      this.#module.linkRequests([]);
+      this.#module.instantiate();
+      void this.#module.evaluate({ timeout: this.#cpuMs }).catch(() => undefined);
+      if (this.#module.status === "errored") throw this.#module.error;
+    });
+  }
+
+  declaration(): Declaration {
+    return this.#entry.declaration(this.#main());
+  }
+
+  boot(info: BootInfo): TurnEnd | undefined {
+    return this.#turn(() => this.#entry.boot(structuredClone(info), this.#main()));
+  }
+
+  dispatch(events: readonly GuestEvent[]): TurnEnd | undefined {
+    return this.#turn(() => this.#entry.dispatch(events));
+  }
+
+  busy(): boolean {
+    return this.#entry.busy();
+  }
+
+  heap() {
+    return undefined;
+  }
+
+  dispose(): void {
+    this.#work = () => undefined;
+  }
+
+  #main(): unknown {
+    return (this.#module.namespace as { default?: unknown }).default;
+  }
+
+  #turn(work: () => unknown): TurnEnd | undefined {
+    this.#work = work;
+    try {
+      turnScript.runInContext(this.#context, { timeout: this.#cpuMs });
+      return undefined;
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return { kind: "cpu-limit" };
+      return { kind: "threw", error };
+    } finally {
+      this.#work = () => undefined;
+    }
+  }
+}
+
+export const unixTarget: Target = {
+  name: "unix",
+  walls: ["none: the guest shares the tender's isolate and heap (development and debugging only)", "CPU watchdog on the synchronous part of each turn (--cpu-ms)"],
+  create: (options) => new UnixGuest(options),
+};

@@ -1,0 +1,84 @@
+/**
+ * @module host/tender/tender
+ * The tender: boots images on a target and keeps any number of unikernels in one process. Booting
+ * checks everything the operator gave against the image (device bindings, limits) before any guest
+ * code runs; a unikernel that misbehaves ends with an exit reason and the tender goes on.
+ */
+
+import { ExitCode, type ExitStatus } from "../../abi/index.ts";
+import type { Image } from "../build/image.ts";
+import { TsukiError } from "../errors.ts";
+import { type Binding, checkBindings } from "./bindings.ts";
+import type { ConsoleSink } from "./console.ts";
+import type { Target } from "./targets/index.ts";
+import { Unikernel } from "./unikernel.ts";
+
+export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000 } as const;
+export const MEMORY_RANGE_MB = { min: 8, max: 16384 } as const;
+export const CPU_RANGE_MS = { min: 1, max: 3_600_000 } as const;
+
+export interface BootOptions {
+  readonly bindings?: readonly Binding[];
+  readonly args?: Readonly<Record<string, unknown>>;
+  readonly memoryMb?: number;
+  readonly cpuMs?: number;
+}
+
+export class Tender {
+  readonly target: Target;
+  #console: ConsoleSink;
+  #live = new Set<Unikernel>();
+  #origin = performance.now();
+
+  constructor(options: { target: Target; console: ConsoleSink }) {
+    this.target = options.target;
+    this.#console = options.console;
+  }
+
+  /** The unikernels that have booted and not yet ended. */
+  get live(): ReadonlySet<Unikernel> {
+    return this.#live;
+  }
+
+  /** Boots `image`; `start` has been entered when this returns (or the unikernel has already ended). */
+  boot(image: Image, options: BootOptions = {}): Unikernel {
+    const memoryMb = options.memoryMb ?? LIMIT_DEFAULTS.memoryMb;
+    const cpuMs = options.cpuMs ?? LIMIT_DEFAULTS.cpuMs;
+    if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max) {
+      throw new TsukiError("FLAG_VALUE", `memory limit ${memoryMb} MiB is out of range: give ${MEMORY_RANGE_MB.min}–${MEMORY_RANGE_MB.max} MiB, e.g. --mem 64M`);
+    }
+    if (!Number.isInteger(cpuMs) || cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max) {
+      throw new TsukiError("FLAG_VALUE", `CPU limit ${cpuMs} ms is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
+    }
+    const bound = checkBindings(image.manifest, options.bindings ?? []);
+    for (const [name, binding] of bound) {
+      const kind = image.manifest.devices[name]!.kind;
+      throw new TsukiError(
+        "DEV_UNSUPPORTED",
+        `device "${name}" (${kind}, bound to ${binding.uri}) cannot be opened: this tender has no ${kind} backend yet, so images that declare devices cannot boot`,
+      );
+    }
+    const unikernel = new Unikernel(image, {
+      target: this.target,
+      console: this.#console,
+      args: options.args ?? {},
+      memoryMb,
+      cpuMs,
+      now: () => performance.now() - this.#origin,
+    });
+    if (unikernel.status === undefined) {
+      this.#live.add(unikernel);
+      void unikernel.exited.then(() => this.#live.delete(unikernel));
+    }
+    return unikernel;
+  }
+
+  /** Stops every live unikernel and waits for them to end. */
+  async stopAll(reason = "stopped: the tender is shutting down", code: number = ExitCode.SIGTERM): Promise<ExitStatus[]> {
+    const ending = [...this.#live].map((u) => {
+      u.stop(reason, code);
+      return u.exited;
+    });
+    return Promise.all(ending);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @module host/tender/unikernel
+ * One running unikernel, as the tender sees it: its guest on a target, its hypercall function, its
+ * one host timer, its console, and how it ended. It drives the guest in turns (boot, then one
+ * turn per batch of events) and after every turn decides whether the guest lives on.
+ *
+ * Every way a unikernel can end becomes one `ExitStatus` (code and one-line reason), delivered
+ * through `exited`; the guest's resources are freed at once, and nothing else in the tender is
+ * disturbed.
+ */
+
+import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent } from "../../abi/index.ts";
+import type { Image } from "../build/image.ts";
+import { ConsoleLines, type ConsoleSink } from "./console.ts";
+import { makeHypercall } from "./hypercalls.ts";
+import type { Guest, Target, TurnEnd } from "./targets/index.ts";
+
+export interface UnikernelOptions {
+  readonly target: Target;
+  readonly console: ConsoleSink;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly memoryMb: number;
+  readonly cpuMs: number;
+  /** Monotonic clock shared by the tender's unikernels, in ms. */
+  readonly now: () => number;
+}
+
+export class Unikernel {
+  readonly name: string;
+  readonly image: Image;
+  readonly target: string;
+  readonly memoryMb: number;
+  readonly cpuMs: number;
+  /** Resolves once, when the unikernel has ended and its resources are freed. */
+  readonly exited: Promise<ExitStatus>;
+  /** Hypercalls the host refused, by errno: a guest that keeps making them is visible here. */
+  readonly rejectedCalls = new Map<string, number>();
+
+  #guest: Guest | undefined;
+  #console: ConsoleLines;
+  #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+  #idleCheck: NodeJS.Immediate | undefined;
+  #ending: ExitStatus | undefined;
+  #status: ExitStatus | undefined;
+  #resolve!: (status: ExitStatus) => void;
+
+  constructor(image: Image, options: UnikernelOptions) {
+    this.name = image.manifest.name;
+    this.image = image;
+    this.target = options.target.name;
+    this.memoryMb = options.memoryMb;
+    this.cpuMs = options.cpuMs;
+    this.exited = new Promise((resolve) => (this.#resolve = resolve));
+    this.#console = new ConsoleLines(this.name, options.console);
+    this.#now = options.now;
+
+    const hypercall = makeHypercall({
+      alive: () => this.#ending === undefined && this.#status === undefined,
+      exit: (code) => this.#end({ kind: "exit", code, reason: `exit(${code}) called` }),
+      abort: (reason) => this.#end({ kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(reason)}` }),
+      console: (stream, bytes) => this.#console.write(stream, bytes),
+      monotonic: this.#now,
+      armTimer: (deadline) => this.#arm(deadline),
+      asset: (handle) => image.assets[handle],
+      rejected: (call, errno) => this.rejectedCalls.set(errno, (this.rejectedCalls.get(errno) ?? 0) + 1),
+    });
+    // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
+    this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs });
+
+    const info: BootInfo = {
+      abi: image.manifest.abi,
+      name: this.name,
+      args: options.args,
+      devices: {},
+      assets: image.manifest.assets.map((a, handle) => ({ path: a.path, size: a.size, sha256: a.sha256, handle })),
+    };
+    this.#turn(() => this.#guest!.evaluate()) && this.#turn(() => this.#guest!.boot(info));
+  }
+
+  /** How it ended, once it has. */
+  get status(): ExitStatus | undefined {
+    return this.#status;
+  }
+
+  /** Heap in use and its limit, in bytes, where the target can tell. */
+  heap(): { used: number; limit: number } | undefined {
+    return this.#guest?.heap();
+  }
+
+  /** Stops the unikernel from outside (a signal, the operator). */
+  stop(reason = "stopped", code: number = ExitCode.SIGTERM): void {
+    this.#finish({ kind: "stopped", code, reason });
+  }
+
+  /** Delivers a batch of events in one turn. */
+  deliver(events: readonly GuestEvent[]): void {
+    this.#turn(() => this.#guest!.dispatch(events));
+  }
+
+  /** Runs one turn; returns whether the unikernel lives on. */
+  #turn(run: () => TurnEnd | undefined): boolean {
+    if (this.#status !== undefined) return false;
+    const end = run();
+    if (this.#ending !== undefined) this.#finish(this.#ending);
+    else if (end !== undefined) this.#finish(this.#exitFor(end));
+    else this.#idleCheck ??= setImmediate(() => this.#checkIdle());
+    return this.#status === undefined;
+  }
+
+  /** The guest ended itself. Inside a turn, the turn finishes it; outside one (the unix target's promise jobs), the next check does. */
+  #end(status: ExitStatus): void {
+    this.#ending ??= status;
+    this.#idleCheck ??= setImmediate(() => this.#checkIdle());
+  }
+
+  #checkIdle(): void {
+    this.#idleCheck = undefined;
+    if (this.#status !== undefined || this.#guest === undefined) return;
+    if (this.#ending !== undefined) return this.#finish(this.#ending);
+    if (!this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (deadline === Infinity) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.deliver([{ type: "timer" }]);
+    }, Math.max(0, deadline - this.#now()));
+  }
+
+  #exitFor(end: TurnEnd): ExitStatus {
+    switch (end.kind) {
+      case "threw": {
+        const error = end.error as { stack?: unknown; name?: unknown; message?: unknown };
+        const stack = typeof error?.stack === "string" ? error.stack : String(end.error);
+        this.#console.write(2, new TextEncoder().encode(`Uncaught ${stack}\n`));
+        const what = typeof error?.message === "string" ? `${String(error.name ?? "Error")}: ${error.message}` : String(end.error);
+        return { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: uncaught ${oneLine(what)}` };
+      }
+      case "out-of-memory":
+        return { kind: "out-of-memory", code: ExitCode.OUT_OF_MEMORY, reason: `out of memory: the heap reached its limit of ${this.memoryMb} MiB (raise it with --mem)` };
+      case "cpu-limit":
+        return { kind: "cpu-limit", code: ExitCode.CPU_LIMIT, reason: `CPU limit: ran longer than ${this.cpuMs} ms without yielding (--cpu-ms)` };
+      case "crashed":
+        return { kind: "crashed", code: ExitCode.INTERNAL, reason: `crashed: ${oneLine(end.detail)}` };
+    }
+  }
+
+  #finish(status: ExitStatus): void {
+    if (this.#status !== undefined) return;
+    this.#status = status;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#idleCheck !== undefined) clearImmediate(this.#idleCheck);
+    this.#guest?.dispose();
+    this.#guest = undefined;
+    this.#console.flush();
+    this.#resolve(status);
+  }
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
