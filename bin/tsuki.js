@@ -5,7 +5,7 @@
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
-  process.stderr.write(`tsuki: error ERR_NODE_VERSION: tsuki needs Node.js 24 or newer, this is ${process.version}: run it through npm (npx tsuki ...), which uses the Node 24 tsuki pins\n`);
+  process.stderr.write(`tsuki: error ERR_NODE_VERSION: tsuki needs Node.js 24 or newer, this is ${process.version}: run it through npm, which uses the Node 24 that tsuki pins: npm run tsuki -- <command>\n`);
   process.exit(70);
 }
 const { main } = await import("../src/cli/main.ts");

@@ -22,6 +22,7 @@ import { makeCrypto } from "./crypto.ts";
 import { DOMException } from "./dom-exception.ts";
 import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
+import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
 import { Timers } from "./timers.ts";
 
@@ -41,6 +42,7 @@ export interface Runtime {
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
+  harden();
   const call = makeCall(raw);
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();

@@ -15,6 +15,8 @@ import { ConsoleLines, type ConsoleSink } from "./console.ts";
 import { makeHypercall } from "./hypercalls.ts";
 import type { Guest, Target, TurnEnd } from "./targets/index.ts";
 
+const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
+
 export interface UnikernelOptions {
   readonly target: Target;
   readonly console: ConsoleSink;
@@ -58,7 +60,9 @@ export class Unikernel {
     const hypercall = makeHypercall({
       alive: () => this.#ending === undefined && this.#status === undefined,
       exit: (code) => this.#end({ kind: "exit", code, reason: `exit(${code}) called` }),
-      abort: (reason) => this.#end({ kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(reason)}` }),
+      abort: (reason) =>
+        // V8 reports a failed ArrayBuffer allocation (external memory over the limit) as a RangeError.
+        this.#end(OUT_OF_ARRAY_BUFFERS.test(reason) ? this.#outOfMemory() : { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(reason)}` }),
       console: (stream, bytes) => this.#console.write(stream, bytes),
       monotonic: this.#now,
       armTimer: (deadline) => this.#arm(deadline),
@@ -141,12 +145,16 @@ export class Unikernel {
         return { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: uncaught ${oneLine(what)}` };
       }
       case "out-of-memory":
-        return { kind: "out-of-memory", code: ExitCode.OUT_OF_MEMORY, reason: `out of memory: the heap reached its limit of ${this.memoryMb} MiB (raise it with --mem)` };
+        return this.#outOfMemory();
       case "cpu-limit":
         return { kind: "cpu-limit", code: ExitCode.CPU_LIMIT, reason: `CPU limit: ran longer than ${this.cpuMs} ms without yielding (--cpu-ms)` };
       case "crashed":
         return { kind: "crashed", code: ExitCode.INTERNAL, reason: `crashed: ${oneLine(end.detail)}` };
     }
+  }
+
+  #outOfMemory(): ExitStatus {
+    return { kind: "out-of-memory", code: ExitCode.OUT_OF_MEMORY, reason: `out of memory: reached the limit of ${this.memoryMb} MiB (raise it with --mem)` };
   }
 
   #finish(status: ExitStatus): void {

@@ -50,9 +50,7 @@ class UnixGuest implements Guest {
     Object.defineProperty(this.#context, "__tsukiHypercall", { value: options.hypercall, configurable: true });
     Object.defineProperty(this.#context, Symbol.for("tsuki.turn"), { value: () => this.#work() });
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
-    const scope = this.#context as { __tsukiEntry?: Runtime };
-    this.#entry = scope.__tsukiEntry!;
-    delete scope.__tsukiEntry;
+    this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as Runtime;
     try {
       this.#module = new vm.SourceTextModule(options.entry, { context: this.#context, identifier: `tsuki:image/${options.name}/main.js` });
     } catch (error) {

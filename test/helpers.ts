@@ -1,0 +1,89 @@
+/**
+ * Shared test helpers: build a unikernel from source text through the real build pipeline, craft
+ * images by hand (for what the build refuses to make), and boot images on a tender whose console
+ * lines are collected.
+ */
+
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ABI_VERSION, ENTRY_PATH, type ExitStatus, MANIFEST_FORMAT, type Manifest } from "../src/abi/index.ts";
+import { buildImage } from "../src/host/build/build.ts";
+import { type Image, readImage, sha256, writeImage } from "../src/host/build/image.ts";
+import type { ConsoleLine } from "../src/host/tender/console.ts";
+import { TARGETS, type TargetName } from "../src/host/tender/targets/index.ts";
+import { type BootOptions, Tender } from "../src/host/tender/tender.ts";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const TSUKI_BIN = path.join(ROOT, "bin/tsuki.js");
+
+/** A fresh temporary folder, removed when the test process exits. */
+const made: string[] = [];
+process.on("exit", () => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+export function tempDir(prefix = "tsuki-test-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Writes files (path → text) into a new unikernel folder and returns it. */
+export function unikernelDir(files: Record<string, string | Uint8Array>, name = "t"): string {
+  const dir = path.join(tempDir(), name);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+/** Builds `source` (the body of src/main.ts) through the real build and returns the image. */
+export async function buildSource(source: string, extra: Record<string, string | Uint8Array> = {}): Promise<Image> {
+  const dir = unikernelDir({ "src/main.ts": source, ...extra });
+  const result = await buildImage(dir);
+  return readImage(await import("node:fs").then((fs) => fs.readFileSync(result.image)));
+}
+
+/** An image made by hand around `code`, for guests the build would refuse. */
+export function craftImage(code: string, overrides: Partial<Manifest> = {}): Uint8Array {
+  const entry = Buffer.from(code);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: "crafted",
+    version: "0.0.0",
+    abi: ABI_VERSION,
+    entry: { path: ENTRY_PATH, size: entry.length, sha256: sha256(entry) },
+    devices: {},
+    assets: [],
+    inputs: {},
+    builder: { test: "1" },
+    ...overrides,
+  };
+  return writeImage(manifest, entry, []);
+}
+
+export interface Booted {
+  status: ExitStatus;
+  lines: ConsoleLine[];
+  out: string[];
+  err: string[];
+}
+
+/** A tender on `target` whose console lines are collected. */
+export function testTender(target: TargetName) {
+  const lines: ConsoleLine[] = [];
+  const tender = new Tender({ target: TARGETS[target], console: { line: (l) => lines.push(l) } });
+  return { tender, lines };
+}
+
+/** Boots `image` on `target`, waits for it to end, and returns how it ended and what it printed. */
+export async function bootToEnd(target: TargetName, image: Image, options: BootOptions = {}): Promise<Booted> {
+  const { tender, lines } = testTender(target);
+  const unikernel = tender.boot(image, options);
+  const status = await unikernel.exited;
+  return {
+    status,
+    lines,
+    out: lines.filter((l) => l.stream === 1).map((l) => l.text),
+    err: lines.filter((l) => l.stream === 2).map((l) => l.text),
+  };
+}
