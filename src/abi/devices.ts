@@ -28,5 +28,7 @@ export function deviceNameProblem(name: string): string | undefined {
   if ((RESERVED_CONTEXT_KEYS as readonly string[]).includes(name)) {
     return `device name "${name}" is reserved: start() already receives "${name}"; choose another name`;
   }
+  // "__proto__", "constructor", "toString", …: as keys of plain objects they would not name a device.
+  if (name in Object.prototype) return `device name "${name}" is reserved: it names a property of every object; choose another name`;
   return undefined;
 }

@@ -15,21 +15,23 @@ export function parse<O extends Options>(command: string, argv: string[], option
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
     const e = error as { code?: string; message: string };
+    // parseArgs explains some mistakes over several lines; an error is one line on stderr.
+    const message = e.message.replace(/\s*\n\s*/g, " ");
     if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       const flag = /'([^']+)'/.exec(e.message)?.[1] ?? e.message;
       throw new TsukiError("UNKNOWN_FLAG", `unknown flag ${flag} for "tsuki ${command}": see "tsuki ${command} --help"`);
     }
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new TsukiError("FLAG_VALUE", `${e.message.replace(/^Option /, "flag ")} (tsuki ${command})`);
+      throw new TsukiError("FLAG_VALUE", `${message.replace(/^Option /, "flag ")} (tsuki ${command})`);
     }
-    throw new TsukiError("FLAG_VALUE", `${e.message} (tsuki ${command})`);
+    throw new TsukiError("FLAG_VALUE", `${message} (tsuki ${command})`);
   }
 }
 
 /** One positional argument, required. */
 export function positional(command: string, positionals: string[], what: string): string {
   if (positionals.length === 0) throw new TsukiError("MISSING_ARGUMENT", `"tsuki ${command}" needs ${what}: see "tsuki ${command} --help"`);
-  if (positionals.length > 1) throw new TsukiError("FLAG_VALUE", `"tsuki ${command}" takes one ${what}, got ${positionals.length}: ${positionals.join(" ")}`);
+  if (positionals.length > 1) throw new TsukiError("FLAG_VALUE", `"tsuki ${command}" takes one argument, ${what}; got ${positionals.length}: ${positionals.join(" ")}`);
   return positionals[0]!;
 }
 

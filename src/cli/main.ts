@@ -1,11 +1,12 @@
 /**
  * @module cli/main
  * The `tsuki` command: dispatches to a subcommand and turns every `TsukiError` into one message
- * with its stable code on stderr and the error's exit code.
+ * with its stable code on stderr and the error's exit code; anything unforeseen exits 70.
  */
 
 import { ExitCode } from "../abi/index.ts";
 import { TsukiError } from "../host/errors.ts";
+import { BindingsError } from "../host/tender/bindings.ts";
 import { TSUKI_VERSION } from "../host/version.ts";
 import { build, usage as buildUsage } from "./commands/build.ts";
 import { inspect, usage as inspectUsage } from "./commands/inspect.ts";
@@ -42,9 +43,25 @@ export async function main(argv: string[]): Promise<number> {
     if (!entry) throw new TsukiError("UNKNOWN_COMMAND", `unknown command "${command}": the commands are ${Object.keys(COMMANDS).join(", ")} (see tsuki --help)`);
     return await entry.run(rest);
   } catch (error) {
-    if (!(error instanceof TsukiError)) throw error;
-    process.stderr.write(`tsuki: error ${error.code}: ${error.message}\n`);
-    for (const detail of error.details.slice(1)) process.stderr.write(`tsuki: error ${error.code}: ${detail}\n`);
+    if (!(error instanceof TsukiError)) return unexpected(error);
+    // One line per problem, each with its own code: a binding check can find problems of several kinds.
+    const lines = error instanceof BindingsError ? error.problems.map((p) => [p.code, p.message]) : [error.message, ...error.details.slice(1)].map((text) => [error.code, text]);
+    for (const [code, text] of lines) process.stderr.write(`tsuki: error ${code}: ${text}\n`);
     return error.exitCode;
   }
+}
+
+/**
+ * A failure tsuki did not foresee. It ends with EX_SOFTWARE (70), never with 1, which would say
+ * the unikernel aborted. A system error (Node's `code` and `syscall`, e.g. ENOTDIR) is one line;
+ * anything else is a bug in tsuki and keeps its stack for the report.
+ */
+function unexpected(error: unknown): number {
+  const e = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; syscall?: unknown; message?: unknown; stack?: unknown };
+  if (typeof e.code === "string" && typeof e.syscall === "string") {
+    process.stderr.write(`tsuki: error ${e.code}: ${String(e.message)}\n`);
+  } else {
+    process.stderr.write(`tsuki: internal error: ${typeof e.stack === "string" ? e.stack : String(error)}\ntsuki: this is a bug in tsuki; please report it with the command that caused it\n`);
+  }
+  return ExitCode.INTERNAL;
 }

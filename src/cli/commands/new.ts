@@ -4,7 +4,7 @@
  * that type-checks against the guest's real global scope, and a README saying how to build and run.
  */
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { SRC_ROOT } from "../../host/build/bundle.ts";
@@ -21,6 +21,7 @@ export function scaffold(argv: string[]): number {
   const dir = path.resolve(positional("new", positionals, "a folder to create"));
   const name = path.basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
   if (!IMAGE_NAME.test(name)) throw new TsukiError("FLAG_VALUE", `cannot derive an image name from "${path.basename(dir)}": use a folder name of letters, digits and dashes`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new TsukiError("NEW_EXISTS", `${dir} exists and is not a folder: choose a new folder`);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new TsukiError("NEW_EXISTS", `${dir} exists and is not empty: choose a new folder`);
 
   const files: Record<string, string> = {

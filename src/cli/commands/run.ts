@@ -14,7 +14,7 @@ import { TsukiError } from "../../host/errors.ts";
 import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
 import { terminalSink } from "../../host/tender/console.ts";
 import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
-import { LIMIT_DEFAULTS, Tender } from "../../host/tender/tender.ts";
+import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../host/tender/tender.ts";
 import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
@@ -53,6 +53,13 @@ export async function run(argv: string[]): Promise<number> {
   const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
   const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
   const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
+  // The tender checks the limits too, but only after a folder has been built: a bad flag should not build.
+  if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) {
+    throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M, e.g. --mem 64M`);
+  }
+  if (cpuMs !== undefined && (cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max)) {
+    throw new TsukiError("FLAG_VALUE", `--cpu-ms ${values["cpu-ms"]} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
+  }
 
   let imagePath = source;
   if (isFolder(source)) {

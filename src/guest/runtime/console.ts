@@ -22,8 +22,11 @@ export function makeConsole(write: Write, encode: (text: string) => Uint8Array, 
       write(stream, bytes.subarray(at, at + LIMITS.consoleWrite));
     }
   };
-  const out = (...args: unknown[]) => emit(CONSOLE_STDOUT, format(...args));
-  const err = (...args: unknown[]) => emit(CONSOLE_STDERR, format(...args));
+  // Strings alone (the common case) print as format() would print them, without its machinery.
+  const text = (args: unknown[]) =>
+    args.every((a) => typeof a === "string") && !(args[0] as string | undefined)?.includes("%") ? args.join(" ") : format(...args);
+  const out = (...args: unknown[]) => emit(CONSOLE_STDOUT, text(args));
+  const err = (...args: unknown[]) => emit(CONSOLE_STDERR, text(args));
   const elapsed = (label: string) => {
     const start = timers.get(label);
     return start === undefined ? undefined : `${label}: ${(now() - start).toFixed(3)}ms`;

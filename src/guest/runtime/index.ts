@@ -19,7 +19,7 @@ import { atob, btoa } from "./base64.ts";
 import { structuredClone } from "./clone.ts";
 import { makeConsole } from "./console.ts";
 import { makeCrypto } from "./crypto.ts";
-import { DOMException } from "./dom-exception.ts";
+import { DOMException, defineLegacyConstants } from "./dom-exception.ts";
 import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
@@ -45,7 +45,6 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   harden();
   const call = makeCall(raw);
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   const monotonic = () => call("clock.monotonic");
   const origin = monotonic();
   const wallOrigin = call("clock.wall");
@@ -90,9 +89,12 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     atob,
     btoa,
     structuredClone,
-    DOMException,
     performance,
     crypto: Object.freeze(makeCrypto((n) => call("random.fill", n))),
+  });
+  defineLazy(global, "DOMException", () => {
+    defineLegacyConstants();
+    return DOMException;
   });
   Object.defineProperty(global, Symbol.for("tsuki.hypercall"), { value: raw });
 
@@ -119,7 +121,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
       Object.assign(context, {
         console,
         args: deepFreeze(info.args),
-        assets: makeAssets(info.assets, call, (bytes) => decoder.decode(bytes)),
+        assets: makeAssets(info.assets, call, (bytes) => new TextDecoder().decode(bytes)),
         name: info.name,
         exit,
         abort,
@@ -140,10 +142,31 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   return { boot, dispatch, busy: () => timers.pending > 0, declaration };
 }
 
+/**
+ * Installs globals like the web platform's: writable, configurable, not enumerable. The runtime
+ * script is minified with mangled local names (each isolate holds its source: ~20 KiB less per
+ * unikernel), so functions and classes get their public names back here.
+ */
 function define(global: object, values: Record<string, unknown>) {
   for (const [name, value] of Object.entries(values)) {
+    if (typeof value === "function") Object.defineProperty(value, "name", { value: name, configurable: true });
     Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
   }
+}
+
+/** A global made on first read (or replaced on first write), then an ordinary data property. */
+function defineLazy(global: object, name: string, make: () => unknown) {
+  const settle = (value: unknown) => Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(global, name, {
+    configurable: true,
+    enumerable: false,
+    get: () => {
+      const value = make();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
 }
 
 function isUnikernel(value: unknown): value is { devices: object; assets: unknown; start: Function } {

@@ -3,10 +3,11 @@
  * Collects the files of a unikernel's assets folder for embedding: every regular file below it,
  * in path order, with "/"-separated relative paths. Symbolic links and special files are refused
  * (an image holds bytes, not references to the builder's disk), and so is a folder that is not
- * inside the unikernel's folder.
+ * below the unikernel's folder, whether by its path or through a symbolic link, or is that folder
+ * itself (which would embed the source and the previous image).
  */
 
-import { lstatSync, readFileSync, readdirSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { assetPathProblem } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
@@ -21,9 +22,12 @@ export interface AssetFile {
 
 export function collectAssets(dir: string, folder: string): AssetFile[] {
   const root = path.resolve(dir, folder);
-  const rel = path.relative(dir, root);
-  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+  if (!inside(dir, root)) {
     throw new TsukiError("BUILD_ASSETS", `assets folder "${folder}" is outside the unikernel's folder ${dir}: name a folder inside it`);
+  }
+  if (root === dir) {
+    // The folder itself would embed the source, node_modules and the previous image in dist/.
+    throw new TsukiError("BUILD_ASSETS", `assets folder "${folder}" is the unikernel's folder itself: name a subfolder that holds only the files to embed, such as "public"`);
   }
   let stat;
   try {
@@ -32,6 +36,10 @@ export function collectAssets(dir: string, folder: string): AssetFile[] {
     throw new TsukiError("BUILD_ASSETS", `assets folder "${folder}" does not exist in ${dir}: create it or fix unikernel({ assets })`);
   }
   if (!stat.isDirectory()) throw new TsukiError("BUILD_ASSETS", `assets "${folder}" is not a folder: unikernel({ assets }) names a folder whose files are embedded`);
+  // A symbolic link in a parent of the folder ("link/sub") is followed by lstat: check where it really is.
+  if (!inside(realpathSync(dir), realpathSync(root))) {
+    throw new TsukiError("BUILD_ASSETS", `assets folder "${folder}" leads outside the unikernel's folder ${dir} through a symbolic link; an image embeds only files inside it`);
+  }
 
   const files: AssetFile[] = [];
   let total = 0;
@@ -55,4 +63,10 @@ export function collectAssets(dir: string, folder: string): AssetFile[] {
   walk(root, "");
   // Path order as the manifest requires (UTF-16 code unit order, the same everywhere).
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Whether `target` is `dir` or below it (lexically: both paths absolute and resolved). */
+function inside(dir: string, target: string): boolean {
+  const rel = path.relative(dir, target);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

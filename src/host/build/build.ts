@@ -45,6 +45,7 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   }
   const pkg = readPackage(dir);
   const name = imageName(dir, pkg);
+  const version = imageVersion(pkg);
   const entry = findEntry(dir, pkg);
 
   const { code, inputs } = await bundle(dir, entry);
@@ -61,7 +62,7 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name,
-    version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    version,
     abi: ABI_VERSION,
     entry: { path: ENTRY_PATH, size: entryBytes.length, sha256: sha256(entryBytes) },
     devices: declaration.devices,
@@ -100,6 +101,15 @@ function imageName(dir: string, pkg: PackageJson): string {
     );
   }
   return raw;
+}
+
+/** The version from package.json, held to what a manifest accepts so that the build, not the tender, reports it. */
+function imageVersion(pkg: PackageJson): string {
+  if (pkg.version === undefined) return "0.0.0";
+  if (typeof pkg.version !== "string" || pkg.version.length === 0 || pkg.version.length > 64) {
+    throw new TsukiError("BUILD_INPUT", `the version in package.json must be a string of 1–64 characters, found ${JSON.stringify(pkg.version)}`);
+  }
+  return pkg.version;
 }
 
 function findEntry(dir: string, pkg: PackageJson): string {

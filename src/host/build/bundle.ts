@@ -86,7 +86,8 @@ function explain(message: Message, dir: string): string {
         ? `${where}: package "${pkg}" imports the Node built-in "${spec}", so it cannot run inside a unikernel (there is no ${base} module there); use a package made for browsers or workers instead`
         : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares`;
     }
-    return `${where}: cannot resolve "${spec}": install it in the unikernel's folder (npm install ${spec.startsWith(".") ? "" : spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}) or fix the path`;
+    if (spec.startsWith(".") || spec.startsWith("/")) return `${where}: cannot resolve "${spec}": there is no such file; fix the path`;
+    return `${where}: cannot resolve "${spec}": install it in the unikernel's folder (npm install ${spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}) or fix the path`;
   }
   return `${where}: ${message.text}`;
 }

@@ -5,8 +5,9 @@
  * between machines (mode 0644, uid/gid 0, empty owner names, mtime 0, entries in the given order).
  *
  * Reading is strict, because an image is untrusted input: only regular-file entries, ustar magic,
- * header checksums verified, sizes bounded by the archive, no duplicate names, no data after the
- * end marker except zero padding. Every violation is a `TsukiError` naming the entry and offset.
+ * header checksums verified, sizes bounded by the archive, no duplicate names, nothing but zeros in
+ * the padding after each entry's data and after the end marker. Every violation is a `TsukiError`
+ * naming the entry and offset.
  */
 
 import { TsukiError } from "../errors.ts";
@@ -92,8 +93,11 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const size = octal(h, 124, 12, where);
     const end = at + BLOCK + size;
     if (end > bytes.length) throw new TsukiError("IMAGE_TRUNCATED", `entry "${path}" claims ${size} bytes but the image ends first: it was cut short`);
+    const next = at + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    // Padding is outside every hash the manifest records, so bytes hidden there would go unseen.
+    if (!bytes.subarray(end, next).every((b) => b === 0)) throw new TsukiError("IMAGE_MALFORMED", `entry "${path}" is followed by padding that is not zero: the image was changed`);
     entries.push({ path, data: bytes.subarray(at + BLOCK, end) });
-    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    at = next;
   }
 }
 

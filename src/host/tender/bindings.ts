@@ -58,9 +58,33 @@ function uriProblem(kind: DeviceKind, uri: string): string | undefined {
   return undefined;
 }
 
-/** Checks bindings against the manifest; throws one error listing every mismatch. */
+type ProblemCode = "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED";
+
+/** One mismatch between the bindings and the manifest, with its own stable code. */
+export interface BindingProblem {
+  readonly code: `ERR_${ProblemCode}`;
+  readonly message: string;
+}
+
+/**
+ * Every mismatch found in one check. `code` and `message` are the first problem's; `details`
+ * holds every message and `problems` every message with its own code, since one check can find
+ * problems of several kinds (a device bound twice and another not bound at all).
+ */
+export class BindingsError extends TsukiError {
+  readonly problems: readonly BindingProblem[];
+
+  constructor(problems: readonly { code: ProblemCode; text: string }[]) {
+    const first = problems[0]!;
+    super(first.code, first.text, problems.map((p) => p.text));
+    this.name = "BindingsError";
+    this.problems = problems.map((p) => ({ code: `ERR_${p.code}` as const, message: p.text }));
+  }
+}
+
+/** Checks bindings against the manifest; throws one BindingsError listing every mismatch. */
 export function checkBindings(manifest: Manifest, bindings: readonly Binding[]): Map<string, Binding> {
-  const problems: { code: "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED"; text: string }[] = [];
+  const problems: { code: ProblemCode; text: string }[] = [];
   const bound = new Map<string, Binding>();
   for (const binding of bindings) {
     const first = bound.get(binding.name);
@@ -69,7 +93,7 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
       continue;
     }
     bound.set(binding.name, binding);
-    const decl = manifest.devices[binding.name];
+    const decl = Object.hasOwn(manifest.devices, binding.name) ? manifest.devices[binding.name] : undefined;
     if (!decl) {
       const declared = Object.keys(manifest.devices);
       problems.push({
@@ -93,9 +117,6 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
       problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${SCHEMES[decl.kind].example}` });
     }
   }
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    throw new TsukiError(first.code, first.text, problems.map((p) => p.text));
-  }
+  if (problems.length > 0) throw new BindingsError(problems);
   return bound;
 }

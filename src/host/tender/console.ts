@@ -6,6 +6,8 @@
  * buffer without bound.
  */
 
+import { TextDecoder } from "node:util";
+
 export const MAX_LINE = 64 * 1024;
 
 export interface ConsoleLine {
@@ -33,7 +35,8 @@ export function terminalSink(options: { timestamps?: boolean; prefix?: boolean }
 }
 
 export class ConsoleLines {
-  #decoders = [new TextDecoder("utf-8"), new TextDecoder("utf-8")];
+  /** Made on first use: most unikernels never write to the error stream. */
+  #decoders: (TextDecoder | undefined)[] = [undefined, undefined];
   #partial = ["", ""];
   #name: string;
   #sink: ConsoleSink;
@@ -45,7 +48,8 @@ export class ConsoleLines {
 
   write(stream: 1 | 2, bytes: Uint8Array): void {
     const i = stream - 1;
-    let text = this.#partial[i] + this.#decoders[i]!.decode(bytes, { stream: true });
+    const decoder = (this.#decoders[i] ??= new TextDecoder("utf-8"));
+    let text = this.#partial[i] + decoder.decode(bytes, { stream: true });
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
       this.#emit(stream, text.slice(0, nl));
       text = text.slice(nl + 1);
@@ -60,7 +64,7 @@ export class ConsoleLines {
   /** Emits what is left of unfinished lines (at exit). */
   flush(): void {
     for (const stream of [1, 2] as const) {
-      const rest = this.#partial[stream - 1]! + this.#decoders[stream - 1]!.decode();
+      const rest = this.#partial[stream - 1]! + (this.#decoders[stream - 1]?.decode() ?? "");
       this.#partial[stream - 1] = "";
       if (rest) this.#emit(stream, rest);
     }

@@ -7,7 +7,7 @@
  */
 
 import { randomFillSync } from "node:crypto";
-import { isUint8Array } from "node:util/types";
+import { isArrayBuffer, isProxy, isUint8Array } from "node:util/types";
 import {
   type ArgType,
   Errno,
@@ -53,19 +53,36 @@ function checkArg(type: ArgType, value: unknown): string | undefined {
   }
 }
 
+/** The name of a typed array, read through the intrinsic getter: no getter, proxy trap or toString of the guest's runs. */
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+
+/**
+ * Describes a rejected argument for the message. It must not run guest code (on the unix target
+ * the value is the guest's own object: a getter, a proxy trap or a toString could throw into the
+ * host or re-enter it), so it looks only at what the language tells without asking the value.
+ */
 function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  if (typeof value === "string") return `string of length ${value.length}`;
-  return `${typeof value} ${String(value).slice(0, 20)}`;
+  switch (typeof value) {
+    case "string":
+      return `string of length ${value.length}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `${typeof value} ${String(value).slice(0, 20)}`;
+    case "object":
+      if (value === null) return "null";
+      if (isProxy(value)) return "Proxy";
+      return (typedArrayName.call(value) as string | undefined) ?? (isArrayBuffer(value) ? "ArrayBuffer" : Array.isArray(value) ? "Array" : "object");
+    default:
+      return typeof value; // undefined, symbol, function
+  }
 }
 
 export function makeHypercall(host: HypercallHost): HypercallFn {
   function handle(call: string, args: unknown[]): unknown {
     if (!host.alive()) return fail(Errno.ESRCH, "the unikernel has exited");
-    if (typeof call !== "string" || !Object.hasOwn(HYPERCALLS, call)) {
-      return fail(Errno.ENOSYS, `no hypercall ${JSON.stringify(String(call)).slice(0, 60)} in this ABI`);
-    }
+    if (typeof call !== "string") return fail(Errno.ENOSYS, `a hypercall is named by a string, got ${describe(call)}`);
+    if (!Object.hasOwn(HYPERCALLS, call)) return fail(Errno.ENOSYS, `no hypercall ${JSON.stringify(call).slice(0, 60)} in this ABI`);
     const spec = HYPERCALLS[call as HypercallName].args as readonly ArgType[];
     if (args.length !== spec.length) return fail(Errno.EINVAL, `${call} takes ${spec.length} argument(s), got ${args.length}`);
     for (let i = 0; i < spec.length; i++) {
@@ -114,7 +131,8 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
 
   return (call, ...args) => {
     const result = handle(call, args);
-    if (typeof result === "object" && result !== null && "errno" in result) host.rejected(String(call), (result as HypercallError).errno);
+    // Never String(call): a call name that is not a string is the guest's object (see describe).
+    if (typeof result === "object" && result !== null && "errno" in result) host.rejected(typeof call === "string" ? call : `(${typeof call})`, (result as HypercallError).errno);
     return result;
   };
 }
