@@ -185,6 +185,30 @@ for (const target of TARGET_NAMES) {
       assert.deepEqual(r.out, ["EINVAL life.exit true"]);
     });
 
+    test("nothing the guest can reach leads back to the host's realm", { skip: WALLS[target] }, async () => {
+      const r = await bootToEnd(
+        target,
+        await image(
+          body(`
+          const hc = globalThis[Symbol.for("tsuki.hypercall")];
+          let thrown;
+          try { hc("console.write", 1, { get length() { throw new Error("x"); } }); } catch (e) { thrown = e; }
+          const err = hc(42);
+          console.log([
+            hc.constructor === Function,
+            Object.getPrototypeOf(hc) === Function.prototype,
+            hc.constructor("return typeof process + typeof require")(),
+            Object.getPrototypeOf(err) === Object.prototype,
+            err.constructor.constructor("return typeof process")(),
+            thrown === undefined || thrown.constructor === Error,
+            (() => { Error.prepareStackTrace = (_, frames) => frames.map((f) => typeof f.getThis()).join(); try { return new Error().stack; } finally { delete Error.prepareStackTrace; } })(),
+          ].join(" "));`),
+        ),
+      );
+      assert.equal(r.status.code, 0, r.status.reason);
+      assert.match(r.out[0]!, /^true true undefinedundefined true undefined true /);
+    });
+
     test("a loop that never yields is stopped by the CPU watchdog", async () => {
       const r = await bootToEnd(target, await image(body(`setTimeout(() => { for (;;) {} }, 1);`)), { cpuMs: 100 });
       assert.deepEqual([r.status.kind, r.status.code], ["cpu-limit", ExitCode.CPU_LIMIT]);

@@ -3,18 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { atob, btoa } from "../../../src/guest/runtime/base64.ts";
 import { DOMException } from "../../../src/guest/runtime/dom-exception.ts";
+import { prng, assertDOMException } from "./seeded.ts";
 
 const nodeAtob = globalThis.atob;
 const nodeBtoa = globalThis.btoa;
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function binaryString(random: () => number, maxLength: number): string {
   const length = Math.floor(random() * maxLength);
@@ -32,14 +24,7 @@ function outcome(fn: () => unknown): unknown {
   }
 }
 
-function assertInvalidCharacter(fn: () => unknown, message?: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof DOMException, message);
-    assert.equal(error.name, "InvalidCharacterError", message);
-    assert.equal(error.code, 5, message);
-    return true;
-  });
-}
+const assertInvalidCharacter = (fn: () => unknown, message?: string) => assertDOMException(fn, "InvalidCharacterError", 5, message);
 
 test("btoa matches Node on 2000 random binary strings and atob round-trips them", () => {
   const random = prng(10);

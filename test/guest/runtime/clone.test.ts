@@ -3,18 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { structuredClone } from "../../../src/guest/runtime/clone.ts";
 import { DOMException } from "../../../src/guest/runtime/dom-exception.ts";
+import { prng, assertDOMException } from "./seeded.ts";
 
 const nodeClone = globalThis.structuredClone;
 const NodeDOMException = globalThis.DOMException;
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrays = [
@@ -90,14 +82,7 @@ function assertClonesLikeNode(value: unknown, message?: string): void {
   assert.deepEqual(dump(structuredClone(value)), dump(nodeClone(value)), message);
 }
 
-function assertDataCloneError(fn: () => unknown, message?: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof DOMException, message);
-    assert.equal(error.name, "DataCloneError", message);
-    assert.equal(error.code, 25, message);
-    return true;
-  });
-}
+const assertDataCloneError = (fn: () => unknown, message?: string) => assertDOMException(fn, "DataCloneError", 25, message);
 
 test("structuredClone returns primitives unchanged, bigint and -0 included", () => {
   for (const value of [undefined, null, true, false, 0, -0, NaN, Infinity, 1.5, 10n ** 30n, -1n, "", "a\uD800b😀"]) {

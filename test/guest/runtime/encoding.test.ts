@@ -2,19 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TextDecoder, TextEncoder } from "../../../src/guest/runtime/encoding.ts";
+import { prng } from "./seeded.ts";
 
 const NodeTextEncoder = globalThis.TextEncoder;
 const NodeTextDecoder = globalThis.TextDecoder;
-
-/** mulberry32: a tiny seeded PRNG so that every run sees the same "random" inputs. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Byte strings rich in UTF-8 edge cases: valid sequences, stray continuations, bad leads, truncations. */
 function randomBytes(random: () => number, maxLength: number): Uint8Array {

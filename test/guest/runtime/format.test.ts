@@ -3,15 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import util from "node:util";
 import { format, formatWithOptions, inspect, type InspectOptions } from "../../../src/guest/runtime/format.ts";
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./seeded.ts";
 
 const OPTION_SETS: (InspectOptions | undefined)[] = [
   undefined, { depth: 0 }, { depth: null }, { compact: false }, { compact: true, breakLength: 40 }, { breakLength: Infinity },
