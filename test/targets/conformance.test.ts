@@ -209,6 +209,17 @@ for (const target of TARGET_NAMES) {
       assert.match(r.out[0]!, /^true true undefinedundefined true undefined true /);
     });
 
+    test("the tender can read a live unikernel's heap use against its limit", async () => {
+      const { tender } = testTender(target);
+      const u = tender.boot(await image(body(`setTimeout(() => {}, 60000);`)), { memoryMb: 32 });
+      const heap = u.heap();
+      u.stop();
+      await u.exited;
+      if (WALLS[target]) return assert.equal(heap, undefined);
+      assert.ok(heap && heap.used > 0 && heap.used < heap.limit && heap.limit >= 32 * 2 ** 20, JSON.stringify(heap));
+      assert.equal(u.heap(), undefined);
+    });
+
     test("a loop that never yields is stopped by the CPU watchdog", async () => {
       const r = await bootToEnd(target, await image(body(`setTimeout(() => { for (;;) {} }, 1);`)), { cpuMs: 100 });
       assert.deepEqual([r.status.kind, r.status.code], ["cpu-limit", ExitCode.CPU_LIMIT]);
