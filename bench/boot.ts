@@ -53,7 +53,7 @@ async function bootTimes(target: TargetName, bytes: Uint8Array, n: number): Prom
   const times: number[] = [];
   for (let i = 0; i < n + 50; i++) {
     const t0 = performance.now();
-    const u = tender.boot(readImage(bytes), { args: { wait: 60_000 } });
+    const u = await tender.boot(readImage(bytes), { args: { wait: 60_000 } });
     const t = performance.now() - t0;
     if (i >= 50) times.push(t); // the first boots warm up the JIT and the runtime's code cache
     u.stop();
@@ -91,11 +91,11 @@ async function memoryChild(kind: string, n: number): Promise<void> {
   const tender = new Tender({ target: TARGETS.isolate, console: quiet });
   const keep: unknown[] = [];
   // Warm up what every kind shares (the runtime bundle, its code cache), then measure the baseline.
-  tender.boot(readImage(bytes), { args: { wait: 60_000 } }).stop();
+  (await tender.boot(readImage(bytes), { args: { wait: 60_000 } })).stop();
   await settle();
   const before = rss();
   for (let i = 0; i < n; i++) {
-    if (kind === "tsuki") keep.push(tender.boot(readImage(bytes), { args: { wait: 600_000 } }));
+    if (kind === "tsuki") keep.push(await tender.boot(readImage(bytes), { args: { wait: 600_000 } }));
     else {
       const isolate = new ivm.Isolate({ memoryLimit: 128 });
       keep.push([isolate, isolate.createContextSync()]);

@@ -78,7 +78,7 @@ export function testTender(target: TargetName) {
 /** Boots `image` on `target`, waits for it to end, and returns how it ended and what it printed. */
 export async function bootToEnd(target: TargetName, image: Image, options: BootOptions = {}): Promise<Booted> {
   const { tender, lines } = testTender(target);
-  const unikernel = tender.boot(image, options);
+  const unikernel = await tender.boot(image, options);
   const status = await unikernel.exited;
   return {
     status,

@@ -12,7 +12,56 @@ export interface TimerEvent {
   readonly type: "timer";
 }
 
-export type GuestEvent = TimerEvent;
+/** The address of a stream's peer, as the host saw it. */
+export interface PeerAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly family: "IPv4" | "IPv6";
+}
+
+/** Listener `device` accepted a connection, now named `handle`. */
+export interface AcceptEvent {
+  readonly type: "accept";
+  readonly device: number;
+  readonly handle: number;
+  readonly remote: PeerAddress;
+}
+
+/** Connection `handle` (from `stream.connect`) is established. */
+export interface ConnectedEvent {
+  readonly type: "connected";
+  readonly handle: number;
+  readonly remote: PeerAddress;
+}
+
+/** Bytes arrived on connection `handle`. */
+export interface DataEvent {
+  readonly type: "data";
+  readonly handle: number;
+  readonly bytes: Uint8Array;
+}
+
+/** The peer half-closed connection `handle`: no more data will arrive. */
+export interface EndEvent {
+  readonly type: "end";
+  readonly handle: number;
+}
+
+/** The host's buffer for connection `handle` has drained after a `stream.write` that took 0 bytes. */
+export interface WritableEvent {
+  readonly type: "writable";
+  readonly handle: number;
+}
+
+/** Connection `handle` is gone and the handle is free; `errno` says why when it was not a clean close. */
+export interface ClosedEvent {
+  readonly type: "closed";
+  readonly handle: number;
+  readonly errno?: string;
+}
+
+export type StreamEvent = AcceptEvent | ConnectedEvent | DataEvent | EndEvent | WritableEvent | ClosedEvent;
+export type GuestEvent = TimerEvent | StreamEvent;
 
 /** One embedded asset, as the guest sees it at boot. `handle` is what `asset.read` takes. */
 export interface AssetInfo {
@@ -22,10 +71,12 @@ export interface AssetInfo {
   readonly handle: number;
 }
 
-/** One bound device, as the guest sees it at boot. */
+/** One bound device, as the guest sees it at boot: its kind, its handle and plain facts about it. */
 export interface DeviceInfo {
   readonly kind: DeviceKind;
   readonly handle: number;
+  /** For a listener, the bound address (the port the host chose when the binding said :0). */
+  readonly address?: PeerAddress;
 }
 
 /** Everything the guest learns at boot, as plain data. */

@@ -11,8 +11,9 @@
  * `performance.now()`: monotonic time counts from an unspecified origin shared by all unikernels of
  * one tender, wall time from the Unix epoch.
  *
- * Room is left for the device groups (block, datagram, stream: see DESIGN.md); they take a device
- * `handle` as their first argument, a small integer the tender hands out at boot.
+ * Device calls take a `handle` first: a small integer the tender hands out (devices at boot,
+ * connections in `accept`/`connect`), valid only for the unikernel it was given to. Room is left
+ * for the block and datagram groups (see DESIGN.md).
  */
 
 /** The type of one hypercall argument, as the host checks it. */
@@ -22,6 +23,7 @@ export type ArgType =
   | "time" // a finite number ≥ 0, or Infinity (milliseconds)
   | "bytes" // a Uint8Array
   | "string"
+  | "bool"
   | "handle"; // a u32 naming a resource the calling unikernel owns
 
 interface CallSpec {
@@ -45,6 +47,19 @@ export const HYPERCALLS = {
   "random.fill": { args: ["u32"] },
   /** Reads `length` bytes at `offset` of embedded asset `handle` → Uint8Array (shorter at the end). */
   "asset.read": { args: ["handle", "u32", "u32"] },
+  /**
+   * Queues bytes on connection `handle` → the number of bytes taken: all of them, or 0 when the
+   * host's buffer for the connection is full (a `writable` event follows when it has drained).
+   */
+  "stream.write": { args: ["handle", "bytes"] },
+  /** Half-closes connection `handle`: FIN after what is queued; reading goes on. */
+  "stream.shutdown": { args: ["handle"] },
+  /** Closes connection `handle` both ways at once and frees the handle; a `closed` event follows. */
+  "stream.close": { args: ["handle"] },
+  /** Stops (`false`) or restarts (`true`) `data` events on connection `handle`: backpressure to the peer. */
+  "stream.flow": { args: ["handle", "bool"] },
+  /** Opens a connection through connector `handle` → the new connection's handle; `connected` or `closed` follows. */
+  "stream.connect": { args: ["handle"] },
 } as const satisfies Record<string, CallSpec>;
 
 export type HypercallName = keyof typeof HYPERCALLS;
@@ -59,6 +74,11 @@ export interface HypercallArgs {
   "timer.arm": [deadline: number];
   "random.fill": [n: number];
   "asset.read": [handle: number, offset: number, length: number];
+  "stream.write": [handle: number, bytes: Uint8Array];
+  "stream.shutdown": [handle: number];
+  "stream.close": [handle: number];
+  "stream.flow": [handle: number, flowing: boolean];
+  "stream.connect": [connector: number];
 }
 
 /** The result type of each successful hypercall. */
@@ -71,6 +91,11 @@ export interface HypercallResults {
   "timer.arm": undefined;
   "random.fill": Uint8Array;
   "asset.read": Uint8Array;
+  "stream.write": number;
+  "stream.shutdown": undefined;
+  "stream.close": undefined;
+  "stream.flow": undefined;
+  "stream.connect": number;
 }
 
 /** Size limits of single calls. The guest runtime splits larger requests. */
@@ -83,6 +108,8 @@ export const LIMITS = {
   assetRead: 1024 * 1024,
   /** Characters of an abort reason kept by the host. */
   abortReason: 1024,
+  /** Bytes per `stream.write`. */
+  streamWrite: 1024 * 1024,
 } as const;
 
 export const CONSOLE_STDOUT = 1;

@@ -19,6 +19,7 @@ export const ErrorCode = {
   DEV_UNDECLARED: ExitCode.CONFIG,
   DEV_WRONG_KIND: ExitCode.CONFIG,
   DEV_UNSUPPORTED: ExitCode.CONFIG,
+  DEV_OPEN: ExitCode.CONFIG,
   // images
   IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
   IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,

@@ -211,7 +211,7 @@ for (const target of TARGET_NAMES) {
 
     test("the tender can read a live unikernel's heap use against its limit", async () => {
       const { tender } = testTender(target);
-      const u = tender.boot(await image(body(`setTimeout(() => {}, 60000);`)), { memoryMb: 32 });
+      const u = await tender.boot(await image(body(`setTimeout(() => {}, 60000);`)), { memoryMb: 32 });
       const heap = u.heap();
       u.stop();
       await u.exited;
@@ -234,9 +234,9 @@ for (const target of TARGET_NAMES) {
 
     test("a misbehaving unikernel does not disturb the others in the same tender", { skip: WALLS[target] }, async () => {
       const { tender, lines } = testTender(target);
-      const steady = tender.boot(await image(body(`let n = 0; await new Promise((r) => { const i = setInterval(() => { if (++n === 20) { clearInterval(i); r(); } }, 5); }); console.log("steady done", n);`)));
-      const hog = tender.boot(await image(body(`const keep = []; setTimeout(() => { for (;;) keep.push(new Array(1000).fill(keep.length)); }, 10);`)), { memoryMb: 16, cpuMs: 20000 });
-      const spin = tender.boot(await image(body(`setTimeout(() => { for (;;) {} }, 20);`)), { cpuMs: 50 });
+      const steady = await tender.boot(await image(body(`let n = 0; await new Promise((r) => { const i = setInterval(() => { if (++n === 20) { clearInterval(i); r(); } }, 5); }); console.log("steady done", n);`)));
+      const hog = await tender.boot(await image(body(`const keep = []; setTimeout(() => { for (;;) keep.push(new Array(1000).fill(keep.length)); }, 10);`)), { memoryMb: 16, cpuMs: 20000 });
+      const spin = await tender.boot(await image(body(`setTimeout(() => { for (;;) {} }, 20);`)), { cpuMs: 50 });
       const [a, b, c] = await Promise.all([steady.exited, hog.exited, spin.exited]);
       assert.equal(b.kind, "out-of-memory");
       assert.equal(c.kind, "cpu-limit");

@@ -71,12 +71,19 @@ export async function run(argv: string[]): Promise<number> {
   if (values.inspect !== undefined) openInspector(values.inspect === "" ? 9229 : parseInteger("--inspect", values.inspect), "127.0.0.1");
 
   const tender = new Tender({ target: TARGETS[targetName as TargetName], console: terminalSink({ timestamps: values.timestamps ?? false }) });
-  const unikernel = tender.boot(image, {
+  const unikernel = await tender.boot(image, {
     bindings,
     args,
     ...(memoryMb === undefined ? {} : { memoryMb }),
     ...(cpuMs === undefined ? {} : { cpuMs }),
   });
+
+  if (!values.quiet) {
+    for (const [name, a] of Object.entries(unikernel.addresses)) {
+      const scheme = bindings.find((b) => b.name === name)!.uri.split(":")[0];
+      process.stderr.write(`tsuki: ${unikernel.name}: ${name} listening on ${scheme}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
+    }
+  }
 
   let signals = 0;
   const onSignal = (signal: "SIGINT" | "SIGTERM") => {

@@ -24,6 +24,7 @@ import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
+import { Streams } from "./streams.ts";
 import { Timers } from "./timers.ts";
 
 /** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
@@ -75,6 +76,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
 
   const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report });
   const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
+  const streams = new Streams(call, (text) => encoder.encode(text));
   const performance = Object.freeze({ now: () => monotonic() - origin, timeOrigin: wallOrigin, toJSON: () => ({ timeOrigin: wallOrigin }) });
 
   define(global, {
@@ -117,7 +119,11 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
         abort(`the image's code declares devices [${names}] but its manifest declares [${Object.keys(info.devices).sort()}]`);
       }
       const context: Record<string, unknown> = {};
-      for (const [name, device] of Object.entries(info.devices)) context[name] = Object.freeze({ name, kind: device.kind });
+      for (const [name, device] of Object.entries(info.devices)) {
+        if (device.kind === "listener") context[name] = streams.listener(name, device.handle, device.address!);
+        else if (device.kind === "connector") context[name] = streams.connector(name, device.handle);
+        else context[name] = Object.freeze({ name, kind: device.kind });
+      }
       Object.assign(context, {
         console,
         args: deepFreeze(info.args),
@@ -136,6 +142,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   function dispatch(events: readonly GuestEvent[]) {
     for (const event of events) {
       if (event.type === "timer") timers.fire();
+      else streams.dispatch(event);
     }
   }
 

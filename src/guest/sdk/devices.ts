@@ -4,8 +4,8 @@
  * device of one kind, to be bound by the operator (`--dev name=URI`). The declaration carries its
  * kind as data (the build writes it into the manifest) and, as a type, the handle `start` receives.
  *
- * The handles' I/O methods come with the device backends (see DESIGN.md, "The hypercall ABI");
- * until then a tender refuses to boot an image that declares a device it has no backend for.
+ * Listeners and connectors carry streams (`Connection`); the udp, net and block kinds can be
+ * declared and bound, but this tender has no backend for them yet and refuses to boot them.
  */
 
 import type { DeviceKind } from "../../abi/devices.ts";
@@ -20,8 +20,45 @@ export interface Device<K extends DeviceKind> {
   readonly kind: K;
 }
 
-export type Listener = Device<"listener">;
-export type Connector = Device<"connector">;
+/** The address of a stream's peer or of a listener, as the host sees it. */
+export interface Address {
+  readonly address: string;
+  readonly port: number;
+  readonly family: "IPv4" | "IPv6";
+}
+
+/**
+ * One stream connection, accepted by a listener or opened by a connector. Errors are `Error`s with
+ * Node's `code` (`ECONNRESET`, `EPIPE`, `ECONNREFUSED`, …) and `syscall`.
+ */
+export interface Connection extends AsyncIterable<Uint8Array> {
+  /** A small integer naming the connection to the host, unique for the unikernel's life. */
+  readonly handle: number;
+  readonly remote: Address;
+  /** The next bytes the peer sent, or null once it half-closed and everything was read. */
+  read(): Promise<Uint8Array | null>;
+  /** Sends bytes (a string is sent as UTF-8); resolves when the host has taken them, so awaiting it is backpressure. */
+  write(data: Uint8Array | string): Promise<void>;
+  /** Sends `data` if given, then half-closes: the peer reads end-of-stream; reading goes on. */
+  end(data?: Uint8Array | string): Promise<void>;
+  /** Closes both ways at once; pending reads end with null. */
+  close(): void;
+  /** Resolves when the connection is gone, with the error that ended it, if any. */
+  readonly closed: Promise<Error | undefined>;
+}
+
+/** A stream server: yields each accepted connection. */
+export interface Listener extends Device<"listener">, AsyncIterable<Connection> {
+  /** Where it listens (the host picked the port if the binding said :0). */
+  readonly address: Address;
+  accept(): Promise<Connection>;
+}
+
+/** A stream client to the one endpoint the operator bound. */
+export interface Connector extends Device<"connector"> {
+  connect(): Promise<Connection>;
+}
+
 export type Udp = Device<"udp">;
 export type Net = Device<"net">;
 export type Block = Device<"block">;

@@ -53,8 +53,11 @@ function uriProblem(kind: DeviceKind, uri: string): string | undefined {
     return `it is not a valid URI`;
   }
   if (!url.hostname) return "it names no host";
-  if (url.port === "" || url.port === "0") return "it names no port (1–65535)";
+  // Port 0 asks the host for a free port: fine to listen on, meaningless to connect to.
+  if (url.port === "" || (url.port === "0" && kind === "connector")) return `it names no port (${kind === "connector" ? "1" : "0"}–65535)`;
   if (url.pathname !== "" && url.pathname !== "/") return "it must not have a path";
+  if (url.username || url.password || url.hash) return "it must not have a user, password or fragment";
+  if (url.search && kind !== "listener") return "it takes no ?options";
   return undefined;
 }
 

@@ -32,9 +32,29 @@ export interface HypercallHost {
   asset(handle: number): Uint8Array | undefined;
   /** Counts a rejected call, for the operator's view of a misbehaving guest. */
   rejected(call: string, errno: string): void;
+  /** The unikernel's streams; handles are checked there (EBADF for any the unikernel does not own). */
+  streams: StreamCalls;
+}
+
+/** The `stream.*` calls, once their arguments have the right types. */
+export interface StreamCalls {
+  write(handle: number, bytes: Uint8Array): number | HypercallError;
+  shutdown(handle: number): undefined | HypercallError;
+  close(handle: number): undefined | HypercallError;
+  flow(handle: number, flowing: boolean): undefined | HypercallError;
+  connect(connector: number): number | HypercallError;
 }
 
 const fail = (errno: HypercallError["errno"], message: string): HypercallError => ({ errno, message });
+
+/** Streams for a guest that has none (the build's throwaway isolate): every handle is EBADF. */
+export const NO_STREAMS: StreamCalls = {
+  write: (h) => fail(Errno.EBADF, `stream.write: handle ${h} is not an open connection`),
+  shutdown: (h) => fail(Errno.EBADF, `stream.shutdown: handle ${h} is not an open connection`),
+  close: (h) => fail(Errno.EBADF, `stream.close: handle ${h} is not an open connection`),
+  flow: (h) => fail(Errno.EBADF, `stream.flow: handle ${h} is not an open connection`),
+  connect: (h) => fail(Errno.EBADF, `stream.connect: handle ${h} is not a connector`),
+};
 
 function checkArg(type: ArgType, value: unknown): string | undefined {
   switch (type) {
@@ -50,6 +70,8 @@ function checkArg(type: ArgType, value: unknown): string | undefined {
       return isUint8Array(value) ? undefined : "a Uint8Array";
     case "string":
       return typeof value === "string" ? undefined : "a string";
+    case "bool":
+      return typeof value === "boolean" ? undefined : "a boolean";
   }
 }
 
@@ -126,6 +148,19 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
         if (length > LIMITS.assetRead) return fail(Errno.E2BIG, `asset.read: at most ${LIMITS.assetRead} bytes per call, got ${length}`);
         return data.slice(Math.min(offset, data.length), Math.min(offset + length, data.length));
       }
+      case "stream.write": {
+        const bytes = args[1] as Uint8Array;
+        if (bytes.length > LIMITS.streamWrite) return fail(Errno.E2BIG, `stream.write: at most ${LIMITS.streamWrite} bytes per call, got ${bytes.length}`);
+        return host.streams.write(args[0] as number, bytes);
+      }
+      case "stream.shutdown":
+        return host.streams.shutdown(args[0] as number);
+      case "stream.close":
+        return host.streams.close(args[0] as number);
+      case "stream.flow":
+        return host.streams.flow(args[0] as number, args[1] as boolean);
+      case "stream.connect":
+        return host.streams.connect(args[0] as number);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
 import { type Binding, checkBindings } from "./bindings.ts";
 import type { ConsoleSink } from "./console.ts";
+import { openDevices } from "./devices/index.ts";
 import type { Target } from "./targets/index.ts";
 import { Unikernel } from "./unikernel.ts";
 
@@ -40,8 +41,12 @@ export class Tender {
     return this.#live;
   }
 
-  /** Boots `image`; `start` has been entered when this returns (or the unikernel has already ended). */
-  boot(image: Image, options: BootOptions = {}): Unikernel {
+  /**
+   * Boots `image`: checks the limits and bindings, opens the devices, then enters `start`. Resolves
+   * once `start` has been entered (or the unikernel has already ended); rejects with a TsukiError
+   * when the configuration does not fit, before any guest code runs.
+   */
+  async boot(image: Image, options: BootOptions = {}): Promise<Unikernel> {
     const memoryMb = options.memoryMb ?? LIMIT_DEFAULTS.memoryMb;
     const cpuMs = options.cpuMs ?? LIMIT_DEFAULTS.cpuMs;
     if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max) {
@@ -51,14 +56,9 @@ export class Tender {
       throw new TsukiError("FLAG_VALUE", `CPU limit ${cpuMs} ms is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
     }
     const bound = checkBindings(image.manifest, options.bindings ?? []);
-    for (const [name, binding] of bound) {
-      const kind = image.manifest.devices[name]!.kind;
-      throw new TsukiError(
-        "DEV_UNSUPPORTED",
-        `device "${name}" (${kind}, bound to ${binding.uri}) cannot be opened: this tender has no ${kind} backend yet, so images that declare devices cannot boot`,
-      );
-    }
+    const devices = bound.size === 0 ? [] : await openDevices(image.manifest, bound);
     const unikernel = new Unikernel(image, {
+      devices,
       target: this.target,
       console: this.#console,
       args: options.args ?? {},

@@ -9,9 +9,12 @@
  * disturbed.
  */
 
-import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent } from "../../abi/index.ts";
+import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { ConsoleLines, type ConsoleSink } from "./console.ts";
+import type { EventSink, EventSource } from "./devices/events.ts";
+import { type OpenDevice, deviceAddress } from "./devices/index.ts";
+import { Streams } from "./devices/streams.ts";
 import { makeHypercall } from "./hypercalls.ts";
 import type { Guest, Target, TurnEnd } from "./targets/index.ts";
 
@@ -25,6 +28,8 @@ export interface UnikernelOptions {
   readonly cpuMs: number;
   /** Monotonic clock shared by the tender's unikernels, in ms. */
   readonly now: () => number;
+  /** The host side of its bound devices, already open. */
+  readonly devices?: readonly OpenDevice[];
 }
 
 export class Unikernel {
@@ -46,6 +51,10 @@ export class Unikernel {
   #ending: ExitStatus | undefined;
   #status: ExitStatus | undefined;
   #resolve!: (status: ExitStatus) => void;
+  #streams: Streams;
+  /** Events and ready sources waiting for the next turn, in the order they came. */
+  #pending: (GuestEvent | EventSource)[] = [];
+  #turnScheduled: NodeJS.Immediate | undefined;
 
   constructor(image: Image, options: UnikernelOptions) {
     this.name = image.manifest.name;
@@ -56,6 +65,10 @@ export class Unikernel {
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
     this.#console = new ConsoleLines(this.name, options.console);
     this.#now = options.now;
+    const devices = options.devices ?? [];
+    this.addresses = Object.fromEntries(devices.flatMap((d) => (d.kind === "listener" ? [[d.name, d.backend.address]] : [])));
+    const sink: EventSink = { post: (event) => this.#queue(event), ready: (source) => this.#queue(source) };
+    this.#streams = new Streams(sink, devices.length + 1);
 
     const hypercall = makeHypercall({
       alive: () => this.#ending === undefined && this.#status === undefined,
@@ -68,6 +81,7 @@ export class Unikernel {
       armTimer: (deadline) => this.#arm(deadline),
       asset: (handle) => image.assets[handle],
       rejected: (call, errno) => this.rejectedCalls.set(errno, (this.rejectedCalls.get(errno) ?? 0) + 1),
+      streams: this.#streams,
     });
     // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
     this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs });
@@ -76,10 +90,28 @@ export class Unikernel {
       abi: image.manifest.abi,
       name: this.name,
       args: options.args,
-      devices: {},
+      devices: Object.fromEntries(
+        devices.map((d) => {
+          const address = deviceAddress(d);
+          return [d.name, address ? { kind: d.kind, handle: d.handle, address } : { kind: d.kind, handle: d.handle }];
+        }),
+      ),
       assets: image.manifest.assets.map((a, handle) => ({ path: a.path, size: a.size, sha256: a.sha256, handle })),
     };
+    // Accepted connections wait in the event queue until the boot turn is over.
+    for (const device of devices) {
+      if (device.kind === "listener") this.#streams.addListener(device.handle, device.backend);
+      else this.#streams.addConnector(device.handle, device.backend);
+    }
     this.#turn(() => this.#guest!.evaluate()) && this.#turn(() => this.#guest!.boot(info));
+  }
+
+  /** Where each listener listens (the port the host chose for `:0`). */
+  readonly addresses: Readonly<Record<string, PeerAddress>>;
+
+  /** Open connections, for the operator. */
+  get connections(): number {
+    return this.#streams.connections;
   }
 
   /** How it ended, once it has. */
@@ -97,9 +129,22 @@ export class Unikernel {
     this.#finish({ kind: "stopped", code, reason });
   }
 
-  /** Delivers a batch of events in one turn. */
-  deliver(events: readonly GuestEvent[]): void {
-    this.#turn(() => this.#guest!.dispatch(events));
+  /** Queues an event (or a source ready with events) for the next turn, which runs once I/O is read. */
+  #queue(item: GuestEvent | EventSource): void {
+    if (this.#status !== undefined) return;
+    this.#pending.push(item);
+    this.#turnScheduled ??= setImmediate(() => this.#deliver());
+  }
+
+  /** Delivers everything pending in one turn. */
+  #deliver(): void {
+    this.#turnScheduled = undefined;
+    const events: GuestEvent[] = [];
+    for (const item of this.#pending.splice(0)) {
+      if ("drain" in item) item.drain(events);
+      else events.push(item);
+    }
+    if (events.length > 0) this.#turn(() => this.#guest!.dispatch(events));
   }
 
   /** Runs one turn; returns whether the unikernel lives on. */
@@ -122,7 +167,7 @@ export class Unikernel {
     this.#idleCheck = undefined;
     if (this.#status !== undefined || this.#guest === undefined) return;
     if (this.#ending !== undefined) return this.#finish(this.#ending);
-    if (!this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
+    if (!this.#streams.busy && this.#pending.length === 0 && !this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
   }
 
   #arm(deadline: number): void {
@@ -131,7 +176,7 @@ export class Unikernel {
     if (deadline === Infinity) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.deliver([{ type: "timer" }]);
+      this.#queue({ type: "timer" });
     }, Math.max(0, deadline - this.#now()));
   }
 
@@ -162,6 +207,9 @@ export class Unikernel {
     this.#status = status;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#idleCheck !== undefined) clearImmediate(this.#idleCheck);
+    if (this.#turnScheduled !== undefined) clearImmediate(this.#turnScheduled);
+    this.#pending = [];
+    this.#streams.closeAll();
     this.#guest?.dispose();
     this.#guest = undefined;
     this.#console.flush();

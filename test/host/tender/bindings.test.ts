@@ -12,7 +12,7 @@ import { readImage } from "../../../src/host/build/image.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { type Binding, BindingsError, checkBindings, parseBinding } from "../../../src/host/tender/bindings.ts";
 import { craftImage, tempDir, unikernelDir } from "../../helpers.ts";
-import { errors, tsuki } from "../../cli/spawn.ts";
+import { errors, finished, start, tsuki } from "../../cli/spawn.ts";
 
 /** A manifest as the tender reads it from an image declaring `devices`. */
 function manifest(devices: Record<string, DeviceKind>): Manifest {
@@ -128,7 +128,7 @@ describe("checkBindings", () => {
 
   const MALFORMED: [DeviceKind, string, RegExp][] = [
     ["listener", "tcp://127.0.0.1", /port/],
-    ["listener", "tcp://127.0.0.1:0", /port/],
+    ["connector", "tcp://127.0.0.1:0", /port/],
     ["listener", "tcp://127.0.0.1:8080/path", /path/],
     ["listener", "tcp://127.0.0.1:99999", /not a valid URI/],
     ["connector", "tcp://:5432", /./],
@@ -193,12 +193,25 @@ describe("tsuki run with devices", () => {
     assert.match(r.stderr, /--dev web=tcp:\/\/127\.0\.0\.1:8080/);
   });
 
-  test("with --dev web=tcp://127.0.0.1:8080 it exits 78 with ERR_DEV_UNSUPPORTED: this tender has no device backends yet", T, async () => {
-    const r = await tsuki(["run", image, "--dev", "web=tcp://127.0.0.1:8080"]);
+  test("a device of a kind this tender has no backend for exits 78 with ERR_DEV_UNSUPPORTED naming it", T, async () => {
+    const dir = unikernelDir({ "src/main.ts": `import { unikernel, block } from "tsuki";\nexport default unikernel({ devices: { data: block() }, start() {} });\n` }, "disk");
+    const out = path.join(tempDir("tsuki-bindings-"), "disk.tsuki");
+    assert.equal((await tsuki(["build", dir, "--out", out])).code, 0);
+    const r = await tsuki(["run", out, "--dev", "data=file:data.img"]);
     assert.equal(r.code, 78, r.stderr);
     assert.equal(r.stdout, "");
     assert.deepEqual(errors(r.stderr).map(([code]) => code), ["ERR_DEV_UNSUPPORTED"]);
-    assert.match(r.stderr, /"web"/);
+    assert.match(r.stderr, /"data"/);
+  });
+
+  test("a listener bound to port 0 boots on a port the host chose and says which", T, async () => {
+    const run = start(["run", image, "--dev", "web=tcp://127.0.0.1:0"]);
+    const listening = /web listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
+    while (!listening.test(run.stderrText()) && run.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(Number(listening.exec(run.stderrText())?.[1]) > 0, run.stderrText());
+    run.kill("SIGTERM");
+    const r = await finished(run);
+    assert.equal(r.code, 143, r.stderr);
   });
 
   test("several binding problems print one line each, each with its own code", T, async () => {

@@ -1,0 +1,132 @@
+/**
+ * @module host/tender/devices/connection
+ * One stream connection of a unikernel: a TCP or TLS socket behind a handle. The host never
+ * buffers without bound, in either direction:
+ *
+ * - Reading: bytes wait here until the next turn delivers them; past `READ_BUFFER` bytes the
+ *   socket is paused (TCP's window closes on the peer), and it resumes once they are delivered and
+ *   the guest still wants data (`stream.flow`).
+ * - Writing: `stream.write` takes a whole chunk while the socket's queue is under `WRITE_BUFFER`
+ *   bytes and takes nothing (0) when it is over; a `writable` event follows when it drains.
+ *
+ * Errors reach the guest as values with Node's codes (`ECONNRESET`, `EPIPE`, …) in `closed`.
+ */
+
+import type { Socket } from "node:net";
+import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
+import type { EventSink, EventSource } from "./events.ts";
+
+export const READ_BUFFER = 256 * 1024;
+export const WRITE_BUFFER = 256 * 1024;
+
+export function peerOf(socket: Socket): PeerAddress {
+  return {
+    address: socket.remoteAddress ?? "",
+    port: socket.remotePort ?? 0,
+    family: socket.remoteFamily === "IPv6" ? "IPv6" : "IPv4",
+  };
+}
+
+export class Connection implements EventSource {
+  readonly handle: number;
+  readonly socket: Socket;
+  /** Bytes read and not yet delivered. */
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #flowing = true;
+  #queued = false;
+  #ended = false;
+  #endDelivered = false;
+  #wantsWritable = false;
+  #pendingWritable = false;
+  #closed: { errno: string | undefined } | undefined;
+  #error: string | undefined;
+  #sink: EventSink;
+  #onClosed: (connection: Connection) => void;
+
+  constructor(handle: number, socket: Socket, sink: EventSink, onClosed: (connection: Connection) => void) {
+    this.handle = handle;
+    this.socket = socket;
+    this.#sink = sink;
+    this.#onClosed = onClosed;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered >= READ_BUFFER) socket.pause();
+      this.#ready();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#ready();
+    });
+    socket.on("drain", () => {
+      if (!this.#wantsWritable) return;
+      this.#wantsWritable = false;
+      this.#pendingWritable = true;
+      this.#ready();
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.#error ??= error.code ?? "EIO";
+    });
+    socket.on("close", () => {
+      this.#closed = { errno: this.#error };
+      this.#ready();
+    });
+  }
+
+  /** `stream.write`: all of `bytes` taken, or 0 when the socket's queue is full. */
+  write(bytes: Uint8Array): number | string {
+    if (this.#closed || this.socket.destroyed) return "EPIPE";
+    if (!this.socket.writable) return "EPIPE";
+    if (this.socket.writableLength >= WRITE_BUFFER) {
+      this.#wantsWritable = true;
+      return 0;
+    }
+    this.socket.write(bytes);
+    return bytes.length;
+  }
+
+  shutdown(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  flow(flowing: boolean): void {
+    this.#flowing = flowing;
+    if (flowing && this.#buffered < READ_BUFFER) this.socket.resume();
+    else if (!flowing) this.socket.pause();
+  }
+
+  drain(out: GuestEvent[]): void {
+    this.#queued = false;
+    if (this.#chunks.length > 0) {
+      const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+      out.push({ type: "data", handle: this.handle, bytes });
+      this.#chunks = [];
+      this.#buffered = 0;
+      if (this.#flowing && !this.#closed) this.socket.resume();
+    }
+    if (this.#pendingWritable) {
+      this.#pendingWritable = false;
+      out.push({ type: "writable", handle: this.handle });
+    }
+    if (this.#ended && !this.#endDelivered) {
+      this.#endDelivered = true;
+      out.push({ type: "end", handle: this.handle });
+    }
+    if (this.#closed) {
+      out.push(this.#closed.errno ? { type: "closed", handle: this.handle, errno: this.#closed.errno } : { type: "closed", handle: this.handle });
+      this.#onClosed(this);
+    }
+  }
+
+  #ready(): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    this.#sink.ready(this);
+  }
+}

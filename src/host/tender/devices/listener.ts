@@ -1,0 +1,86 @@
+/**
+ * @module host/tender/devices/listener
+ * The host side of a `listener()` device: a TCP server (`tcp://ADDR:PORT`) or a TLS server
+ * (`tls://ADDR:PORT?cert=PATH&key=PATH`) whose certificate and key stay on the host; the
+ * unikernel sees only plaintext streams. The socket is bound before the unikernel boots, so a
+ * port in use or a bad certificate is a boot error naming the device. `?max=N` caps concurrent
+ * connections (default 1024): connections past the cap are refused by the host, never queued.
+ */
+
+import { readFileSync } from "node:fs";
+import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
+import { createServer as createTlsServer, createSecureContext } from "node:tls";
+import type { PeerAddress } from "../../../abi/index.ts";
+import { TsukiError } from "../../errors.ts";
+
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+const MAX_CONNECTIONS_LIMIT = 1_000_000;
+
+export interface ListenerBackend {
+  readonly address: PeerAddress;
+  readonly maxConnections: number;
+  /** Starts handing accepted sockets to `accept`. */
+  start(accept: (socket: Socket) => void): void;
+  close(): void;
+}
+
+export async function openListener(device: string, uri: string): Promise<ListenerBackend> {
+  const url = new URL(uri);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port);
+  const params = url.searchParams;
+  const max = params.has("max") ? Number(params.get("max")) : DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(max) || max < 1 || max > MAX_CONNECTIONS_LIMIT) {
+    throw new TsukiError("DEV_MALFORMED", `device "${device}": max=${params.get("max")} in ${uri} must be a whole number of connections from 1 to ${MAX_CONNECTIONS_LIMIT}`);
+  }
+  for (const key of params.keys()) {
+    const allowed = url.protocol === "tls:" ? ["max", "cert", "key"] : ["max"];
+    if (!allowed.includes(key)) throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${key}" in ${uri}; a ${url.protocol.slice(0, -1)} listener takes ${allowed.join(", ")}`);
+  }
+
+  let server: Server;
+  if (url.protocol === "tls:") {
+    const cert = params.get("cert");
+    const key = params.get("key");
+    if (!cert || !key) throw new TsukiError("DEV_MALFORMED", `device "${device}": a tls:// listener needs ?cert=PATH&key=PATH, e.g. tls://127.0.0.1:8443?cert=site.crt&key=site.key`);
+    let context;
+    try {
+      context = { cert: readFileSync(cert), key: readFileSync(key) };
+      createSecureContext(context);
+    } catch (error) {
+      throw new TsukiError("DEV_OPEN", `device "${device}": cannot use the certificate ${cert} and key ${key}: ${(error as Error).message}`);
+    }
+    server = createTlsServer({ ...context, minVersion: "TLSv1.2", allowHalfOpen: true });
+  } else {
+    // Half-open: a peer's FIN ends only its direction; the unikernel decides when to close its own.
+    server = createServer({ allowHalfOpen: true });
+  }
+  server.maxConnections = max;
+  const pending: Socket[] = [];
+  let accept: ((socket: Socket) => void) | undefined;
+  server.on(url.protocol === "tls:" ? "secureConnection" : "connection", (socket: Socket) => (accept ? accept(socket) : pending.push(socket)));
+  // A failed TLS handshake is the client's problem, not the unikernel's.
+  server.on("tlsClientError", (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "EADDRINUSE" ? "the address is already in use" : error.code === "EADDRNOTAVAIL" ? "the address is not on this host" : error.code === "EACCES" ? "permission denied" : error.message;
+      reject(new TsukiError("DEV_OPEN", `device "${device}": cannot listen on ${uri}: ${why} (${error.code}); bind another address or port`));
+    });
+    server.listen({ host, port, exclusive: true }, () => resolve());
+  });
+  server.on("error", () => undefined);
+  const bound = server.address() as AddressInfo;
+  return {
+    address: { address: bound.address, port: bound.port, family: bound.family === "IPv6" ? "IPv6" : "IPv4" },
+    maxConnections: max,
+    start(handler) {
+      accept = handler;
+      for (const socket of pending.splice(0)) handler(socket);
+    },
+    close() {
+      server.close();
+      for (const socket of pending.splice(0)) socket.destroy();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * @module host/tender/devices/streams
+ * The stream side of one unikernel: its listeners, connectors and open connections, each behind a
+ * handle that only this unikernel can name, and the `stream.*` hypercalls acting on them. Handles
+ * are never reused within a unikernel's life, so a stale handle is EBADF, never another stream.
+ */
+
+import { Errno, type HypercallError } from "../../../abi/index.ts";
+import { Connection, peerOf } from "./connection.ts";
+import type { ConnectorBackend } from "./connector.ts";
+import type { EventSink } from "./events.ts";
+import type { ListenerBackend } from "./listener.ts";
+
+const fail = (errno: HypercallError["errno"] | string, message: string) => ({ errno, message }) as HypercallError;
+
+export class Streams {
+  #listeners = new Map<number, ListenerBackend>();
+  #connectors = new Map<number, ConnectorBackend>();
+  #connections = new Map<number, Connection>();
+  #next: number;
+  #sink: EventSink;
+
+  /** `firstHandle`: the first handle free after the devices' own. */
+  constructor(sink: EventSink, firstHandle: number) {
+    this.#sink = sink;
+    this.#next = firstHandle;
+  }
+
+  /** Whether anything can still produce events: a listener or an open connection. */
+  get busy(): boolean {
+    return this.#listeners.size > 0 || this.#connections.size > 0;
+  }
+
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  addListener(device: number, backend: ListenerBackend): void {
+    this.#listeners.set(device, backend);
+    backend.start((socket) => {
+      const connection = this.#open(socket);
+      this.#sink.post({ type: "accept", device, handle: connection.handle, remote: peerOf(socket) });
+    });
+  }
+
+  addConnector(device: number, backend: ConnectorBackend): void {
+    this.#connectors.set(device, backend);
+  }
+
+  connect(device: number): number | HypercallError {
+    const backend = this.#connectors.get(device);
+    if (backend === undefined) return fail(Errno.EBADF, `stream.connect: handle ${device} is not a connector of this unikernel`);
+    const socket = backend.connect();
+    const connection = this.#open(socket);
+    socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
+    return connection.handle;
+  }
+
+  write(handle: number, bytes: Uint8Array): number | HypercallError {
+    const result = this.#get(handle, "stream.write");
+    if (!(result instanceof Connection)) return result;
+    const taken = result.write(bytes);
+    return typeof taken === "number" ? taken : fail(taken, `stream.write: connection ${handle} is closed for writing`);
+  }
+
+  shutdown(handle: number): undefined | HypercallError {
+    const result = this.#get(handle, "stream.shutdown");
+    if (!(result instanceof Connection)) return result;
+    result.shutdown();
+    return undefined;
+  }
+
+  close(handle: number): undefined | HypercallError {
+    const result = this.#get(handle, "stream.close");
+    if (!(result instanceof Connection)) return result;
+    result.close();
+    return undefined;
+  }
+
+  flow(handle: number, flowing: boolean): undefined | HypercallError {
+    const result = this.#get(handle, "stream.flow");
+    if (!(result instanceof Connection)) return result;
+    result.flow(flowing);
+    return undefined;
+  }
+
+  /** Closes every listener and connection (the unikernel has ended). */
+  closeAll(): void {
+    for (const listener of this.#listeners.values()) listener.close();
+    for (const connection of this.#connections.values()) connection.close();
+    this.#listeners.clear();
+    this.#connections.clear();
+  }
+
+  #open(socket: import("node:net").Socket): Connection {
+    const connection = new Connection(this.#next++, socket, this.#sink, (c) => this.#connections.delete(c.handle));
+    this.#connections.set(connection.handle, connection);
+    return connection;
+  }
+
+  #get(handle: number, call: string): Connection | HypercallError {
+    return this.#connections.get(handle) ?? fail(Errno.EBADF, `${call}: handle ${handle} is not an open connection of this unikernel`);
+  }
+}
