@@ -61,7 +61,23 @@ export interface ClosedEvent {
 }
 
 export type StreamEvent = AcceptEvent | ConnectedEvent | DataEvent | EndEvent | WritableEvent | ClosedEvent;
-export type GuestEvent = TimerEvent | StreamEvent;
+
+/** Udp device `device` received a datagram from `from`. */
+export interface DatagramEvent {
+  readonly type: "datagram";
+  readonly device: number;
+  readonly bytes: Uint8Array;
+  readonly from: PeerAddress;
+}
+
+/** A `block.flush` of block device `device` finished; `errno` if it failed (the writes may not be durable). */
+export interface FlushedEvent {
+  readonly type: "flushed";
+  readonly device: number;
+  readonly errno?: string;
+}
+
+export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FlushedEvent;
 
 /** One embedded asset, as the guest sees it at boot. `handle` is what `asset.read` takes. */
 export interface AssetInfo {
@@ -75,8 +91,13 @@ export interface AssetInfo {
 export interface DeviceInfo {
   readonly kind: DeviceKind;
   readonly handle: number;
-  /** For a listener, the bound address (the port the host chose when the binding said :0). */
+  /** For a listener or udp device, the bound address (the port the host chose when the binding said :0). */
   readonly address?: PeerAddress;
+  /** For a udp device whose binding fixed a peer: the only address it sends to. */
+  readonly peer?: PeerAddress;
+  /** For a block device: its size in bytes and its sector size (the unit of every read and write). */
+  readonly size?: number;
+  readonly sectorSize?: number;
 }
 
 /** Everything the guest learns at boot, as plain data. */

@@ -12,14 +12,14 @@
  * one tender, wall time from the Unix epoch.
  *
  * Device calls take a `handle` first: a small integer the tender hands out (devices at boot,
- * connections in `accept`/`connect`), valid only for the unikernel it was given to. Room is left
- * for the block and datagram groups (see DESIGN.md).
+ * connections in `accept`/`connect`), valid only for the unikernel it was given to.
  */
 
 /** The type of one hypercall argument, as the host checks it. */
 export type ArgType =
   | "u32" // an integer 0 ≤ n < 2^32
   | "i32" // an integer -2^31 ≤ n < 2^31
+  | "u53" // an integer 0 ≤ n ≤ 2^53-1 (byte offsets)
   | "time" // a finite number ≥ 0, or Infinity (milliseconds)
   | "bytes" // a Uint8Array
   | "string"
@@ -60,6 +60,18 @@ export const HYPERCALLS = {
   "stream.flow": { args: ["handle", "bool"] },
   /** Opens a connection through connector `handle` → the new connection's handle; `connected` or `closed` follows. */
   "stream.connect": { args: ["handle"] },
+  /**
+   * Sends one datagram (≤ 65,507 bytes) from udp device `handle` to `address`:`port`, which must be
+   * the sender of a datagram this device received, or "" and 0 for the peer fixed by the binding.
+   * Best effort, like UDP: a datagram the network drops is not an error.
+   */
+  "datagram.send": { args: ["handle", "bytes", "string", "u32"] },
+  /** Reads `length` bytes at `offset` of block device `handle` → Uint8Array; both multiples of its sector size, length ≤ 1 MiB. */
+  "block.read": { args: ["handle", "u53", "u32"] },
+  /** Writes `bytes` at `offset` of block device `handle`; aligned like `block.read`. All or nothing. */
+  "block.write": { args: ["handle", "u53", "bytes"] },
+  /** Makes every write so far durable (fdatasync); a `flushed` event follows. */
+  "block.flush": { args: ["handle"] },
 } as const satisfies Record<string, CallSpec>;
 
 export type HypercallName = keyof typeof HYPERCALLS;
@@ -79,6 +91,10 @@ export interface HypercallArgs {
   "stream.close": [handle: number];
   "stream.flow": [handle: number, flowing: boolean];
   "stream.connect": [connector: number];
+  "datagram.send": [handle: number, bytes: Uint8Array, address: string, port: number];
+  "block.read": [handle: number, offset: number, length: number];
+  "block.write": [handle: number, offset: number, bytes: Uint8Array];
+  "block.flush": [handle: number];
 }
 
 /** The result type of each successful hypercall. */
@@ -96,6 +112,10 @@ export interface HypercallResults {
   "stream.close": undefined;
   "stream.flow": undefined;
   "stream.connect": number;
+  "datagram.send": undefined;
+  "block.read": Uint8Array;
+  "block.write": undefined;
+  "block.flush": undefined;
 }
 
 /** Size limits of single calls. The guest runtime splits larger requests. */
@@ -110,6 +130,10 @@ export const LIMITS = {
   abortReason: 1024,
   /** Bytes per `stream.write`. */
   streamWrite: 1024 * 1024,
+  /** Bytes of one datagram (the most an IPv4 UDP datagram can carry). */
+  datagram: 65507,
+  /** Bytes per `block.read` or `block.write`: many sectors per call (Solo5 allows one). */
+  blockIo: 1024 * 1024,
 } as const;
 
 export const CONSOLE_STDOUT = 1;

@@ -12,7 +12,7 @@
  * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
  */
 
-import type { BootInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
+import type { BootInfo, DeviceInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
 import { UNIKERNEL_BRAND } from "../sdk/unikernel.ts";
 import { makeAssets } from "./assets.ts";
 import { atob, btoa } from "./base64.ts";
@@ -24,6 +24,8 @@ import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
+import { Block } from "./blocks.ts";
+import { Udp } from "./datagrams.ts";
 import { Streams } from "./streams.ts";
 import { Timers } from "./timers.ts";
 
@@ -77,6 +79,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report });
   const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
   const streams = new Streams(call, (text) => encoder.encode(text));
+  /** Udp and block devices by handle, for routing their events. */
+  const byHandle = new Map<number, Udp | Block>();
   const performance = Object.freeze({ now: () => monotonic() - origin, timeOrigin: wallOrigin, toJSON: () => ({ timeOrigin: wallOrigin }) });
 
   define(global, {
@@ -111,6 +115,28 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     return { devices, assets: typeof main.assets === "string" ? main.assets : null };
   }
 
+  /** What `start` receives for one bound device. */
+  function makeDevice(name: string, device: DeviceInfo): unknown {
+    switch (device.kind) {
+      case "listener":
+        return streams.listener(name, device.handle, device.address!);
+      case "connector":
+        return streams.connector(name, device.handle);
+      case "udp": {
+        const udp = new Udp(name, device.handle, device.address!, device.peer, call, (text) => encoder.encode(text));
+        byHandle.set(device.handle, udp);
+        return udp;
+      }
+      case "block": {
+        const block = new Block(name, device.handle, device.size!, device.sectorSize!, call);
+        byHandle.set(device.handle, block);
+        return block;
+      }
+      default:
+        return Object.freeze({ name, kind: device.kind });
+    }
+  }
+
   function boot(info: BootInfo, main: unknown) {
     try {
       const declared = declaration(main);
@@ -119,11 +145,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
         abort(`the image's code declares devices [${names}] but its manifest declares [${Object.keys(info.devices).sort()}]`);
       }
       const context: Record<string, unknown> = {};
-      for (const [name, device] of Object.entries(info.devices)) {
-        if (device.kind === "listener") context[name] = streams.listener(name, device.handle, device.address!);
-        else if (device.kind === "connector") context[name] = streams.connector(name, device.handle);
-        else context[name] = Object.freeze({ name, kind: device.kind });
-      }
+      for (const [name, device] of Object.entries(info.devices)) context[name] = makeDevice(name, device);
       Object.assign(context, {
         console,
         args: deepFreeze(info.args),
@@ -142,6 +164,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   function dispatch(events: readonly GuestEvent[]) {
     for (const event of events) {
       if (event.type === "timer") timers.fire();
+      else if (event.type === "datagram") (byHandle.get(event.device) as Udp | undefined)?.onDatagram(event);
+      else if (event.type === "flushed") (byHandle.get(event.device) as Block | undefined)?.onFlushed(event);
       else streams.dispatch(event);
     }
   }

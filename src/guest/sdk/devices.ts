@@ -4,8 +4,9 @@
  * device of one kind, to be bound by the operator (`--dev name=URI`). The declaration carries its
  * kind as data (the build writes it into the manifest) and, as a type, the handle `start` receives.
  *
- * Listeners and connectors carry streams (`Connection`); the udp, net and block kinds can be
- * declared and bound, but this tender has no backend for them yet and refuses to boot them.
+ * Listeners and connectors carry streams (`Connection`), udp devices datagrams, block devices
+ * sectors. The net kind (raw Ethernet for the in-guest TCP/IP stack) can be declared and bound,
+ * but this tender has no backend for it yet and refuses to boot it.
  */
 
 import type { DeviceKind } from "../../abi/devices.ts";
@@ -59,9 +60,37 @@ export interface Connector extends Device<"connector"> {
   connect(): Promise<Connection>;
 }
 
-export type Udp = Device<"udp">;
+/** One datagram received by a udp device. */
+export interface Datagram {
+  readonly data: Uint8Array;
+  readonly from: Address;
+}
+
+/**
+ * Datagrams on one address bound by the operator. It sends only to the peer fixed in the binding,
+ * or else only back to addresses it has received from (EACCES otherwise).
+ */
+export interface Udp extends Device<"udp">, AsyncIterable<Datagram> {
+  readonly address: Address;
+  /** The one destination fixed by the binding, if any. */
+  readonly peer: Address | undefined;
+  receive(): Promise<Datagram>;
+  /** Sends one datagram (≤ 65,507 bytes; a string is sent as UTF-8), best effort; `to` defaults to the fixed peer. */
+  send(data: Uint8Array | string, to?: Address | { address: string; port: number }): void;
+}
+
+/**
+ * A fixed-size block device. Reads and writes are whole sectors, many per call (up to 1 MiB), and
+ * synchronous; `flush` resolves once everything written before it is durable (fdatasync).
+ */
+export interface Block extends Device<"block"> {
+  readonly size: number;
+  readonly sectorSize: number;
+  read(offset: number, length: number): Uint8Array;
+  write(offset: number, data: Uint8Array): void;
+  flush(): Promise<void>;
+}
 export type Net = Device<"net">;
-export type Block = Device<"block">;
 
 interface HandleOfKind {
   listener: Listener;

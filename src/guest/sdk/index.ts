@@ -9,5 +9,5 @@
 export { unikernel, UNIKERNEL_BRAND } from "./unikernel.ts";
 export type { Unikernel, UnikernelOptions, StartContext, Args, ArgValue, DeviceDeclarations } from "./unikernel.ts";
 export { listener, connector, udp, net, block } from "./devices.ts";
-export type { Address, Connection, Device, DeviceDeclaration, DeviceHandle, Listener, Connector, Udp, Net, Block } from "./devices.ts";
+export type { Address, Connection, Datagram, Device, DeviceDeclaration, DeviceHandle, Listener, Connector, Udp, Net, Block } from "./devices.ts";
 export type { Assets, AssetEntry } from "./assets.ts";

@@ -8,7 +8,7 @@
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
-import { NO_STREAMS, makeHypercall } from "../tender/hypercalls.ts";
+import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
 
 export interface UnikernelDeclaration {
@@ -28,7 +28,7 @@ export function readDeclaration(name: string, code: string): UnikernelDeclaratio
     armTimer: () => undefined,
     asset: () => undefined,
     rejected: () => undefined,
-    streams: NO_STREAMS,
+    devices: NO_DEVICES,
   });
   const guest = isolateTarget.create({ name, entry: code, hypercall, memoryMb: 128, cpuMs: 5000 });
   try {

@@ -13,6 +13,10 @@ import { TsukiError } from "../errors.ts";
 export interface Binding {
   readonly name: string;
   readonly uri: string;
+  /** The kind the binding was written for (a run configuration's tag); checked against the declaration. */
+  readonly kind?: DeviceKind;
+  /** Where the binding was written, for messages: a flag, or a file, line and column. */
+  readonly origin?: string;
 }
 
 /** URI schemes each kind accepts, with an example for messages. */
@@ -45,7 +49,7 @@ function uriProblem(kind: DeviceKind, uri: string): string | undefined {
   const scheme = uri.slice(0, uri.indexOf(":") + 1);
   if (!SCHEMES[kind].schemes.includes(scheme)) return "wrong-kind";
   if (scheme === "tap:") return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(uri) ? undefined : "a TAP interface name is 1–15 letters, digits, '_', '.' or '-'";
-  if (scheme === "file:") return uri.length > "file:".length ? undefined : "the file path is empty";
+  if (scheme === "file:") return /^file:[^?]/.test(uri) ? undefined : "the file path is empty";
   let url: URL;
   try {
     url = new URL(uri);
@@ -57,7 +61,7 @@ function uriProblem(kind: DeviceKind, uri: string): string | undefined {
   if (url.port === "" || (url.port === "0" && kind === "connector")) return `it names no port (${kind === "connector" ? "1" : "0"}–65535)`;
   if (url.pathname !== "" && url.pathname !== "/") return "it must not have a path";
   if (url.username || url.password || url.hash) return "it must not have a user, password or fragment";
-  if (url.search && kind !== "listener") return "it takes no ?options";
+  if (url.search && kind === "connector") return "it takes no ?options";
   return undefined;
 }
 
@@ -105,8 +109,13 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
       });
       continue;
     }
-    const problem = uriProblem(decl.kind, binding.uri);
-    if (problem === "wrong-kind") {
+    const problem = binding.kind !== undefined && binding.kind !== decl.kind ? "wrong-tag" : uriProblem(decl.kind, binding.uri);
+    if (problem === "wrong-tag") {
+      problems.push({
+        code: "DEV_WRONG_KIND",
+        text: `device "${binding.name}" is a ${decl.kind} but ${binding.origin ?? "its binding"} binds a ${binding.kind}: use the tag for a ${decl.kind} (e.g. ${SCHEMES[decl.kind].example})`,
+      });
+    } else if (problem === "wrong-kind") {
       problems.push({
         code: "DEV_WRONG_KIND",
         text: `device "${binding.name}" is a ${decl.kind} but is bound to ${binding.uri}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}`,

@@ -32,35 +32,49 @@ export interface HypercallHost {
   asset(handle: number): Uint8Array | undefined;
   /** Counts a rejected call, for the operator's view of a misbehaving guest. */
   rejected(call: string, errno: string): void;
-  /** The unikernel's streams; handles are checked there (EBADF for any the unikernel does not own). */
-  streams: StreamCalls;
+  /** The unikernel's devices; handles are checked there (EBADF for any the unikernel does not own). */
+  devices: DeviceCalls;
 }
 
-/** The `stream.*` calls, once their arguments have the right types. */
-export interface StreamCalls {
+/** The device calls, once their arguments have the right types. */
+export interface DeviceCalls {
   write(handle: number, bytes: Uint8Array): number | HypercallError;
   shutdown(handle: number): undefined | HypercallError;
   close(handle: number): undefined | HypercallError;
   flow(handle: number, flowing: boolean): undefined | HypercallError;
   connect(connector: number): number | HypercallError;
+  send(handle: number, bytes: Uint8Array, address: string, port: number): undefined | HypercallError;
+  blockRead(handle: number, offset: number, length: number): Uint8Array | HypercallError;
+  blockWrite(handle: number, offset: number, bytes: Uint8Array): undefined | HypercallError;
+  blockFlush(handle: number): undefined | HypercallError;
 }
 
 const fail = (errno: HypercallError["errno"], message: string): HypercallError => ({ errno, message });
 
-/** Streams for a guest that has none (the build's throwaway isolate): every handle is EBADF. */
-export const NO_STREAMS: StreamCalls = {
-  write: (h) => fail(Errno.EBADF, `stream.write: handle ${h} is not an open connection`),
-  shutdown: (h) => fail(Errno.EBADF, `stream.shutdown: handle ${h} is not an open connection`),
-  close: (h) => fail(Errno.EBADF, `stream.close: handle ${h} is not an open connection`),
-  flow: (h) => fail(Errno.EBADF, `stream.flow: handle ${h} is not an open connection`),
-  connect: (h) => fail(Errno.EBADF, `stream.connect: handle ${h} is not a connector`),
+/** Devices for a guest that has none (the build's throwaway isolate): every handle is EBADF. */
+export const NO_DEVICES: DeviceCalls = {
+  write: (h) => notMine("stream.write", h),
+  shutdown: (h) => notMine("stream.shutdown", h),
+  close: (h) => notMine("stream.close", h),
+  flow: (h) => notMine("stream.flow", h),
+  connect: (h) => notMine("stream.connect", h),
+  send: (h) => notMine("datagram.send", h),
+  blockRead: (h) => notMine("block.read", h),
+  blockWrite: (h) => notMine("block.write", h),
+  blockFlush: (h) => notMine("block.flush", h),
 };
+
+export function notMine(call: string, handle: number): HypercallError {
+  return fail(Errno.EBADF, `${call}: handle ${handle} does not name a device or connection of this unikernel`);
+}
 
 function checkArg(type: ArgType, value: unknown): string | undefined {
   switch (type) {
     case "u32":
     case "handle":
       return Number.isInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 32 ? undefined : "an integer from 0 to 2^32-1";
+    case "u53":
+      return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : "an integer from 0 to 2^53-1";
     case "i32":
       return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31 ? undefined : "a 32-bit integer";
     case "time":
@@ -151,16 +165,34 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
       case "stream.write": {
         const bytes = args[1] as Uint8Array;
         if (bytes.length > LIMITS.streamWrite) return fail(Errno.E2BIG, `stream.write: at most ${LIMITS.streamWrite} bytes per call, got ${bytes.length}`);
-        return host.streams.write(args[0] as number, bytes);
+        return host.devices.write(args[0] as number, bytes);
       }
       case "stream.shutdown":
-        return host.streams.shutdown(args[0] as number);
+        return host.devices.shutdown(args[0] as number);
       case "stream.close":
-        return host.streams.close(args[0] as number);
+        return host.devices.close(args[0] as number);
       case "stream.flow":
-        return host.streams.flow(args[0] as number, args[1] as boolean);
+        return host.devices.flow(args[0] as number, args[1] as boolean);
       case "stream.connect":
-        return host.streams.connect(args[0] as number);
+        return host.devices.connect(args[0] as number);
+      case "datagram.send": {
+        const [handle, bytes, address, port] = args as [number, Uint8Array, string, number];
+        if (bytes.length > LIMITS.datagram) return fail(Errno.E2BIG, `datagram.send: at most ${LIMITS.datagram} bytes per datagram, got ${bytes.length}`);
+        if (port > 65535) return fail(Errno.EINVAL, `datagram.send: port must be 0–65535, got ${port}`);
+        return host.devices.send(handle, bytes, address, port);
+      }
+      case "block.read": {
+        const [handle, offset, length] = args as [number, number, number];
+        if (length > LIMITS.blockIo) return fail(Errno.E2BIG, `block.read: at most ${LIMITS.blockIo} bytes per call, got ${length}`);
+        return host.devices.blockRead(handle, offset, length);
+      }
+      case "block.write": {
+        const [handle, offset, bytes] = args as [number, number, Uint8Array];
+        if (bytes.length > LIMITS.blockIo) return fail(Errno.E2BIG, `block.write: at most ${LIMITS.blockIo} bytes per call, got ${bytes.length}`);
+        return host.devices.blockWrite(handle, offset, bytes);
+      }
+      case "block.flush":
+        return host.devices.blockFlush(args[0] as number);
     }
   }
 

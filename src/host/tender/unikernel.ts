@@ -13,8 +13,8 @@ import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAdd
 import type { Image } from "../build/image.ts";
 import { ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
-import { type OpenDevice, deviceAddress } from "./devices/index.ts";
-import { Streams } from "./devices/streams.ts";
+import { type OpenDevice, deviceAddresses, deviceInfo } from "./devices/index.ts";
+import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
 import type { Guest, Target, TurnEnd } from "./targets/index.ts";
 
@@ -51,7 +51,7 @@ export class Unikernel {
   #ending: ExitStatus | undefined;
   #status: ExitStatus | undefined;
   #resolve!: (status: ExitStatus) => void;
-  #streams: Streams;
+  #devices: DeviceTable;
   /** Events and ready sources waiting for the next turn, in the order they came. */
   #pending: (GuestEvent | EventSource)[] = [];
   #turnScheduled: NodeJS.Immediate | undefined;
@@ -66,9 +66,10 @@ export class Unikernel {
     this.#console = new ConsoleLines(this.name, options.console);
     this.#now = options.now;
     const devices = options.devices ?? [];
-    this.addresses = Object.fromEntries(devices.flatMap((d) => (d.kind === "listener" ? [[d.name, d.backend.address]] : [])));
+    this.addresses = deviceAddresses(devices);
     const sink: EventSink = { post: (event) => this.#queue(event), ready: (source) => this.#queue(source) };
-    this.#streams = new Streams(sink, devices.length + 1);
+    // Events from the devices wait in the queue until the boot turn is over.
+    this.#devices = new DeviceTable(devices, sink);
 
     const hypercall = makeHypercall({
       alive: () => this.#ending === undefined && this.#status === undefined,
@@ -81,7 +82,7 @@ export class Unikernel {
       armTimer: (deadline) => this.#arm(deadline),
       asset: (handle) => image.assets[handle],
       rejected: (call, errno) => this.rejectedCalls.set(errno, (this.rejectedCalls.get(errno) ?? 0) + 1),
-      streams: this.#streams,
+      devices: this.#devices,
     });
     // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
     this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs });
@@ -90,28 +91,18 @@ export class Unikernel {
       abi: image.manifest.abi,
       name: this.name,
       args: options.args,
-      devices: Object.fromEntries(
-        devices.map((d) => {
-          const address = deviceAddress(d);
-          return [d.name, address ? { kind: d.kind, handle: d.handle, address } : { kind: d.kind, handle: d.handle }];
-        }),
-      ),
+      devices: Object.fromEntries(devices.map((d) => [d.name, deviceInfo(d)])),
       assets: image.manifest.assets.map((a, handle) => ({ path: a.path, size: a.size, sha256: a.sha256, handle })),
     };
-    // Accepted connections wait in the event queue until the boot turn is over.
-    for (const device of devices) {
-      if (device.kind === "listener") this.#streams.addListener(device.handle, device.backend);
-      else this.#streams.addConnector(device.handle, device.backend);
-    }
     this.#turn(() => this.#guest!.evaluate()) && this.#turn(() => this.#guest!.boot(info));
   }
 
-  /** Where each listener listens (the port the host chose for `:0`). */
+  /** Where each listener and udp device is bound (the port the host chose for `:0`). */
   readonly addresses: Readonly<Record<string, PeerAddress>>;
 
   /** Open connections, for the operator. */
   get connections(): number {
-    return this.#streams.connections;
+    return this.#devices.connections;
   }
 
   /** How it ended, once it has. */
@@ -167,7 +158,7 @@ export class Unikernel {
     this.#idleCheck = undefined;
     if (this.#status !== undefined || this.#guest === undefined) return;
     if (this.#ending !== undefined) return this.#finish(this.#ending);
-    if (!this.#streams.busy && this.#pending.length === 0 && !this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
+    if (!this.#devices.busy && this.#pending.length === 0 && !this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
   }
 
   #arm(deadline: number): void {
@@ -209,7 +200,7 @@ export class Unikernel {
     if (this.#idleCheck !== undefined) clearImmediate(this.#idleCheck);
     if (this.#turnScheduled !== undefined) clearImmediate(this.#turnScheduled);
     this.#pending = [];
-    this.#streams.closeAll();
+    this.#devices.closeAll();
     this.#guest?.dispose();
     this.#guest = undefined;
     this.#console.flush();

@@ -194,14 +194,14 @@ describe("tsuki run with devices", () => {
   });
 
   test("a device of a kind this tender has no backend for exits 78 with ERR_DEV_UNSUPPORTED naming it", T, async () => {
-    const dir = unikernelDir({ "src/main.ts": `import { unikernel, block } from "tsuki";\nexport default unikernel({ devices: { data: block() }, start() {} });\n` }, "disk");
-    const out = path.join(tempDir("tsuki-bindings-"), "disk.tsuki");
+    const dir = unikernelDir({ "src/main.ts": `import { unikernel, net } from "tsuki";\nexport default unikernel({ devices: { eth: net() }, start() {} });\n` }, "direct");
+    const out = path.join(tempDir("tsuki-bindings-"), "direct.tsuki");
     assert.equal((await tsuki(["build", dir, "--out", out])).code, 0);
-    const r = await tsuki(["run", out, "--dev", "data=file:data.img"]);
+    const r = await tsuki(["run", out, "--dev", "eth=tap:tap0"]);
     assert.equal(r.code, 78, r.stderr);
     assert.equal(r.stdout, "");
     assert.deepEqual(errors(r.stderr).map(([code]) => code), ["ERR_DEV_UNSUPPORTED"]);
-    assert.match(r.stderr, /"data"/);
+    assert.match(r.stderr, /"eth"/);
   });
 
   test("a listener bound to port 0 boots on a port the host chose and says which", T, async () => {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type HypercallFn, LIMITS, isHypercallError } from "../../../src/abi/index.ts";
-import { type HypercallHost, NO_STREAMS, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
+import { type HypercallHost, NO_DEVICES, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
 
 interface Fake {
   call: HypercallFn;
@@ -30,7 +30,7 @@ function fake(assets: Uint8Array[] = []): Fake {
     armTimer: (deadline) => void acted.push(["timer", deadline]),
     asset: (handle) => assets[handle],
     rejected: (call, errno) => void rejected.push([call, errno]),
-    streams: NO_STREAMS,
+    devices: NO_DEVICES,
   };
   return { call: makeHypercall(host), acted, rejected, kill: () => (alive = false) };
 }

@@ -5,40 +5,62 @@
  * naming the device. Device handles are 1…n in device-name order.
  */
 
-import type { DeviceKind, Manifest, PeerAddress } from "../../../abi/index.ts";
+import type { DeviceInfo, DeviceKind, Manifest, PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { Binding } from "../bindings.ts";
+import { type BlockDevice, openBlock } from "./block.ts";
 import { type ConnectorBackend, openConnector } from "./connector.ts";
 import { type ListenerBackend, openListener } from "./listener.ts";
+import { type UdpDevice, openUdp } from "./udp.ts";
 
 export type OpenDevice =
   | { readonly name: string; readonly kind: "listener"; readonly handle: number; readonly backend: ListenerBackend }
-  | { readonly name: string; readonly kind: "connector"; readonly handle: number; readonly backend: ConnectorBackend };
+  | { readonly name: string; readonly kind: "connector"; readonly handle: number; readonly backend: ConnectorBackend }
+  | { readonly name: string; readonly kind: "udp"; readonly handle: number; readonly backend: UdpDevice }
+  | { readonly name: string; readonly kind: "block"; readonly handle: number; readonly backend: BlockDevice };
 
 /** The device kinds this tender has backends for. */
-export const SUPPORTED_KINDS: readonly DeviceKind[] = ["listener", "connector"];
+export const SUPPORTED_KINDS: readonly DeviceKind[] = ["listener", "connector", "udp", "block"];
 
 export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, Binding>): Promise<OpenDevice[]> {
   const opened: OpenDevice[] = [];
   try {
-    let handle = 1;
+    let handle = 0;
     for (const name of Object.keys(manifest.devices).sort()) {
       const kind = manifest.devices[name]!.kind;
       const uri = bound.get(name)!.uri;
-      if (kind === "listener") opened.push({ name, kind, handle: handle++, backend: await openListener(name, uri) });
-      else if (kind === "connector") opened.push({ name, kind, handle: handle++, backend: openConnector(uri) });
+      handle++;
+      if (kind === "listener") opened.push({ name, kind, handle, backend: await openListener(name, uri) });
+      else if (kind === "connector") opened.push({ name, kind, handle, backend: openConnector(uri) });
+      else if (kind === "udp") opened.push({ name, kind, handle, backend: await openUdp(name, handle, uri) });
+      else if (kind === "block") opened.push({ name, kind, handle, backend: openBlock(name, handle, uri) });
       else {
         throw new TsukiError("DEV_UNSUPPORTED", `device "${name}" (${kind}, bound to ${uri}) cannot be opened: this tender has no ${kind} backend yet (it has ${SUPPORTED_KINDS.join(", ")})`);
       }
     }
     return opened;
   } catch (error) {
-    for (const device of opened) if (device.kind === "listener") device.backend.close();
+    for (const device of opened) if (device.kind !== "connector") device.backend.close();
     throw error;
   }
 }
 
 /** What the guest learns about an open device at boot. */
-export function deviceAddress(device: OpenDevice): PeerAddress | undefined {
-  return device.kind === "listener" ? device.backend.address : undefined;
+export function deviceInfo(device: OpenDevice): DeviceInfo {
+  const base = { kind: device.kind, handle: device.handle };
+  switch (device.kind) {
+    case "listener":
+      return { ...base, address: device.backend.address };
+    case "udp":
+      return device.backend.peer ? { ...base, address: device.backend.address, peer: device.backend.peer } : { ...base, address: device.backend.address };
+    case "block":
+      return { ...base, size: device.backend.size, sectorSize: device.backend.sectorSize };
+    case "connector":
+      return base;
+  }
+}
+
+/** The bound address of each listener and udp device, by name. */
+export function deviceAddresses(devices: readonly OpenDevice[]): Record<string, PeerAddress> {
+  return Object.fromEntries(devices.flatMap((d) => (d.kind === "listener" || d.kind === "udp" ? [[d.name, d.backend.address]] : [])));
 }

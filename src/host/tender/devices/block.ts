@@ -1,0 +1,112 @@
+/**
+ * @module host/tender/devices/block
+ * The host side of a `block()` device: a file of fixed size read and written in whole sectors,
+ * many sectors per call (Solo5 allows one, its most-reported limitation). Bound as
+ * `file:PATH?size=64M&sector=512`: the file is created at `size` if absent; an existing file must
+ * have that size if one is given. `flush` is a real fdatasync, run off the tender's thread, with a
+ * `flushed` event when it is done. Reads and writes are synchronous positional I/O.
+ */
+
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import path from "node:path";
+import { TsukiError } from "../../errors.ts";
+
+export const DEFAULT_SECTOR = 512;
+const MAX_SIZE = 2 ** 50;
+
+export class BlockDevice {
+  readonly handle: number;
+  readonly path: string;
+  readonly size: number;
+  readonly sectorSize: number;
+  #fd: number;
+
+  constructor(handle: number, file: string, fd: number, size: number, sectorSize: number) {
+    this.handle = handle;
+    this.path = file;
+    this.#fd = fd;
+    this.size = size;
+    this.sectorSize = sectorSize;
+  }
+
+  /** Why `offset`/`length` are not a whole run of sectors inside the device, or undefined. */
+  problem(offset: number, length: number): string | undefined {
+    if (offset % this.sectorSize !== 0 || length % this.sectorSize !== 0) return `offset ${offset} and length ${length} must be multiples of the sector size ${this.sectorSize}`;
+    if (offset + length > this.size) return `${length} bytes at ${offset} reach past the end of the device (${this.size} bytes)`;
+    return undefined;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const n = readSync(this.#fd, out, done, length - done, offset + done);
+      if (n === 0) break; // cannot happen on a file of the right size; zeros are the honest answer
+      done += n;
+    }
+    return out;
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done, offset + done);
+  }
+
+  flush(done: (errno: string | undefined) => void): void {
+    fdatasync(this.#fd, (error) => done(error ? (error.code ?? "EIO") : undefined));
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+)\s*([KMGT]i?B?)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? "")[0]?.toUpperCase();
+  return Number(m[1]) * (unit === "T" ? 2 ** 40 : unit === "G" ? 2 ** 30 : unit === "M" ? 2 ** 20 : unit === "K" ? 1024 : 1);
+}
+
+export function openBlock(device: string, handle: number, uri: string, base = process.cwd()): BlockDevice {
+  const q = uri.indexOf("?");
+  const file = path.resolve(base, uri.slice("file:".length, q < 0 ? undefined : q));
+  const params = new URLSearchParams(q < 0 ? "" : uri.slice(q + 1));
+  for (const option of params.keys()) {
+    if (option !== "size" && option !== "sector") throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${option}" in ${uri}; a block device takes size and sector`);
+  }
+  const sectorSize = params.has("sector") ? Number(params.get("sector")) : DEFAULT_SECTOR;
+  if (!Number.isInteger(sectorSize) || sectorSize < 512 || sectorSize > 65536 || (sectorSize & (sectorSize - 1)) !== 0) {
+    throw new TsukiError("DEV_MALFORMED", `device "${device}": sector=${params.get("sector")} must be a power of two from 512 to 65536`);
+  }
+  const wanted = params.has("size") ? parseSize(params.get("size")!) : undefined;
+  if (params.has("size") && (wanted === undefined || wanted <= 0 || wanted > MAX_SIZE || wanted % sectorSize !== 0)) {
+    throw new TsukiError("DEV_MALFORMED", `device "${device}": size=${params.get("size")} must be a positive multiple of the sector size ${sectorSize}, e.g. size=64M`);
+  }
+  let fd: number;
+  try {
+    try {
+      fd = openSync(file, "r+");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if (wanted === undefined) throw new TsukiError("DEV_OPEN", `device "${device}": ${file} does not exist; give its size to create it, e.g. file:${file}?size=64M`);
+      fd = openSync(file, "wx+", 0o600);
+      ftruncateSync(fd, wanted);
+    }
+  } catch (error) {
+    if (error instanceof TsukiError) throw error;
+    throw new TsukiError("DEV_OPEN", `device "${device}": cannot open ${file}: ${(error as Error).message}`);
+  }
+  const stat = fstatSync(fd);
+  const size = stat.size;
+  const problem = !stat.isFile()
+    ? `${file} is not a regular file`
+    : wanted !== undefined && size !== wanted
+      ? `${file} is ${size} bytes but the binding says size=${params.get("size")} (${wanted} bytes); fix the size or use another file`
+      : size === 0 || size % sectorSize !== 0
+        ? `${file} is ${size} bytes, not a positive multiple of the sector size ${sectorSize}`
+        : undefined;
+  if (problem) {
+    closeSync(fd);
+    throw new TsukiError("DEV_OPEN", `device "${device}": ${problem}`);
+  }
+  return new BlockDevice(handle, file, fd, size, sectorSize);
+}

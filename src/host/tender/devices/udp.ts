@@ -1,0 +1,131 @@
+/**
+ * @module host/tender/devices/udp
+ * The host side of a `udp()` device: one UDP socket bound to the address the operator gave
+ * (`udp://ADDR:PORT`, optionally `?peer=HOST:PORT`). The unikernel may send only to a peer fixed
+ * in the binding, or else only back to addresses it has received from (the most recent
+ * `REPLY_MEMORY` of them): it cannot use the host to reach anyone else.
+ *
+ * Arrivals wait for the next turn in a queue of at most `QUEUE_DATAGRAMS` datagrams and
+ * `QUEUE_BYTES` bytes; past that they are dropped and counted, as a kernel drops on a full
+ * socket buffer.
+ */
+
+import { type Socket, createSocket } from "node:dgram";
+import { isIP } from "node:net";
+import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
+import { TsukiError } from "../../errors.ts";
+import type { EventSink, EventSource } from "./events.ts";
+
+export const QUEUE_DATAGRAMS = 4096;
+export const QUEUE_BYTES = 4 * 1024 * 1024;
+export const REPLY_MEMORY = 4096;
+
+const key = (address: string, port: number) => `${address}|${port}`;
+
+export class UdpDevice implements EventSource {
+  readonly handle: number;
+  readonly address: PeerAddress;
+  readonly peer: PeerAddress | undefined;
+  /** Datagrams dropped because the queue was full. */
+  dropped = 0;
+  #socket: Socket;
+  #queue: GuestEvent[] = [];
+  #queuedBytes = 0;
+  #queued = false;
+  #senders = new Map<string, true>();
+  #sink: EventSink | undefined;
+
+  constructor(handle: number, socket: Socket, peer: PeerAddress | undefined) {
+    this.handle = handle;
+    this.#socket = socket;
+    this.peer = peer;
+    const a = socket.address();
+    this.address = { address: a.address, port: a.port, family: a.family === "IPv6" ? "IPv6" : "IPv4" };
+  }
+
+  start(sink: EventSink): void {
+    this.#sink = sink;
+    this.#socket.on("message", (bytes, info) => {
+      if (this.#queue.length >= QUEUE_DATAGRAMS || this.#queuedBytes + bytes.length > QUEUE_BYTES) {
+        this.dropped++;
+        return;
+      }
+      const from: PeerAddress = { address: info.address, port: info.port, family: info.family === "IPv6" ? "IPv6" : "IPv4" };
+      this.#remember(from);
+      this.#queue.push({ type: "datagram", device: this.handle, bytes, from });
+      this.#queuedBytes += bytes.length;
+      if (!this.#queued) {
+        this.#queued = true;
+        sink.ready(this);
+      }
+    });
+  }
+
+  /** `datagram.send`: an errno when the destination is not allowed, else undefined (best effort). */
+  send(bytes: Uint8Array, address: string, port: number): { errno: string; why: string } | undefined {
+    let to: { address: string; port: number };
+    if (this.peer) {
+      if (address !== "" && (address !== this.peer.address || port !== this.peer.port)) {
+        return { errno: "EACCES", why: `this device sends only to its fixed peer ${this.peer.address}:${this.peer.port}` };
+      }
+      to = this.peer;
+    } else {
+      if (!this.#senders.has(key(address, port))) {
+        return { errno: "EACCES", why: `${address}:${port} has not sent to this device; a udp device without a fixed peer may only reply` };
+      }
+      to = { address, port };
+    }
+    this.#socket.send(bytes, to.port, to.address, () => undefined);
+    return undefined;
+  }
+
+  drain(out: GuestEvent[]): void {
+    this.#queued = false;
+    out.push(...this.#queue);
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+
+  #remember(from: PeerAddress): void {
+    const k = key(from.address, from.port);
+    this.#senders.delete(k);
+    this.#senders.set(k, true);
+    if (this.#senders.size > REPLY_MEMORY) this.#senders.delete(this.#senders.keys().next().value!);
+  }
+}
+
+export async function openUdp(device: string, handle: number, uri: string): Promise<UdpDevice> {
+  const url = new URL(uri);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  for (const option of url.searchParams.keys()) {
+    if (option !== "peer") throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${option}" in ${uri}; a udp device takes peer=HOST:PORT`);
+  }
+  let peer: PeerAddress | undefined;
+  const peerText = url.searchParams.get("peer");
+  if (peerText !== null) {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(peerText);
+    const port = Number(m?.[2]);
+    if (!m || !isIP(m[1]!) || port < 1 || port > 65535) {
+      throw new TsukiError("DEV_MALFORMED", `device "${device}": peer=${shown(peerText)} in ${uri} must be an IP address and port, e.g. peer=127.0.0.1:53`);
+    }
+    peer = { address: m[1]!, port, family: isIP(m[1]!) === 6 ? "IPv6" : "IPv4" };
+  }
+  const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", reuseAddr: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(new TsukiError("DEV_OPEN", `device "${device}": cannot bind ${uri}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message} (${error.code}); bind another address or port`));
+    });
+    socket.bind({ address: host, port: Number(url.port), exclusive: true }, () => resolve());
+  });
+  socket.on("error", () => undefined);
+  return new UdpDevice(handle, socket, peer);
+}
+
+function shown(text: string): string {
+  return text === "" ? '""' : text;
+}
