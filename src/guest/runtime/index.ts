@@ -12,7 +12,7 @@
  * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
  */
 
-import type { BootInfo, DeviceInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
+import type { BootInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
 import { UNIKERNEL_BRAND } from "../sdk/unikernel.ts";
 import { makeAssets } from "./assets.ts";
 import { atob, btoa } from "./base64.ts";
@@ -24,9 +24,7 @@ import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
-import { Block } from "./blocks.ts";
-import { Udp } from "./datagrams.ts";
-import { Streams } from "./streams.ts";
+import type { Drivers, DriversFactory } from "./drivers.ts";
 import { Timers } from "./timers.ts";
 
 /** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
@@ -42,6 +40,8 @@ export interface Runtime {
   dispatch(events: readonly GuestEvent[]): void;
   busy(): boolean;
   declaration(main: unknown): { devices: Record<string, { kind: string }>; assets: string | null };
+  /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
+  attachDrivers(factory: DriversFactory): void;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
@@ -78,9 +78,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
 
   const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report });
   const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
-  const streams = new Streams(call, (text) => encoder.encode(text));
-  /** Udp and block devices by handle, for routing their events. */
-  const byHandle = new Map<number, Udp | Block>();
+  /** The device drivers, attached by the drivers script in guests that declare devices. */
+  let drivers: Drivers | undefined;
   const performance = Object.freeze({ now: () => monotonic() - origin, timeOrigin: wallOrigin, toJSON: () => ({ timeOrigin: wallOrigin }) });
 
   define(global, {
@@ -115,28 +114,6 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     return { devices, assets: typeof main.assets === "string" ? main.assets : null };
   }
 
-  /** What `start` receives for one bound device. */
-  function makeDevice(name: string, device: DeviceInfo): unknown {
-    switch (device.kind) {
-      case "listener":
-        return streams.listener(name, device.handle, device.address!);
-      case "connector":
-        return streams.connector(name, device.handle);
-      case "udp": {
-        const udp = new Udp(name, device.handle, device.address!, device.peer, call, (text) => encoder.encode(text));
-        byHandle.set(device.handle, udp);
-        return udp;
-      }
-      case "block": {
-        const block = new Block(name, device.handle, device.size!, device.sectorSize!, call);
-        byHandle.set(device.handle, block);
-        return block;
-      }
-      default:
-        return Object.freeze({ name, kind: device.kind });
-    }
-  }
-
   function boot(info: BootInfo, main: unknown) {
     try {
       const declared = declaration(main);
@@ -145,7 +122,9 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
         abort(`the image's code declares devices [${names}] but its manifest declares [${Object.keys(info.devices).sort()}]`);
       }
       const context: Record<string, unknown> = {};
-      for (const [name, device] of Object.entries(info.devices)) context[name] = makeDevice(name, device);
+      const devices = Object.entries(info.devices);
+      if (devices.length > 0 && drivers === undefined) abort("the tender booted devices without loading the device drivers");
+      for (const [name, device] of devices) context[name] = drivers!.make(name, device);
       Object.assign(context, {
         console,
         args: deepFreeze(info.args),
@@ -164,13 +143,17 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   function dispatch(events: readonly GuestEvent[]) {
     for (const event of events) {
       if (event.type === "timer") timers.fire();
-      else if (event.type === "datagram") (byHandle.get(event.device) as Udp | undefined)?.onDatagram(event);
-      else if (event.type === "flushed") (byHandle.get(event.device) as Block | undefined)?.onFlushed(event);
-      else streams.dispatch(event);
+      else drivers?.dispatch(event);
     }
   }
 
-  return { boot, dispatch, busy: () => timers.pending > 0, declaration };
+  return {
+    boot,
+    dispatch,
+    busy: () => timers.pending > 0,
+    declaration,
+    attachDrivers: (factory) => void (drivers ??= factory(call, (text) => encoder.encode(text))),
+  };
 }
 
 /**

@@ -85,7 +85,7 @@ export class Unikernel {
       devices: this.#devices,
     });
     // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
-    this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs });
+    this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: devices.length > 0 });
 
     const info: BootInfo = {
       abi: image.manifest.abi,

@@ -15,7 +15,7 @@ import ivm from "isolated-vm";
 import { setFlagsFromString } from "node:v8";
 import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
-import { runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript } from "../runtime-script.ts";
 import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
 
 /**
@@ -27,16 +27,15 @@ import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target
  */
 setFlagsFromString("--no-sparkplug");
 
-/** The runtime's code cache, made once per process: compiling from it is ~3× faster. */
-let codeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+/** Code caches of the runtime's scripts, made once per process: compiling from one is ~3× faster. */
+const codeCaches = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 
-function compileRuntime(isolate: ivm.Isolate): ivm.Script {
-  if (codeCache === undefined) {
-    const script = isolate.compileScriptSync(runtimeScript(), { filename: "tsuki:runtime", produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
-    codeCache = script.cachedData;
-    return script;
-  }
-  return isolate.compileScriptSync(runtimeScript(), { filename: "tsuki:runtime", cachedData: codeCache });
+function compile(isolate: ivm.Isolate, filename: string, source: string): ivm.Script {
+  const cache = codeCaches.get(filename);
+  if (cache !== undefined) return isolate.compileScriptSync(source, { filename, cachedData: cache });
+  const script = isolate.compileScriptSync(source, { filename, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
+  if (script.cachedData) codeCaches.set(filename, script.cachedData);
+  return script;
 }
 
 class IsolateGuest implements Guest {
@@ -60,7 +59,9 @@ class IsolateGuest implements Guest {
       this.#context = this.#isolate.createContextSync();
       const global = this.#context.global;
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
-      compileRuntime(this.#isolate).runSync(this.#context, { timeout: Math.max(options.cpuMs, 1000) });
+      const setup = { timeout: Math.max(options.cpuMs, 1000) };
+      compile(this.#isolate, "tsuki:runtime", runtimeScript()).runSync(this.#context, setup);
+      if (options.drivers) compile(this.#isolate, "tsuki:drivers", driversScript()).runSync(this.#context, setup);
       const entry = global.getSync("__tsukiEntry", { reference: true }) as ivm.Reference;
       global.deleteSync("__tsukiEntry");
       this.#entry = {

@@ -28,6 +28,8 @@ export interface GuestOptions {
   readonly memoryMb: number;
   /** The longest one turn may run, in milliseconds. */
   readonly cpuMs: number;
+  /** Whether to load the device drivers (the image declares devices). */
+  readonly drivers?: boolean;
 }
 
 /** How a turn ended, when it did not simply return. */

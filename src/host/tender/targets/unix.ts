@@ -14,7 +14,7 @@ import vm from "node:vm";
 import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { Runtime } from "../../../guest/runtime/index.ts";
-import { runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript } from "../runtime-script.ts";
 import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
@@ -50,6 +50,7 @@ class UnixGuest implements Guest {
     Object.defineProperty(this.#context, "__tsukiHypercall", { value: options.hypercall, configurable: true });
     Object.defineProperty(this.#context, Symbol.for("tsuki.turn"), { value: () => this.#work() });
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
+    if (options.drivers) vm.runInContext(driversScript(), this.#context, { filename: "tsuki:drivers" });
     this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as Runtime;
     try {
       this.#module = new vm.SourceTextModule(options.entry, { context: this.#context, identifier: `tsuki:image/${options.name}/main.js` });

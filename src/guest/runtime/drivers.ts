@@ -1,0 +1,55 @@
+/**
+ * @module guest/runtime/drivers
+ * The device drivers of the guest runtime: what turns a bound device into the object `start`
+ * receives, and device events into calls on it. They are a second script, run only in guests
+ * whose image declares devices, so that a unikernel without devices carries none of their code
+ * (each isolate holds the source it runs: bytes per unikernel). `drivers-main.ts` attaches them.
+ */
+
+import type { DeviceInfo, GuestEvent } from "../../abi/index.ts";
+import { Block } from "./blocks.ts";
+import { Udp } from "./datagrams.ts";
+import type { Call } from "./hypercall.ts";
+import { Streams } from "./streams.ts";
+
+export interface Drivers {
+  /** What `start` receives for one bound device. */
+  make(name: string, device: DeviceInfo): unknown;
+  /** Routes one device event. */
+  dispatch(event: Exclude<GuestEvent, { type: "timer" }>): void;
+}
+
+export type DriversFactory = (call: Call, encode: (text: string) => Uint8Array) => Drivers;
+
+export const createDrivers: DriversFactory = (call, encode) => {
+  const streams = new Streams(call, encode);
+  /** Udp and block devices by handle, for routing their events. */
+  const byHandle = new Map<number, Udp | Block>();
+  return {
+    make(name, device) {
+      switch (device.kind) {
+        case "listener":
+          return streams.listener(name, device.handle, device.address!);
+        case "connector":
+          return streams.connector(name, device.handle);
+        case "udp": {
+          const udp = new Udp(name, device.handle, device.address!, device.peer, call, encode);
+          byHandle.set(device.handle, udp);
+          return udp;
+        }
+        case "block": {
+          const block = new Block(name, device.handle, device.size!, device.sectorSize!, call);
+          byHandle.set(device.handle, block);
+          return block;
+        }
+        default:
+          return Object.freeze({ name, kind: device.kind });
+      }
+    },
+    dispatch(event) {
+      if (event.type === "datagram") (byHandle.get(event.device) as Udp | undefined)?.onDatagram(event);
+      else if (event.type === "flushed") (byHandle.get(event.device) as Block | undefined)?.onFlushed(event);
+      else streams.dispatch(event);
+    },
+  };
+};
