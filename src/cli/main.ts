@@ -6,7 +6,6 @@
 
 import { ExitCode } from "../abi/index.ts";
 import { TsukiError } from "../host/errors.ts";
-import { BindingsError } from "../host/tender/bindings.ts";
 import { TSUKI_VERSION } from "../host/version.ts";
 import { build, usage as buildUsage } from "./commands/build.ts";
 import { inspect, usage as inspectUsage } from "./commands/inspect.ts";
@@ -44,9 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     return await entry.run(rest);
   } catch (error) {
     if (!(error instanceof TsukiError)) return unexpected(error);
-    // One line per problem, each with its own code: a binding check can find problems of several kinds.
-    const lines = error instanceof BindingsError ? error.problems.map((p) => [p.code, p.message]) : [error.message, ...error.details.slice(1)].map((text) => [error.code, text]);
-    for (const [code, text] of lines) process.stderr.write(`tsuki: error ${code}: ${text}\n`);
+    // One line per problem, each with its own code: one check can find mistakes of several kinds.
+    for (const { code, message } of error.problems) process.stderr.write(`tsuki: error ${code}: ${message}\n`);
     return error.exitCode;
   }
 }

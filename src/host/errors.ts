@@ -20,6 +20,12 @@ export const ErrorCode = {
   DEV_WRONG_KIND: ExitCode.CONFIG,
   DEV_UNSUPPORTED: ExitCode.CONFIG,
   DEV_OPEN: ExitCode.CONFIG,
+  // the run configuration file (tsuki run --config)
+  CONFIG_FILE: ExitCode.CONFIG,
+  CONFIG_SYNTAX: ExitCode.CONFIG,
+  CONFIG_KEY: ExitCode.CONFIG,
+  CONFIG_TAG: ExitCode.CONFIG,
+  CONFIG_VALUE: ExitCode.CONFIG,
   // images
   IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
   IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,
@@ -38,18 +44,27 @@ export const ErrorCode = {
 
 export type ErrorCodeName = keyof typeof ErrorCode;
 
+/** One mistake, with its own stable code. */
+export interface Problem {
+  readonly code: string;
+  readonly message: string;
+}
+
 export class TsukiError extends Error {
-  /** Stable: `ERR_` followed by a key of `ErrorCode`. */
+  /** Stable: `ERR_` followed by a key of `ErrorCode`; the first problem's when there are several. */
   readonly code: `ERR_${ErrorCodeName}`;
   readonly exitCode: number;
-  /** Further problems of the same kind, when one step found several (e.g. one per bad import). */
+  /** Every problem's message, when one step found several (e.g. one per bad import). */
   readonly details: readonly string[];
+  /** Every problem with its own code: one step can find mistakes of several kinds. */
+  readonly problems: readonly Problem[];
 
-  constructor(code: ErrorCodeName, message: string, details: readonly string[] = []) {
+  constructor(code: ErrorCodeName, message: string, details: readonly string[] = [], problems?: readonly Problem[]) {
     super(message);
     this.name = "TsukiError";
     this.code = `ERR_${code}`;
     this.exitCode = ErrorCode[code];
     this.details = details;
+    this.problems = problems ?? [message, ...details.slice(1)].map((text) => ({ code: this.code, message: text }));
   }
 }

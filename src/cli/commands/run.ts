@@ -3,6 +3,8 @@
  * `tsuki run <image|dir>`: verifies the image (building it first when given a folder), checks the
  * device bindings against its manifest, boots it on a target, streams its console prefixed with
  * its name, and exits with the unikernel's exit code. SIGINT and SIGTERM stop it cleanly.
+ * `--config run.yaml` reads the image, limits, bindings and args from a run configuration
+ * (src/host/config), which the other flags then override or extend.
  */
 
 import { statSync } from "node:fs";
@@ -10,6 +12,7 @@ import { open as openInspector } from "node:inspector";
 import { ExitCode } from "../../abi/index.ts";
 import { buildImage } from "../../host/build/build.ts";
 import { loadImage } from "../../host/build/image.ts";
+import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
 import { terminalSink } from "../../host/tender/console.ts";
@@ -18,10 +21,14 @@ import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../hos
 import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
+       tsuki run --config run.yaml [image|dir] [flags]
 
 Boots a unikernel image (or builds the folder first) and streams its console, prefixed with its
 name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/143).
 
+  --config FILE      read image, memory, cpu-ms, target, devices (!listen, !connect, !udp, !block,
+                     !net) and args from a YAML run configuration; the flags below override it
+                     (--dev adds bindings, --arg adds or replaces args)
   --dev NAME=URI     bind the declared device NAME (repeatable), e.g. --dev web=tcp://127.0.0.1:8080
   --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
   --mem SIZE         heap limit, e.g. 32M or 1G (default ${LIMIT_DEFAULTS.memoryMb}M)
@@ -33,6 +40,7 @@ name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/14
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse("run", argv, {
+    config: { type: "string" },
     dev: { type: "string", multiple: true },
     arg: { type: "string", multiple: true },
     mem: { type: "string" },
@@ -43,11 +51,11 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: "boolean" },
   });
   if (values.help) return void console.log(usage), 0;
-  const source = positional("run", positionals, "an image or a unikernel folder");
+  // With a run configuration the image may come from its `image:` key instead.
+  const given = values.config !== undefined && positionals.length === 0 ? undefined : positional("run", positionals, "an image or a unikernel folder");
 
-  const targetName = values.target ?? "isolate";
-  if (!TARGET_NAMES.includes(targetName as TargetName)) {
-    throw new TsukiError("FLAG_VALUE", `--target ${targetName} is not a target: choose ${TARGET_NAMES.join(" or ")}`);
+  if (values.target !== undefined && !TARGET_NAMES.includes(values.target as TargetName)) {
+    throw new TsukiError("FLAG_VALUE", `--target ${values.target} is not a target: choose ${TARGET_NAMES.join(" or ")}`);
   }
   const bindings: Binding[] = (values.dev ?? []).map(parseBinding);
   const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
@@ -61,6 +69,21 @@ export async function run(argv: string[]): Promise<number> {
     throw new TsukiError("FLAG_VALUE", `--cpu-ms ${values["cpu-ms"]} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
   }
 
+  const config: RunConfig | undefined = values.config === undefined ? undefined : loadRunConfig(values.config);
+  const settings = applyCommandLine(config, {
+    bindings,
+    args,
+    ...(given === undefined ? {} : { image: given }),
+    ...(memoryMb === undefined ? {} : { memoryMb }),
+    ...(cpuMs === undefined ? {} : { cpuMs }),
+    ...(values.target === undefined ? {} : { target: values.target as TargetName }),
+  });
+  const source = settings.image;
+  if (source === undefined) {
+    throw new TsukiError("MISSING_ARGUMENT", `"tsuki run" needs an image or a unikernel folder: give one after "run", or write \`image: PATH\` in ${values.config}`);
+  }
+  const targetName = settings.target ?? "isolate";
+
   let imagePath = source;
   if (isFolder(source)) {
     const built = await buildImage(source);
@@ -70,17 +93,17 @@ export async function run(argv: string[]): Promise<number> {
   const image = loadImage(imagePath);
   if (values.inspect !== undefined) openInspector(values.inspect === "" ? 9229 : parseInteger("--inspect", values.inspect), "127.0.0.1");
 
-  const tender = new Tender({ target: TARGETS[targetName as TargetName], console: terminalSink({ timestamps: values.timestamps ?? false }) });
+  const tender = new Tender({ target: TARGETS[targetName], console: terminalSink({ timestamps: values.timestamps ?? false }) });
   const unikernel = await tender.boot(image, {
-    bindings,
-    args,
-    ...(memoryMb === undefined ? {} : { memoryMb }),
-    ...(cpuMs === undefined ? {} : { cpuMs }),
+    bindings: settings.bindings,
+    args: settings.args,
+    ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
+    ...(settings.cpuMs === undefined ? {} : { cpuMs: settings.cpuMs }),
   });
 
   if (!values.quiet) {
     for (const [name, a] of Object.entries(unikernel.addresses)) {
-      const scheme = bindings.find((b) => b.name === name)!.uri.split(":")[0];
+      const scheme = settings.bindings.find((b) => b.name === name)!.uri.split(":")[0];
       process.stderr.write(`tsuki: ${unikernel.name}: ${name} listening on ${scheme}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
     }
   }

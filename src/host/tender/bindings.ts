@@ -79,13 +79,12 @@ export interface BindingProblem {
  * problems of several kinds (a device bound twice and another not bound at all).
  */
 export class BindingsError extends TsukiError {
-  readonly problems: readonly BindingProblem[];
+  declare readonly problems: readonly BindingProblem[];
 
   constructor(problems: readonly { code: ProblemCode; text: string }[]) {
     const first = problems[0]!;
-    super(first.code, first.text, problems.map((p) => p.text));
+    super(first.code, first.text, problems.map((p) => p.text), problems.map((p) => ({ code: `ERR_${p.code}` as const, message: p.text })));
     this.name = "BindingsError";
-    this.problems = problems.map((p) => ({ code: `ERR_${p.code}` as const, message: p.text }));
   }
 }
 

@@ -1,0 +1,34 @@
+/**
+ * @module host/config/overrides
+ * The command line laid over a run configuration: a positional image replaces the file's image;
+ * `--mem`, `--cpu-ms` and `--target` replace the file's values; `--arg` adds or replaces keys of
+ * `args`; `--dev` adds bindings after the file's (a device bound in both is then bound twice,
+ * which the tender's binding check reports as ERR_DEV_BOUND_TWICE).
+ */
+
+import type { Binding } from "../tender/bindings.ts";
+import type { TargetName } from "../tender/targets/index.ts";
+import type { RunConfig } from "./config.ts";
+
+/** What a `tsuki run` is given, from a file, flags, or both. */
+export interface RunSettings {
+  /** The image or unikernel folder: as given on the command line, or absolute from a file. */
+  readonly image?: string;
+  readonly memoryMb?: number;
+  readonly cpuMs?: number;
+  readonly target?: TargetName;
+  readonly bindings: readonly Binding[];
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+export function applyCommandLine(config: RunConfig | undefined, flags: RunSettings): RunSettings {
+  return {
+    image: flags.image ?? config?.image,
+    memoryMb: flags.memoryMb ?? config?.memoryMb,
+    cpuMs: flags.cpuMs ?? config?.cpuMs,
+    target: flags.target ?? config?.target,
+    bindings: [...(config?.bindings ?? []), ...flags.bindings],
+    // Spreading copies own keys as own keys, so an arg named "__proto__" stays an arg.
+    args: { ...config?.args, ...flags.args },
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * @module host/config/tags
+ * The tags that create capabilities in a run configuration (cloudabi-run style): a value under
+ * `devices` becomes a host resource only through one of these tags, each of which makes a binding
+ * of one device kind.
+ *
+ *   !listen tcp://ADDR:PORT | tls://ADDR:PORT?cert=…&key=…   or { url, cert, key, max }    listener
+ *   !connect tcp://HOST:PORT                                                                connector
+ *   !udp udp://ADDR:PORT                                     or { url, peer }               udp
+ *   !block PATH                                              or { path, size, sector }      block
+ *   !net tap:NAME                                                                           net
+ *
+ * Relative paths (a block file, a certificate, a key) resolve against the configuration's folder
+ * and become absolute in the binding's URI, so the binding means the same from any directory.
+ */
+
+import { isIP } from "node:net";
+import path from "node:path";
+import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
+import type { DeviceKind } from "../../abi/index.ts";
+import type { Binding } from "../tender/bindings.ts";
+import { DEFAULT_SECTOR } from "../tender/devices/block.ts";
+import { type KeySegment, closest } from "./problems.ts";
+import type { Reader } from "./reader.ts";
+
+interface TagSpec {
+  readonly kind: DeviceKind;
+  /** What the scalar form takes, for messages. */
+  readonly takes: string;
+  /** An example value, for messages. */
+  readonly example: string;
+  /** The keys of the mapping form, if the tag has one (the first is required). */
+  readonly keys?: readonly string[];
+  /** An example of the mapping form, for messages. */
+  readonly mappingExample?: string;
+}
+
+export const DEVICE_TAGS: Readonly<Record<string, TagSpec>> = {
+  "!listen": {
+    kind: "listener",
+    takes: "tcp://ADDR:PORT or tls://ADDR:PORT?cert=PATH&key=PATH",
+    example: "tcp://127.0.0.1:8080",
+    keys: ["url", "cert", "key", "max"],
+    mappingExample: "{ url: tls://127.0.0.1:8443, cert: site.crt, key: site.key, max: 100 }",
+  },
+  "!connect": { kind: "connector", takes: "tcp://HOST:PORT", example: "tcp://127.0.0.1:5432" },
+  "!udp": {
+    kind: "udp",
+    takes: "udp://ADDR:PORT",
+    example: "udp://127.0.0.1:5353",
+    keys: ["url", "peer"],
+    mappingExample: "{ url: udp://127.0.0.1:5353, peer: 127.0.0.1:53 }",
+  },
+  "!block": {
+    kind: "block",
+    takes: "the path of a file",
+    example: "data/disk.img",
+    keys: ["path", "size", "sector"],
+    mappingExample: "{ path: data/disk.img, size: 64M, sector: 512 }",
+  },
+  "!net": { kind: "net", takes: "tap:NAME", example: "tap:tap0" },
+};
+
+export const DEVICE_TAG_NAMES = Object.keys(DEVICE_TAGS);
+
+/** Words people reach for instead of a tag: schemes and kind names. */
+const TAG_ALIASES: Readonly<Record<string, string>> = {
+  "!tcp": "!listen or !connect",
+  "!tls": "!listen",
+  "!listener": "!listen",
+  "!connector": "!connect",
+  "!datagram": "!udp",
+  "!file": "!block",
+  "!disk": "!block",
+  "!tap": "!net",
+};
+
+/** "did you mean …" for an unknown tag, or the list of tags. */
+export function tagHint(tag: string): string {
+  const guess = TAG_ALIASES[tag.toLowerCase()] ?? closest(tag, DEVICE_TAG_NAMES);
+  const all = `the tags are ${DEVICE_TAG_NAMES.join(", ")}`;
+  return guess ? `did you mean ${guess}? (${all})` : all;
+}
+
+/** The tag a scalar value looks like it wants, from its scheme. */
+function tagForValue(text: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  return scheme === "tcp" || scheme === "tls" ? "!listen" : scheme === "udp" ? "!udp" : scheme === "tap" ? "!net" : scheme === "file" ? "!block" : undefined;
+}
+
+/** What to write for an untagged device value: a guess at the tag from what the value looks like. */
+export function untaggedHint(name: string, node: Node | null, text: string | undefined): string {
+  const shown = text ?? "…";
+  if (isMap(node)) {
+    const url = node.get("url");
+    const scheme = typeof url === "string" ? url.slice(0, url.indexOf(":") + 1) : "";
+    const tag = node.has("path") ? "!block" : scheme === "udp:" ? "!udp" : "!listen";
+    return `put the tag before the mapping: \`${name}: ${tag} { … }\``;
+  }
+  if (text === undefined) return `write \`${name}: !listen tcp://127.0.0.1:8080\` or another device tag (${DEVICE_TAG_NAMES.join(", ")})`;
+  if (/^tcp:/.test(text)) return `write \`${name}: !listen ${shown}\` to listen (or \`${name}: !connect ${shown}\` to connect)`;
+  if (/^tls:/.test(text)) return `write \`${name}: !listen ${shown}\``;
+  if (/^udp:/.test(text)) return `write \`${name}: !udp ${shown}\``;
+  if (/^tap:/.test(text)) return `write \`${name}: !net ${shown}\``;
+  if (/^file:/.test(text)) return `write \`${name}: !block ${text.slice("file:".length)}\``;
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(text)) return `write it with a device tag, e.g. \`${name}: !listen tcp://127.0.0.1:8080\` (${DEVICE_TAG_NAMES.join(", ")})`;
+  return `write \`${name}: !block ${shown}\` for a block device, or another device tag (${DEVICE_TAG_NAMES.join(", ")})`;
+}
+
+/**
+ * The binding a tagged device value makes, or undefined after reporting why it makes none.
+ * `node` carries `tag`, a key of DEVICE_TAGS.
+ */
+export function deviceBinding(reader: Reader, name: string, tag: string, node: Node | null): Binding | undefined {
+  const spec = DEVICE_TAGS[tag]!;
+  const segments = ["devices", name];
+  const at = reader.offset(node);
+  const origin = `${reader.location(at)} (${tag})`;
+  const bad = (text: string, where: readonly KeySegment[] = segments, offset = at): undefined => void reader.report("CONFIG_VALUE", where, offset, text);
+  const forms = spec.keys ? `${spec.takes} or a mapping ${spec.mappingExample}` : spec.takes;
+  const fix = `write \`${name}: ${tag} ${spec.example}\``;
+
+  let uri: string | undefined;
+  if (node === null || (isScalar(node) && (node.value === null || reader.text(node as Scalar) === ""))) {
+    return bad(`has ${tag} without a value: ${tag} takes ${forms}; ${fix}`);
+  }
+  if (isScalar(node)) {
+    const text = reader.text(node).trim();
+    const other = tagForValue(text);
+    const otherFix = other && other !== tag && !(other === "!listen" && tag === "!connect") ? `write \`${name}: ${other} ${text}\` for a ${DEVICE_TAGS[other]!.kind}, or ${fix}` : fix;
+    uri = scalarUri(spec.kind, text, reader, (why) => bad(`is ${tag} ${JSON.stringify(text)}, which ${why}: ${otherFix}`));
+  } else if (isMap(node) && spec.keys) {
+    uri = mappingUri(spec, tag, name, reader, node);
+  } else {
+    return bad(`has ${tag} with a ${isSeq(node) ? "list" : isMap(node) ? "mapping" : "value"}, but ${tag} takes ${forms}: ${fix}`);
+  }
+  return uri === undefined ? undefined : { name, uri, kind: spec.kind, origin };
+}
+
+/** The URI of a scalar form; `bad` reports why it is not one (its text completes "which …"). */
+function scalarUri(kind: DeviceKind, text: string, reader: Reader, bad: (why: string) => undefined): string | undefined {
+  switch (kind) {
+    case "listener": {
+      const { base, options } = splitQuery(text);
+      const problem = endpointProblem(base, ["tcp:", "tls:"], true);
+      if (problem) return bad(problem);
+      const allowed = base.startsWith("tls:") ? ["cert", "key", "max"] : ["max"];
+      const unknown = [...options.keys()].find((k) => !allowed.includes(k));
+      if (unknown !== undefined) return bad(`has the option "${unknown}": a ${base.slice(0, 3)} listener takes ${allowed.join(", ")}`);
+      if (options.has("max") && !/^[1-9]\d*$/.test(options.get("max")!)) return bad(`has max=${options.get("max")}: max is a whole number of connections, at least 1`);
+      if (base.startsWith("tls:") && (!options.get("cert") || !options.get("key"))) return bad("has no cert and key: a tls:// listener needs ?cert=PATH&key=PATH");
+      for (const file of ["cert", "key"]) if (options.has(file)) options.set(file, path.resolve(reader.dir, options.get(file)!));
+      return withQuery(base, [...options]);
+    }
+    case "connector": {
+      if (text.includes("?")) return bad("has ?options: a connector takes none");
+      return endpointProblem(text, ["tcp:"], false) ? bad(endpointProblem(text, ["tcp:"], false)!) : text;
+    }
+    case "udp": {
+      const { base, options } = splitQuery(text);
+      const problem = endpointProblem(base, ["udp:"], true);
+      if (problem) return bad(problem);
+      const unknown = [...options.keys()].find((k) => k !== "peer");
+      if (unknown !== undefined) return bad(`has the option "${unknown}": a udp device takes peer`);
+      if (options.has("peer") && peerProblem(options.get("peer")!)) return bad(`has peer=${options.get("peer")}: ${peerProblem(options.get("peer")!)}`);
+      return withQuery(base, [...options]);
+    }
+    case "block": {
+      const file = text.startsWith("file:") ? text.slice("file:".length) : text;
+      if (file === "") return bad("names no file");
+      if (file.includes("?")) return bad("has a '?', which cannot be in a block file's path (it starts the options); rename the file, and give options as { path, size, sector }");
+      return fileUri(path.resolve(reader.dir, file), []);
+    }
+    case "net":
+      return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(text) ? text : bad("is not tap:NAME (a TAP interface name is 1–15 letters, digits, '_', '.' or '-')");
+  }
+}
+
+/** The URI of a mapping form, checking each key's type. */
+function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, node: Node): string | undefined {
+  const segments = ["devices", name];
+  const keys = spec.keys!;
+  const values = new Map<string, { node: Node | null; offset: number }>();
+  let ok = true;
+  for (const [key, value, keyNode] of reader.entries(node, segments)) {
+    if (!keys.includes(key)) {
+      const guess = closest(key, keys);
+      reader.report("CONFIG_KEY", [...segments, key], reader.offset(keyNode), `is not an option of ${tag}${guess ? `: did you mean ${guess}?` : ""} (${tag} takes ${keys.join(", ")}, e.g. ${spec.mappingExample})`);
+      ok = false;
+      continue;
+    }
+    reader.forbidTags(value, [...segments, key], () => "tags only bind devices, directly under devices: remove it");
+    values.set(key, { node: value, offset: reader.offset(value, reader.offset(keyNode)) });
+  }
+  const required = keys[0]!;
+  if (!values.has(required)) {
+    reader.report("CONFIG_VALUE", segments, reader.offset(node), `has ${tag} without ${required}: write \`${name}: ${tag} ${spec.mappingExample}\``);
+    return undefined;
+  }
+  const bad = (key: string, text: string): undefined => {
+    ok = false;
+    reader.report("CONFIG_VALUE", [...segments, key], values.get(key)!.offset, text);
+    return undefined;
+  };
+  /** A key's value as a non-empty string, or undefined after reporting. */
+  const string = (key: string, what: string): string | undefined => {
+    const v = values.get(key)?.node;
+    if (isScalar(v) && typeof v.value === "string" && v.value !== "") return v.value;
+    return bad(key, `is ${describe(v)}, not ${what}: e.g. ${spec.mappingExample}`);
+  };
+  /** A key's value as a whole number from `min`, or undefined after reporting. */
+  const integer = (key: string, what: string, min: number): number | undefined => {
+    const v = values.get(key)?.node;
+    if (isScalar(v) && typeof v.value === "number" && Number.isSafeInteger(v.value) && v.value >= min) return v.value;
+    return bad(key, `is ${describe(v)}, not ${what} (a whole number from ${min}): e.g. ${spec.mappingExample}`);
+  };
+
+  const options: [string, string][] = [];
+  if (spec.kind === "block") {
+    const file = string("path", "the path of a file");
+    if (file?.includes("?")) bad("path", `is ${JSON.stringify(file)}: a '?' cannot be in a block file's path (it starts the options); rename the file`);
+    let sector: number | undefined;
+    if (values.has("sector")) {
+      sector = integer("sector", "a sector size in bytes", 1);
+      if (sector !== undefined && (sector < 512 || sector > 65536 || (sector & (sector - 1)) !== 0)) {
+        sector = bad("sector", `is ${sector}: a sector size is a power of two from 512 to 65536, e.g. \`sector: 512\` or \`sector: 4096\``);
+      }
+    }
+    let size: number | undefined;
+    if (values.has("size")) {
+      const v = values.get("size")!.node;
+      size = isScalar(v) ? sizeInBytes(v.value) : undefined;
+      if (size === undefined) bad("size", `is ${describe(v)}, not a size: write a number of bytes or e.g. 64M (K, M, G or T)`);
+      else if (size % (sector ?? DEFAULT_SECTOR) !== 0) bad("size", `is ${size} bytes, not a whole number of ${sector ?? DEFAULT_SECTOR}-byte sectors: e.g. \`size: 64M\``);
+    }
+    if (size !== undefined) options.push(["size", String(size)]);
+    if (sector !== undefined) options.push(["sector", String(sector)]);
+    return ok && file !== undefined ? fileUri(path.resolve(reader.dir, file), options) : undefined;
+  }
+
+  const url = string("url", spec.takes);
+  if (url !== undefined) {
+    const problem = url.includes("?") ? "has ?options: write them as keys of the mapping instead" : endpointProblem(url, spec.kind === "udp" ? ["udp:"] : ["tcp:", "tls:"], true);
+    if (problem) bad("url", `is ${JSON.stringify(url)}, which ${problem}: e.g. ${spec.mappingExample}`);
+  }
+  if (spec.kind === "udp") {
+    if (values.has("peer")) {
+      const peer = string("peer", "HOST:PORT");
+      const problem = peer === undefined ? undefined : peerProblem(peer);
+      if (problem) bad("peer", `is ${JSON.stringify(peer)}: ${problem}`);
+      else if (peer !== undefined) options.push(["peer", peer]);
+    }
+  } else {
+    const tls = url?.startsWith("tls:") ?? false;
+    for (const file of ["cert", "key"]) {
+      if (!values.has(file)) continue;
+      if (!tls) {
+        bad(file, `is given for ${url ?? "a listener"}, but only a tls:// listener takes a certificate and key: use url: tls://… or remove ${file}`);
+        continue;
+      }
+      const value = string(file, `the path of a PEM ${file === "cert" ? "certificate" : "private key"}`);
+      if (value !== undefined) options.push([file, path.resolve(reader.dir, value)]);
+    }
+    if (tls && url !== undefined && (!values.has("cert") || !values.has("key"))) {
+      ok = false;
+      reader.report("CONFIG_VALUE", segments, reader.offset(node), `is a tls:// listener without ${values.has("cert") ? "key" : values.has("key") ? "cert" : "cert and key"}: write \`${name}: ${tag} ${spec.mappingExample}\``);
+    }
+    if (values.has("max")) {
+      const max = integer("max", "a number of connections", 1);
+      if (max !== undefined) options.push(["max", String(max)]);
+    }
+  }
+  return ok && url !== undefined ? withQuery(url, options) : undefined;
+}
+
+/** Why `text` is not `scheme://HOST:PORT` for one of `schemes`, or undefined. Completes "which …". */
+function endpointProblem(text: string, schemes: readonly string[], portZero: boolean): string | undefined {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0].toLowerCase();
+  if (!scheme || !schemes.includes(scheme)) return `is not ${schemes.map((s) => `${s}//…`).join(" or ")}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "is not a valid URI";
+  }
+  if (!url.hostname) return "names no host";
+  if (url.port === "" || (!portZero && url.port === "0")) return `names no port (${portZero ? "0" : "1"}–65535)`;
+  if (url.pathname !== "" && url.pathname !== "/") return "has a path, which it must not";
+  if (url.username || url.password || url.hash) return "has a user, password or fragment, which it must not";
+  return undefined;
+}
+
+/** Why `peer` is not IP:PORT (an IPv6 address in brackets), or undefined. */
+function peerProblem(peer: string): string | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(peer);
+  const address = m?.[1] ?? m?.[2] ?? "";
+  const port = Number(m?.[3]);
+  const version = isIP(address);
+  if (!m || version === 0 || (version === 6) !== (m[1] !== undefined) || port < 1 || port > 65535) {
+    return "a peer is an IP address and a port from 1 to 65535, e.g. 127.0.0.1:53 or [::1]:53";
+  }
+  return undefined;
+}
+
+/** A size in bytes from a number of bytes or `64M`-style text (K, M, G, T are powers of 1024). */
+export function sizeInBytes(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const m = /^(\d+)\s*(?:([KMGT])i?B?|B)?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * 1024 ** "_KMGT".indexOf((m[2] ?? "_").toUpperCase());
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
+/** What a node is, for messages: `"abc"`, `12`, `a list`, `a mapping`, `empty`. */
+function describe(node: Node | null | undefined): string {
+  if (!node || (isScalar(node) && node.value === null)) return "empty";
+  if (isSeq(node)) return "a list";
+  if (isMap(node)) return "a mapping";
+  if (isScalar(node)) return JSON.stringify(node.value) ?? String(node.value);
+  return "an alias";
+}
+
+function splitQuery(text: string): { base: string; options: Map<string, string> } {
+  const q = text.indexOf("?");
+  if (q < 0) return { base: text, options: new Map() };
+  return { base: text.slice(0, q), options: new Map(new URLSearchParams(text.slice(q + 1))) };
+}
+
+/** Percent-encodes a query value, leaving the characters of paths and addresses readable. */
+function encode(value: string): string {
+  return encodeURIComponent(value).replace(/%(2F|3A|5B|5D|40|2C)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function withQuery(base: string, options: readonly (readonly [string, string])[]): string {
+  return options.length === 0 ? base : `${base}?${options.map(([k, v]) => `${k}=${encode(v)}`).join("&")}`;
+}
+
+/** `file:/abs/path?size=…`: the path as it is (the tender reads up to the first '?', undecoded). */
+function fileUri(absolute: string, options: readonly (readonly [string, string])[]): string {
+  return withQuery(`file:${absolute}`, options);
+}

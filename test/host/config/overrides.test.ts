@@ -1,0 +1,69 @@
+/**
+ * The command line laid over a run configuration: a positional image, --mem, --cpu-ms and
+ * --target replace the file's values; --arg adds or replaces args keys; --dev adds bindings.
+ */
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { applyCommandLine, parseRunConfig } from "../../../src/host/config/index.ts";
+import { parseBinding } from "../../../src/host/tender/bindings.ts";
+
+const config = parseRunConfig(
+  `image: site.tsuki\nmemory: 32M\ncpu-ms: 200\ntarget: unix\ndevices:\n  web: !listen tcp://127.0.0.1:8080\nargs:\n  greeting: hello\n  n: 1\n`,
+  { file: "run.yaml", dir: "/srv/site" },
+);
+const none = { bindings: [], args: {} };
+
+describe("applyCommandLine", () => {
+  test("without flags the file's values stand", () => {
+    assert.deepEqual(applyCommandLine(config, none), {
+      image: "/srv/site/site.tsuki",
+      memoryMb: 32,
+      cpuMs: 200,
+      target: "unix",
+      bindings: config.bindings,
+      args: { greeting: "hello", n: 1 },
+    });
+  });
+
+  test("a positional image replaces the file's image", () => {
+    assert.equal(applyCommandLine(config, { ...none, image: "other.tsuki" }).image, "other.tsuki");
+  });
+
+  test("--mem replaces memory", () => {
+    assert.equal(applyCommandLine(config, { ...none, memoryMb: 64 }).memoryMb, 64);
+  });
+
+  test("--cpu-ms replaces cpu-ms", () => {
+    assert.equal(applyCommandLine(config, { ...none, cpuMs: 50 }).cpuMs, 50);
+  });
+
+  test("--target replaces target", () => {
+    assert.equal(applyCommandLine(config, { ...none, target: "isolate" }).target, "isolate");
+  });
+
+  test("--arg replaces an args key and adds new ones", () => {
+    assert.deepEqual(applyCommandLine(config, { ...none, args: { n: 2, extra: true } }).args, { greeting: "hello", n: 2, extra: true });
+  });
+
+  test("--dev adds bindings after the file's", () => {
+    const settings = applyCommandLine(config, { ...none, bindings: [parseBinding("db=tcp://127.0.0.1:5432")] });
+    assert.deepEqual(settings.bindings.map((b) => b.name), ["web", "db"]);
+  });
+
+  test("--dev for a device the file binds keeps both, for the binding check to report", () => {
+    const settings = applyCommandLine(config, { ...none, bindings: [parseBinding("web=tcp://127.0.0.1:9090")] });
+    assert.deepEqual(settings.bindings.map((b) => b.uri), ["tcp://127.0.0.1:8080", "tcp://127.0.0.1:9090"]);
+  });
+
+  test("without a file the flags are the settings", () => {
+    assert.deepEqual(applyCommandLine(undefined, { image: "a.tsuki", bindings: [], args: { a: 1 }, memoryMb: 16 }), {
+      image: "a.tsuki",
+      memoryMb: 16,
+      cpuMs: undefined,
+      target: undefined,
+      bindings: [],
+      args: { a: 1 },
+    });
+  });
+});
