@@ -95,7 +95,8 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
   for (const binding of bindings) {
     const first = bound.get(binding.name);
     if (first) {
-      problems.push({ code: "DEV_BOUND_TWICE", text: `device "${binding.name}" is bound twice (${first.uri} and ${binding.uri}): keep one --dev ${binding.name}=…` });
+      const where = (b: Binding) => (b.origin ? `${b.uri} in ${b.origin}` : b.uri);
+      problems.push({ code: "DEV_BOUND_TWICE", text: `device "${binding.name}" is bound twice (${where(first)} and ${where(binding)}): keep one binding for "${binding.name}"` });
       continue;
     }
     bound.set(binding.name, binding);
