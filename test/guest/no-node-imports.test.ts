@@ -88,7 +88,13 @@ function checkGuestSources(root: string): Finding[] {
   return findings;
 }
 
-const ENTRIES = ["src/guest/sdk/index.ts", "src/guest/runtime/main.ts"];
+const ENTRIES = [
+  "src/guest/sdk/index.ts",
+  "src/guest/runtime/main.ts",
+  "src/guest/runtime/drivers-main.ts",
+  // Every guest library an image can pull in as tsuki/<name>.
+  ...readdirSync(path.join(ROOT, "src/guest/lib")).map((name) => `src/guest/lib/${name}/index.ts`),
+];
 
 /** Bundles the guest entries under `root` for a neutral platform; returns the imports left external and the inputs outside the guest. */
 async function checkGuestBundle(root: string): Promise<{ external: string[]; outside: string[] }> {

@@ -1,0 +1,183 @@
+/**
+ * @module tsuki/http/server
+ * `serve(listener, handler, options)`: an HTTP/1.1 server (RFC 9112) over a listener, one task per
+ * connection. Each connection runs its requests one after another, so pipelined requests are
+ * answered in order and a connection holds at most one request's body and the bytes read ahead of
+ * it. A protocol error is answered with its status and `Connection: close`; the connection then
+ * closes gracefully (half-close, read and drop what the client still sends for a while, close), so
+ * the client sees the answer rather than a reset.
+ */
+
+import type { Address, Connection, Listener } from "../../sdk/devices.ts";
+import { appendValidated, Headers } from "./headers.ts";
+import type { ProtocolError } from "./errors.ts";
+import { type ResolvedOptions, type ServeOptions, resolveOptions } from "./options.ts";
+import { Reader } from "./reader.ts";
+import { type Received, receiveRequest } from "./receive.ts";
+import { Request, requestFromWire } from "./request.ts";
+import { sendResponse } from "./respond.ts";
+import { Response } from "./response.ts";
+import { Watchdog } from "./watchdog.ts";
+
+/** What a handler learns besides the request. */
+export interface ServeInfo {
+  /** The client's address, as the host sees it. */
+  readonly remote: Address;
+}
+
+export type Handler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
+
+/** How long a closing connection waits for the client to close its side after ours. */
+const LINGER_MS = 2_000;
+/** Pipelined requests served from what was already read: every this many, the time is checked… */
+const PIPELINE_BATCH = 16;
+/** …and once the server's share of the current turn is this long, the connection gives the turn back. */
+const PIPELINE_SLICE_MS = 20;
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Serves HTTP/1.1 on `listener` until the unikernel ends: the promise never resolves. */
+export async function serve(listener: Listener, handler: Handler, options: ServeOptions = {}): Promise<never> {
+  if (typeof handler !== "function") throw new TypeError("serve: the handler must be a function (request) => Response");
+  const resolved = resolveOptions(options);
+  const shortest = Math.min(resolved.headersTimeoutMs, resolved.requestTimeoutMs, resolved.idleTimeoutMs, LINGER_MS);
+  const server = new Server(handler, resolved, new Watchdog(Math.min(1000, Math.max(5, shortest / 4))), hostOf(listener.address));
+  for await (const connection of listener) void server.connection(connection);
+  throw new Error("serve: the listener stopped accepting connections");
+}
+
+function hostOf(address: Address): string {
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `${host}:${address.port}`;
+}
+
+class Server {
+  #handler: Handler;
+  #options: ResolvedOptions;
+  #watchdog: Watchdog;
+  #host: string;
+  /** When the server first checked the time in the current turn; NaN once a later turn began. */
+  #turnStart = Number.NaN;
+
+  constructor(handler: Handler, options: ResolvedOptions, watchdog: Watchdog, host: string) {
+    this.#handler = handler;
+    this.#options = options;
+    this.#watchdog = watchdog;
+    this.#host = host;
+  }
+
+  async connection(connection: Connection): Promise<void> {
+    const reader = new Reader(connection, this.#watchdog);
+    const options = this.#options;
+    try {
+      const accepted = reader.now();
+      let pipelined = 0;
+      for (let first = true; ; first = false) {
+        const wait = first ? { firstByte: accepted + options.headersTimeoutMs, headBy: accepted + options.headersTimeoutMs } : { firstByte: reader.now() + options.idleTimeoutMs, headBy: null };
+        const received = await receiveRequest(connection, reader, options, wait, this.#host);
+        if (received === "closed") break;
+        if (received.kind === "error") {
+          await sendError(connection, received);
+          break;
+        }
+        if (!(await this.#exchange(connection, received))) break;
+        if (reader.eof && reader.buffered.length === 0) break;
+        // Requests already read are served without waiting for an event: now and then give the
+        // turn back, so that a flood of pipelined requests neither starves other connections nor
+        // runs as one turn long enough for the CPU watchdog to end the unikernel.
+        if (reader.buffered.length > 0 && ++pipelined % PIPELINE_BATCH === 0 && reader.now() - this.#turnStarted() >= PIPELINE_SLICE_MS) await nextTurn();
+      }
+    } catch {
+      // The connection failed (reset, broken pipe) or a streamed body went wrong: nothing to answer.
+      connection.close();
+      return;
+    }
+    await closeGracefully(connection, reader, this.#watchdog);
+  }
+
+  /**
+   * An estimate of when the current turn began, shared by every connection so that together they
+   * yield: a zero-delay timer marks the next turn. (It can only run late, so the estimate errs
+   * towards yielding early.)
+   */
+  #turnStarted(): number {
+    if (Number.isNaN(this.#turnStart)) {
+      this.#turnStart = this.#watchdog.now();
+      setTimeout(() => (this.#turnStart = Number.NaN), 0);
+    }
+    return this.#turnStart;
+  }
+
+  /** Runs the handler and sends its response; resolves to whether the connection stays open. */
+  async #exchange(connection: Connection, received: Received): Promise<boolean> {
+    const headers = new Headers();
+    for (const [name, value] of received.head.fields) appendValidated(headers, name, value);
+    const request = requestFromWire(received.head.method, received.url, headers, received.body);
+    let response: Response;
+    try {
+      response = await this.#handler(request, { remote: connection.remote });
+      if (!(response instanceof Response)) throw new TypeError(`the handler returned ${describe(response)}, not a Response from "tsuki/http"`);
+      if (response.bodyUsed) throw new TypeError("the handler returned a Response whose body was already read");
+    } catch (error) {
+      response = await this.#recover(error, request);
+    }
+    const exchange = { method: received.head.method, minor: received.head.minor, keepAlive: received.framing.keepAlive };
+    try {
+      return await sendResponse(connection, response, exchange);
+    } catch (error) {
+      // Headers are out: the response can only be cut short. Tell onError, then drop the connection.
+      if (!isSystemError(error)) await this.#report(error, request);
+      throw error;
+    }
+  }
+
+  async #recover(error: unknown, request: Request): Promise<Response> {
+    const response = await this.#report(error, request);
+    return response instanceof Response && !response.bodyUsed ? response : plainResponse(500, "Internal Server Error");
+  }
+
+  async #report(error: unknown, request: Request): Promise<Response | undefined | void> {
+    try {
+      if (this.#options.onError) return await this.#options.onError(error, request);
+      console.error(`tsuki/http: ${request.method} ${request.url}:`, error);
+    } catch (failure) {
+      console.error("tsuki/http: onError failed:", failure);
+    }
+    return undefined;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return typeof value === "object" ? `an object (${Object.prototype.toString.call(value)})` : `a ${typeof value}`;
+}
+
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as Error & { code?: unknown }).code === "string" && typeof (error as Error & { syscall?: unknown }).syscall === "string";
+}
+
+function plainResponse(status: number, text: string): Response {
+  return new Response(`${text}\n`, { status, headers: { "content-type": "text/plain;charset=UTF-8" } });
+}
+
+/** Answers a protocol error; the connection closes after it. */
+async function sendError(connection: Connection, error: ProtocolError): Promise<void> {
+  await sendResponse(connection, plainResponse(error.status, error.message), { method: "GET", minor: 1, keepAlive: false });
+}
+
+/**
+ * Half-closes, drops what the client still sends until it closes too, waits for the host to finish
+ * sending and close the socket, then closes; all within LINGER_MS. Closing at once could reset the
+ * connection under a client still sending, and the reset could destroy the answer before it is read.
+ */
+async function closeGracefully(connection: Connection, reader: Reader, watchdog: Watchdog): Promise<void> {
+  const deadline = reader.now() + LINGER_MS;
+  try {
+    await connection.end();
+    await reader.discard(deadline);
+    await watchdog.wait(connection.closed, deadline);
+  } catch {
+    // Already gone.
+  }
+  connection.close();
+}
