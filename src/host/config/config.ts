@@ -29,17 +29,22 @@ import { ConfigError, type KeySegment, closest, keyPath } from "./problems.ts";
 import { Reader } from "./reader.ts";
 import { DEVICE_TAGS, deviceBinding, tagHint, untaggedHint } from "./tags.ts";
 
-export interface RunConfig {
-  /** The file as the operator named it. */
-  readonly file: string;
-  /** The image or unikernel folder, absolute. */
+/** What a `tsuki run` is given, from a file, flags, or both. */
+export interface RunSettings {
+  /** The image or unikernel folder: as given on the command line, or absolute from a file. */
   readonly image?: string;
   readonly memoryMb?: number;
   readonly cpuMs?: number;
   readonly target?: TargetName;
-  /** One binding per device, in the file's order, each with its kind and origin (`run.yaml:7:8 (!listen)`). */
+  /** One binding per device; from a file in its order, each with its kind and origin (`run.yaml:7:8 (!listen)`). */
   readonly bindings: readonly Binding[];
   readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** A run configuration file, read and checked. */
+export interface RunConfig extends RunSettings {
+  /** The file as the operator named it. */
+  readonly file: string;
 }
 
 /** The keys a run configuration may have, in the order the documentation lists them. */

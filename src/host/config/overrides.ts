@@ -6,20 +6,9 @@
  * which the tender's binding check reports as ERR_DEV_BOUND_TWICE).
  */
 
-import type { Binding } from "../tender/bindings.ts";
-import type { TargetName } from "../tender/targets/index.ts";
-import type { RunConfig } from "./config.ts";
+import type { RunConfig, RunSettings } from "./config.ts";
 
-/** What a `tsuki run` is given, from a file, flags, or both. */
-export interface RunSettings {
-  /** The image or unikernel folder: as given on the command line, or absolute from a file. */
-  readonly image?: string;
-  readonly memoryMb?: number;
-  readonly cpuMs?: number;
-  readonly target?: TargetName;
-  readonly bindings: readonly Binding[];
-  readonly args: Readonly<Record<string, unknown>>;
-}
+export type { RunSettings };
 
 export function applyCommandLine(config: RunConfig | undefined, flags: RunSettings): RunSettings {
   return {
