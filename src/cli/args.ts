@@ -7,6 +7,7 @@
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { TsukiError } from "../host/errors.ts";
+import { parseMemoryMb } from "../host/size.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -37,11 +38,8 @@ export function positional(command: string, positionals: string[], what: string)
 
 /** A memory size: `64M`, `1G`, `512K` or a bare number of MiB → MiB. */
 export function parseMemory(flag: string, text: string): number {
-  const m = /^(\d+)\s*([KMG]i?B?)?$/i.exec(text.trim());
-  if (!m) throw new TsukiError("FLAG_VALUE", `${flag} ${JSON.stringify(text)} is not a size: write e.g. ${flag} 64M or ${flag} 1G`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? "M")[0]!.toUpperCase();
-  const mib = unit === "G" ? n * 1024 : unit === "K" ? n / 1024 : n;
+  const mib = parseMemoryMb(text);
+  if (mib === undefined) throw new TsukiError("FLAG_VALUE", `${flag} ${JSON.stringify(text)} is not a size: write e.g. ${flag} 64M or ${flag} 1G`);
   if (!Number.isInteger(mib)) throw new TsukiError("FLAG_VALUE", `${flag} ${text} is not a whole number of MiB`);
   return mib;
 }

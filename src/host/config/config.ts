@@ -20,8 +20,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Composer, LineCounter, type Node, Parser, isAlias, isMap, isScalar } from "yaml";
 import { deviceNameProblem } from "../../abi/index.ts";
-import { parseMemory } from "../../cli/args.ts";
 import { TsukiError } from "../errors.ts";
+import { parseMemoryMb } from "../size.ts";
 import type { Binding } from "../tender/bindings.ts";
 import { TARGET_NAMES, type TargetName } from "../tender/targets/index.ts";
 import { CPU_RANGE_MS, MEMORY_RANGE_MB } from "../tender/tender.ts";
@@ -186,10 +186,8 @@ function memory(reader: Reader, scalar: unknown, shown: string, at: number): num
     reader.report("CONFIG_VALUE", ["memory"], at, `is ${shown}, not a size: ${example}`);
     return undefined;
   }
-  let mib: number;
-  try {
-    mib = parseMemory("memory", String(scalar));
-  } catch {
+  const mib = parseMemoryMb(typeof scalar === "number" ? scalar : String(scalar));
+  if (mib === undefined || !Number.isInteger(mib)) {
     reader.report("CONFIG_VALUE", ["memory"], at, `is ${shown}, not a size in whole MiB: ${example}`);
     return undefined;
   }

@@ -14,12 +14,13 @@
  * and become absolute in the binding's URI, so the binding means the same from any directory.
  */
 
-import { isIP } from "node:net";
 import path from "node:path";
 import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
 import type { DeviceKind } from "../../abi/index.ts";
 import type { Binding } from "../tender/bindings.ts";
-import { DEFAULT_SECTOR } from "../tender/devices/block.ts";
+import { DEFAULT_SECTOR, sectorProblem } from "../tender/devices/block.ts";
+import { peerProblem } from "../tender/devices/udp.ts";
+import { parseSize } from "../size.ts";
 import { type KeySegment, closest } from "./problems.ts";
 import type { Reader } from "./reader.ts";
 
@@ -222,14 +223,12 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
     let sector: number | undefined;
     if (values.has("sector")) {
       sector = integer("sector", "a sector size in bytes", 1);
-      if (sector !== undefined && (sector < 512 || sector > 65536 || (sector & (sector - 1)) !== 0)) {
-        sector = bad("sector", `is ${sector}: a sector size is a power of two from 512 to 65536, e.g. \`sector: 512\` or \`sector: 4096\``);
-      }
+      if (sector !== undefined && sectorProblem(sector)) sector = bad("sector", `is ${sector}: ${sectorProblem(sector)}, e.g. \`sector: 512\` or \`sector: 4096\``);
     }
     let size: number | undefined;
     if (values.has("size")) {
       const v = values.get("size")!.node;
-      size = isScalar(v) ? sizeInBytes(v.value) : undefined;
+      size = isScalar(v) ? parseSize(v.value) || undefined : undefined;
       if (size === undefined) bad("size", `is ${describe(v)}, not a size: write a number of bytes or e.g. 64M (K, M, G or T)`);
       else if (size % (sector ?? DEFAULT_SECTOR) !== 0) bad("size", `is ${size} bytes, not a whole number of ${sector ?? DEFAULT_SECTOR}-byte sectors: e.g. \`size: 64M\``);
     }
@@ -290,27 +289,6 @@ function endpointProblem(text: string, schemes: readonly string[], portZero: boo
   return undefined;
 }
 
-/** Why `peer` is not IP:PORT (an IPv6 address in brackets), or undefined. */
-function peerProblem(peer: string): string | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(peer);
-  const address = m?.[1] ?? m?.[2] ?? "";
-  const port = Number(m?.[3]);
-  const version = isIP(address);
-  if (!m || version === 0 || (version === 6) !== (m[1] !== undefined) || port < 1 || port > 65535) {
-    return "a peer is an IP address and a port from 1 to 65535, e.g. 127.0.0.1:53 or [::1]:53";
-  }
-  return undefined;
-}
-
-/** A size in bytes from a number of bytes or `64M`-style text (K, M, G, T are powers of 1024). */
-export function sizeInBytes(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  if (typeof value !== "string") return undefined;
-  const m = /^(\d+)\s*(?:([KMGT])i?B?|B)?$/i.exec(value.trim());
-  if (!m) return undefined;
-  const bytes = Number(m[1]) * 1024 ** "_KMGT".indexOf((m[2] ?? "_").toUpperCase());
-  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
-}
 
 /** What a node is, for messages: `"abc"`, `12`, `a list`, `a mapping`, `empty`. */
 function describe(node: Node | null | undefined): string {

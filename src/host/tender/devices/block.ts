@@ -10,6 +10,7 @@
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { TsukiError } from "../../errors.ts";
+import { parseSize } from "../../size.ts";
 
 export const DEFAULT_SECTOR = 512;
 const MAX_SIZE = 2 ** 50;
@@ -59,11 +60,9 @@ export class BlockDevice {
   }
 }
 
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+)\s*([KMGT]i?B?)?$/i.exec(text.trim());
-  if (!m) return undefined;
-  const unit = (m[2] ?? "")[0]?.toUpperCase();
-  return Number(m[1]) * (unit === "T" ? 2 ** 40 : unit === "G" ? 2 ** 30 : unit === "M" ? 2 ** 20 : unit === "K" ? 1024 : 1);
+/** Why `sector` cannot be a sector size, or undefined. */
+export function sectorProblem(sector: number): string | undefined {
+  return Number.isInteger(sector) && sector >= 512 && sector <= 65536 && (sector & (sector - 1)) === 0 ? undefined : "a sector size is a power of two from 512 to 65536";
 }
 
 export function openBlock(device: string, handle: number, uri: string, base = process.cwd()): BlockDevice {
@@ -74,9 +73,7 @@ export function openBlock(device: string, handle: number, uri: string, base = pr
     if (option !== "size" && option !== "sector") throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${option}" in ${uri}; a block device takes size and sector`);
   }
   const sectorSize = params.has("sector") ? Number(params.get("sector")) : DEFAULT_SECTOR;
-  if (!Number.isInteger(sectorSize) || sectorSize < 512 || sectorSize > 65536 || (sectorSize & (sectorSize - 1)) !== 0) {
-    throw new TsukiError("DEV_MALFORMED", `device "${device}": sector=${params.get("sector")} must be a power of two from 512 to 65536`);
-  }
+  if (sectorProblem(sectorSize)) throw new TsukiError("DEV_MALFORMED", `device "${device}": sector=${params.get("sector")}: ${sectorProblem(sectorSize)}`);
   const wanted = params.has("size") ? parseSize(params.get("size")!) : undefined;
   if (params.has("size") && (wanted === undefined || wanted <= 0 || wanted > MAX_SIZE || wanted % sectorSize !== 0)) {
     throw new TsukiError("DEV_MALFORMED", `device "${device}": size=${params.get("size")} must be a positive multiple of the sector size ${sectorSize}, e.g. size=64M`);

@@ -5,13 +5,14 @@
  * are never reused within a unikernel's life, so a stale handle is EBADF, never another stream.
  */
 
-import { Errno, type HypercallError } from "../../../abi/index.ts";
+import type { HypercallError } from "../../../abi/index.ts";
+import { notMine } from "../hypercalls.ts";
 import { Connection, peerOf } from "./connection.ts";
 import type { ConnectorBackend } from "./connector.ts";
 import type { EventSink } from "./events.ts";
 import type { ListenerBackend } from "./listener.ts";
 
-const fail = (errno: HypercallError["errno"] | string, message: string) => ({ errno, message }) as HypercallError;
+const fail = (errno: string, message: string) => ({ errno, message }) as HypercallError;
 
 export class Streams {
   #listeners = new Map<number, ListenerBackend>();
@@ -49,7 +50,7 @@ export class Streams {
 
   connect(device: number): number | HypercallError {
     const backend = this.#connectors.get(device);
-    if (backend === undefined) return fail(Errno.EBADF, `stream.connect: handle ${device} is not a connector of this unikernel`);
+    if (backend === undefined) return notMine("stream.connect", device);
     const socket = backend.connect();
     const connection = this.#open(socket);
     socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
@@ -99,6 +100,6 @@ export class Streams {
   }
 
   #get(handle: number, call: string): Connection | HypercallError {
-    return this.#connections.get(handle) ?? fail(Errno.EBADF, `${call}: handle ${handle} is not an open connection of this unikernel`);
+    return this.#connections.get(handle) ?? notMine(call, handle);
   }
 }

@@ -98,6 +98,23 @@ export class UdpDevice implements EventSource {
   }
 }
 
+const PEER = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
+
+/** `IP:PORT` (an IPv6 address in brackets) as an address, or undefined. */
+export function parsePeer(text: string): PeerAddress | undefined {
+  const m = PEER.exec(text);
+  const address = m?.[1] ?? m?.[2] ?? "";
+  const port = Number(m?.[3]);
+  const version = isIP(address);
+  if (!m || version === 0 || (version === 6) !== (m[1] !== undefined) || port < 1 || port > 65535) return undefined;
+  return { address, port, family: version === 6 ? "IPv6" : "IPv4" };
+}
+
+/** Why `text` is not a peer, or undefined. */
+export function peerProblem(text: string): string | undefined {
+  return parsePeer(text) ? undefined : "a peer is an IP address and a port from 1 to 65535, e.g. 127.0.0.1:53 or [::1]:53";
+}
+
 export async function openUdp(device: string, handle: number, uri: string): Promise<UdpDevice> {
   const url = new URL(uri);
   const host = url.hostname.replace(/^\[|\]$/g, "");
@@ -107,12 +124,8 @@ export async function openUdp(device: string, handle: number, uri: string): Prom
   let peer: PeerAddress | undefined;
   const peerText = url.searchParams.get("peer");
   if (peerText !== null) {
-    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(peerText);
-    const port = Number(m?.[2]);
-    if (!m || !isIP(m[1]!) || port < 1 || port > 65535) {
-      throw new TsukiError("DEV_MALFORMED", `device "${device}": peer=${shown(peerText)} in ${uri} must be an IP address and port, e.g. peer=127.0.0.1:53`);
-    }
-    peer = { address: m[1]!, port, family: isIP(m[1]!) === 6 ? "IPv6" : "IPv4" };
+    peer = parsePeer(peerText);
+    if (peer === undefined) throw new TsukiError("DEV_MALFORMED", `device "${device}": peer=${peerText === "" ? '""' : peerText} in ${uri}: ${peerProblem(peerText)}`);
   }
   const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", reuseAddr: false });
   await new Promise<void>((resolve, reject) => {
@@ -124,8 +137,4 @@ export async function openUdp(device: string, handle: number, uri: string): Prom
   });
   socket.on("error", () => undefined);
   return new UdpDevice(handle, socket, peer);
-}
-
-function shown(text: string): string {
-  return text === "" ? '""' : text;
 }
