@@ -17,7 +17,7 @@
 import path from "node:path";
 import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
 import type { DeviceKind } from "../../abi/index.ts";
-import type { Binding } from "../tender/bindings.ts";
+import { type Binding, endpointProblem } from "../tender/bindings.ts";
 import { DEFAULT_SECTOR, sectorProblem } from "../tender/devices/block.ts";
 import { peerProblem } from "../tender/devices/udp.ts";
 import { parseSize } from "../size.ts";
@@ -143,7 +143,7 @@ function scalarUri(kind: DeviceKind, text: string, reader: Reader, bad: (why: st
   switch (kind) {
     case "listener": {
       const { base, options } = splitQuery(text);
-      const problem = endpointProblem(base, ["tcp:", "tls:"], true);
+      const problem = schemeEndpointProblem(base, ["tcp:", "tls:"], true);
       if (problem) return bad(problem);
       const allowed = base.startsWith("tls:") ? ["cert", "key", "max"] : ["max"];
       const unknown = [...options.keys()].find((k) => !allowed.includes(k));
@@ -155,11 +155,11 @@ function scalarUri(kind: DeviceKind, text: string, reader: Reader, bad: (why: st
     }
     case "connector": {
       if (text.includes("?")) return bad("has ?options: a connector takes none");
-      return endpointProblem(text, ["tcp:"], false) ? bad(endpointProblem(text, ["tcp:"], false)!) : text;
+      return schemeEndpointProblem(text, ["tcp:"], false) ? bad(schemeEndpointProblem(text, ["tcp:"], false)!) : text;
     }
     case "udp": {
       const { base, options } = splitQuery(text);
-      const problem = endpointProblem(base, ["udp:"], true);
+      const problem = schemeEndpointProblem(base, ["udp:"], true);
       if (problem) return bad(problem);
       const unknown = [...options.keys()].find((k) => k !== "peer");
       if (unknown !== undefined) return bad(`has the option "${unknown}": a udp device takes peer`);
@@ -239,7 +239,7 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
 
   const url = string("url", spec.takes);
   if (url !== undefined) {
-    const problem = url.includes("?") ? "has ?options: write them as keys of the mapping instead" : endpointProblem(url, spec.kind === "udp" ? ["udp:"] : ["tcp:", "tls:"], true);
+    const problem = url.includes("?") ? "has ?options: write them as keys of the mapping instead" : schemeEndpointProblem(url, spec.kind === "udp" ? ["udp:"] : ["tcp:", "tls:"], true);
     if (problem) bad("url", `is ${JSON.stringify(url)}, which ${problem}: e.g. ${spec.mappingExample}`);
   }
   if (spec.kind === "udp") {
@@ -273,20 +273,10 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
 }
 
 /** Why `text` is not `scheme://HOST:PORT` for one of `schemes`, or undefined. Completes "which …". */
-function endpointProblem(text: string, schemes: readonly string[], portZero: boolean): string | undefined {
+function schemeEndpointProblem(text: string, schemes: readonly string[], portZero: boolean): string | undefined {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0].toLowerCase();
   if (!scheme || !schemes.includes(scheme)) return `is not ${schemes.map((s) => `${s}//…`).join(" or ")}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "is not a valid URI";
-  }
-  if (!url.hostname) return "names no host";
-  if (url.port === "" || (!portZero && url.port === "0")) return `names no port (${portZero ? "0" : "1"}–65535)`;
-  if (url.pathname !== "" && url.pathname !== "/") return "has a path, which it must not";
-  if (url.username || url.password || url.hash) return "has a user, password or fragment, which it must not";
-  return undefined;
+  return endpointProblem(text, portZero);
 }
 
 

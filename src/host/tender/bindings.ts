@@ -50,18 +50,28 @@ function uriProblem(kind: DeviceKind, uri: string): string | undefined {
   if (!SCHEMES[kind].schemes.includes(scheme)) return "wrong-kind";
   if (scheme === "tap:") return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(uri) ? undefined : "a TAP interface name is 1–15 letters, digits, '_', '.' or '-'";
   if (scheme === "file:") return /^file:[^?]/.test(uri) ? undefined : "the file path is empty";
+  // Port 0 asks the host for a free port: fine to listen on, meaningless to connect to.
+  const problem = endpointProblem(uri.split("?", 1)[0]!, kind !== "connector");
+  if (problem) return `it ${problem}`;
+  if (uri.includes("?") && kind === "connector") return "it takes no ?options";
+  return undefined;
+}
+
+/**
+ * Why `scheme://HOST:PORT` (no options) is not an endpoint, or undefined; the phrase completes
+ * "it …". Shared by `--dev` bindings and the run configuration's tags.
+ */
+export function endpointProblem(text: string, portZero: boolean): string | undefined {
   let url: URL;
   try {
-    url = new URL(uri);
+    url = new URL(text);
   } catch {
-    return `it is not a valid URI`;
+    return "is not a valid URI";
   }
-  if (!url.hostname) return "it names no host";
-  // Port 0 asks the host for a free port: fine to listen on, meaningless to connect to.
-  if (url.port === "" || (url.port === "0" && kind === "connector")) return `it names no port (${kind === "connector" ? "1" : "0"}–65535)`;
-  if (url.pathname !== "" && url.pathname !== "/") return "it must not have a path";
-  if (url.username || url.password || url.hash) return "it must not have a user, password or fragment";
-  if (url.search && kind === "connector") return "it takes no ?options";
+  if (!url.hostname) return "names no host";
+  if (url.port === "" || (!portZero && url.port === "0")) return `names no port (${portZero ? "0" : "1"}–65535)`;
+  if (url.pathname !== "" && url.pathname !== "/") return "has a path, which it must not";
+  if (url.username || url.password || url.hash) return "has a user, password or fragment, which it must not";
   return undefined;
 }
 
