@@ -22,6 +22,7 @@ export type ArgType =
   | "u53" // an integer 0 ≤ n ≤ 2^53-1 (byte offsets)
   | "time" // a finite number ≥ 0, or Infinity (milliseconds)
   | "bytes" // a Uint8Array
+  | "chunk" // bytes, or an ASCII string standing for its own bytes (crosses an isolate without an ArrayBuffer)
   | "string"
   | "bool"
   | "handle"; // a u32 naming a resource the calling unikernel owns
@@ -51,7 +52,7 @@ export const HYPERCALLS = {
    * Queues bytes on connection `handle` → the number of bytes taken: all of them, or 0 when the
    * host's buffer for the connection is full (a `writable` event follows when it has drained).
    */
-  "stream.write": { args: ["handle", "bytes"] },
+  "stream.write": { args: ["handle", "chunk"] },
   /** Half-closes connection `handle`: FIN after what is queued; reading goes on. */
   "stream.shutdown": { args: ["handle"] },
   /** Closes connection `handle` both ways at once and frees the handle; a `closed` event follows. */
@@ -86,7 +87,7 @@ export interface HypercallArgs {
   "timer.arm": [deadline: number];
   "random.fill": [n: number];
   "asset.read": [handle: number, offset: number, length: number];
-  "stream.write": [handle: number, bytes: Uint8Array];
+  "stream.write": [handle: number, data: Uint8Array | string];
   "stream.shutdown": [handle: number];
   "stream.close": [handle: number];
   "stream.flow": [handle: number, flowing: boolean];

@@ -12,3 +12,4 @@ export * from "./hypercalls.ts";
 export * from "./events.ts";
 export * from "./devices.ts";
 export * from "./manifest.ts";
+export * from "./event-batch.ts";

@@ -131,6 +131,22 @@ for (const target of TARGET_NAMES) {
       assert.ok(Number(now) >= before - 1000 && Number(now) <= Date.now() + 1000);
     });
 
+    test("loopTime() is when the turn began: fixed through a turn, then advanced by the next, never ahead of performance.now()", async () => {
+      const r = await bootToEnd(
+        target,
+        await image(
+          body(
+            `const a = loopTime(); const t = performance.now(); while (performance.now() - t < 15) {} const b = loopTime();
+             await new Promise((resolve) => setTimeout(resolve, 20));
+             const c = loopTime(); const now = performance.now();
+             console.log(a === b, c - b >= 20, c <= now, a <= t);`,
+            `import { loopTime } from "tsuki";`,
+          ),
+        ),
+      );
+      assert.deepEqual(r.out, ["true true true true"]);
+    });
+
     test("crypto.getRandomValues fills from the host's CSPRNG and enforces the Web Crypto rules", async () => {
       const r = await bootToEnd(
         target,

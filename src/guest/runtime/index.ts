@@ -12,7 +12,7 @@
  * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
  */
 
-import type { BootInfo, GuestEvent, HypercallFn } from "../../abi/index.ts";
+import { type BootInfo, type GuestEvent, type HypercallFn, decodeEventBatch } from "../../abi/index.ts";
 import { UNIKERNEL_BRAND } from "../sdk/unikernel.ts";
 import { makeAssets } from "./assets.ts";
 import { atob, btoa } from "./base64.ts";
@@ -37,7 +37,10 @@ class ExitSignal {
 
 export interface Runtime {
   boot(info: BootInfo, main: unknown): void;
-  dispatch(events: readonly GuestEvent[]): void;
+  /** `now`: the host's monotonic clock as the turn begins, which becomes the loop time. */
+  dispatch(events: readonly GuestEvent[], now: number): void;
+  /** `dispatch` for a batch encoded by `encodeEventBatch` (the isolate target's cheaper crossing). */
+  dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
   busy(): boolean;
   declaration(main: unknown): { devices: Record<string, { kind: string }>; assets: string | null };
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
@@ -51,6 +54,12 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   const monotonic = () => call("clock.monotonic");
   const origin = monotonic();
   const wallOrigin = call("clock.wall");
+  /**
+   * The loop time (libuv's `uv_now`): when the current turn began, on performance.now()'s clock.
+   * The host hands it over with each batch of events, so reading it costs no hypercall; libraries
+   * measure timeouts with it (tsuki's `loopTime()`).
+   */
+  let loop = 0;
 
   const exit = (code: number = 0): never => {
     call("life.exit", code);
@@ -102,6 +111,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     return DOMException;
   });
   Object.defineProperty(global, Symbol.for("tsuki.hypercall"), { value: raw });
+  Object.defineProperty(global, Symbol.for("tsuki.loopTime"), { value: () => loop });
 
   function declaration(main: unknown) {
     if (!isUnikernel(main)) {
@@ -115,6 +125,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   }
 
   function boot(info: BootInfo, main: unknown) {
+    loop = monotonic() - origin;
     try {
       const declared = declaration(main);
       const names = Object.keys(declared.devices).sort().join(",");
@@ -140,7 +151,9 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     }
   }
 
-  function dispatch(events: readonly GuestEvent[]) {
+  function dispatch(events: readonly GuestEvent[], now: number) {
+    // Never backwards, whatever the caller passes.
+    if (now - origin > loop) loop = now - origin;
     for (const event of events) {
       if (event.type === "timer") timers.fire();
       else drivers?.dispatch(event);
@@ -150,6 +163,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   return {
     boot,
     dispatch,
+    dispatchBatch: (json, bytes, now) => dispatch(decodeEventBatch(json, bytes), now),
     busy: () => timers.pending > 0,
     declaration,
     attachDrivers: (factory) => void (drivers ??= factory(call, (text) => encoder.encode(text))),

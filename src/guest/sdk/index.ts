@@ -11,3 +11,4 @@ export type { Unikernel, UnikernelOptions, StartContext, Args, ArgValue, DeviceD
 export { listener, connector, udp, net, block } from "./devices.ts";
 export type { Address, Connection, Datagram, Device, DeviceDeclaration, DeviceHandle, Listener, Connector, Udp, Net, Block } from "./devices.ts";
 export type { Assets, AssetEntry } from "./assets.ts";
+export { loopTime } from "./clock.ts";

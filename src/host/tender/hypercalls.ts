@@ -38,7 +38,8 @@ export interface HypercallHost {
 
 /** The device calls, once their arguments have the right types. */
 export interface DeviceCalls {
-  write(handle: number, bytes: Uint8Array): number | HypercallError;
+  /** `data`: bytes, or an ASCII string (checked) that stands for its own bytes. */
+  write(handle: number, data: Uint8Array | string): number | HypercallError;
   shutdown(handle: number): undefined | HypercallError;
   close(handle: number): undefined | HypercallError;
   flow(handle: number, flowing: boolean): undefined | HypercallError;
@@ -68,6 +69,8 @@ export function notMine(call: string, handle: number): HypercallError {
   return fail(Errno.EBADF, `${call}: handle ${handle} does not name a device or connection of this unikernel`);
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function checkArg(type: ArgType, value: unknown): string | undefined {
   switch (type) {
     case "u32":
@@ -82,6 +85,9 @@ function checkArg(type: ArgType, value: unknown): string | undefined {
     case "bytes":
       // isUint8Array, not instanceof: the unix target's guest has Uint8Array of another realm.
       return isUint8Array(value) ? undefined : "a Uint8Array";
+    case "chunk":
+      if (typeof value === "string") return NON_ASCII.test(value) ? "bytes or an ASCII string (encode other text as UTF-8 bytes)" : undefined;
+      return isUint8Array(value) ? undefined : "a Uint8Array or an ASCII string";
     case "string":
       return typeof value === "string" ? undefined : "a string";
     case "bool":
@@ -163,9 +169,9 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
         return data.slice(Math.min(offset, data.length), Math.min(offset + length, data.length));
       }
       case "stream.write": {
-        const bytes = args[1] as Uint8Array;
-        if (bytes.length > LIMITS.streamWrite) return fail(Errno.E2BIG, `stream.write: at most ${LIMITS.streamWrite} bytes per call, got ${bytes.length}`);
-        return host.devices.write(args[0] as number, bytes);
+        const data = args[1] as Uint8Array | string;
+        if (data.length > LIMITS.streamWrite) return fail(Errno.E2BIG, `stream.write: at most ${LIMITS.streamWrite} bytes per call, got ${data.length}`);
+        return host.devices.write(args[0] as number, data);
       }
       case "stream.shutdown":
         return host.devices.shutdown(args[0] as number);

@@ -135,7 +135,7 @@ export class Unikernel {
       if ("drain" in item) item.drain(events);
       else events.push(item);
     }
-    if (events.length > 0) this.#turn(() => this.#guest!.dispatch(events));
+    if (events.length > 0) this.#turn(() => this.#guest!.dispatch(events, this.#now()));
   }
 
   /** Runs one turn; returns whether the unikernel lives on. */

@@ -95,6 +95,10 @@ const INVALID: [string, unknown[], RegExp][] = [
   ["asset.read", [0, -1, 1], /argument 2/],
   ["asset.read", [0, 0, "1"], /argument 3/],
   ["asset.read", [0, 0, 2 ** 32], /argument 3/],
+  ["stream.write", [5, "héllo"], /argument 2 must be bytes or an ASCII string \(encode other text as UTF-8 bytes\)/],
+  ["stream.write", [5, "\u0100"], /argument 2 must be bytes or an ASCII string/],
+  ["stream.write", [5, 42], /argument 2 must be a Uint8Array or an ASCII string/],
+  ["stream.write", [5, new Uint16Array(2)], /argument 2 must be a Uint8Array or an ASCII string.*Uint16Array/],
 ];
 
 const show = (args: unknown[]) =>
@@ -333,5 +337,28 @@ describe("counting", () => {
       for (const [call, args] of INVALID) h.call(call, ...args);
     });
     assert.equal(h.rejected.length, INVALID.length);
+  });
+});
+
+describe("streams", () => {
+  test("stream.write takes bytes or an ASCII string, which reaches the device as the string", () => {
+    const written: unknown[] = [];
+    const call = makeHypercall({
+      alive: () => true,
+      exit() {},
+      abort() {},
+      console() {},
+      monotonic: () => 0,
+      armTimer() {},
+      asset: () => undefined,
+      rejected() {},
+      devices: { ...NO_DEVICES, write: (handle, data) => (written.push([handle, data]), data.length) },
+    });
+    assert.equal(call("stream.write", 7, "GET / HTTP/1.1\r\n\r\n"), 18);
+    assert.equal(call("stream.write", 7, bytes(3)), 3);
+    assert.deepEqual(written, [[7, "GET / HTTP/1.1\r\n\r\n"], [7, bytes(3)]]);
+    const tooLong = call("stream.write", 7, "x".repeat(LIMITS.streamWrite + 1));
+    assert.ok(isHypercallError(tooLong) && tooLong.errno === "E2BIG");
+    assert.equal(written.length, 2);
   });
 });

@@ -17,7 +17,7 @@ import { concat, utf8 } from "./bytes.ts";
 import { httpDate } from "./date.ts";
 import { trimOws } from "./fields.ts";
 import type { Response } from "./response.ts";
-import { CRLF, LAST_CHUNK, chunkHeader, serializeHead } from "./serializer.ts";
+import { CRLF, LAST_CHUNK, chunkHeader, serializeHead, wireHead } from "./serializer.ts";
 
 /** Below this, a body (or a chunk and its framing) is copied next to its head and sent in one write. */
 const COALESCE = 16 * 1024;
@@ -83,15 +83,15 @@ export async function sendResponse(connection: Connection, response: Response, e
 
   const head = serializeHead(status, response.statusText, fields);
   if (isHead || noContent || (body === null && stream === null)) {
-    await connection.write(head);
+    await connection.write(wireHead(head));
   } else if (body !== null) {
-    if (body.length <= COALESCE) await connection.write(concat([head, body]));
+    if (body.length <= COALESCE) await connection.write(wireHead(head, body));
     else {
-      await connection.write(head);
+      await connection.write(wireHead(head));
       await connection.write(body);
     }
   } else {
-    await connection.write(head);
+    await connection.write(wireHead(head));
     await sendStream(connection, stream!, exchange.minor >= 1 && fixed === null, fixed);
   }
   return !close;

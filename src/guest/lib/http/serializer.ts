@@ -5,7 +5,7 @@
  * and characters above U+00FF, so a head built here cannot be split by what a handler set.
  */
 
-import { latin1Bytes } from "./bytes.ts";
+import { concat, latin1, latin1Bytes } from "./bytes.ts";
 import { reasonPhrase } from "./status.ts";
 
 export const CONTINUE = latin1Bytes("HTTP/1.1 100 Continue\r\n\r\n");
@@ -13,11 +13,32 @@ export const CRLF = latin1Bytes("\r\n");
 /** The last chunk and an empty trailer section. */
 export const LAST_CHUNK = latin1Bytes("0\r\n\r\n");
 
-/** `HTTP/1.1 <status> <reason>` and one line per field, then the empty line. */
-export function serializeHead(status: number, statusText: string, fields: readonly (readonly [string, string])[]): Uint8Array {
+const ASCII = /^[\x00-\x7f]*$/;
+/** Bodies up to this size are tried as text, to go out in one string with their head. */
+const TEXT_BODY = 1024;
+
+/** `HTTP/1.1 <status> <reason>` and one line per field, then the empty line, as a byte string (code units ≤ 0xFF). */
+export function serializeHead(status: number, statusText: string, fields: readonly (readonly [string, string])[]): string {
   let head = `HTTP/1.1 ${status} ${statusText === "" ? reasonPhrase(status) : statusText}\r\n`;
   for (const [name, value] of fields) head += `${name}: ${value}\r\n`;
-  return latin1Bytes(`${head}\r\n`);
+  return `${head}\r\n`;
+}
+
+/**
+ * What to hand `Connection.write` for a head (and a small body sent with it): a string when it is
+ * all ASCII, which the runtime passes to the host as it is (no ArrayBuffer on either side of the
+ * isolate boundary); else bytes, since the runtime would encode other text as UTF-8 and a field
+ * value may hold Latin-1 bytes (obs-text).
+ */
+export function wireHead(head: string, body?: Uint8Array): string | Uint8Array {
+  if (ASCII.test(head)) {
+    if (body === undefined) return head;
+    if (body.length <= TEXT_BODY) {
+      const text = latin1(body);
+      if (ASCII.test(text)) return head + text;
+    }
+  }
+  return body === undefined ? latin1Bytes(head) : concat([latin1Bytes(head), body]);
 }
 
 /** The chunk-size line that goes before `size` bytes of chunk data. */

@@ -8,6 +8,7 @@
  * the client sees the answer rather than a reset.
  */
 
+import { loopTime } from "../../sdk/clock.ts";
 import type { Address, Connection, Listener } from "../../sdk/devices.ts";
 import { appendValidated, Headers } from "./headers.ts";
 import type { ProtocolError } from "./errors.ts";
@@ -56,8 +57,6 @@ class Server {
   #options: ResolvedOptions;
   #watchdog: Watchdog;
   #host: string;
-  /** When the server first checked the time in the current turn; NaN once a later turn began. */
-  #turnStart = Number.NaN;
 
   constructor(handler: Handler, options: ResolvedOptions, watchdog: Watchdog, host: string) {
     this.#handler = handler;
@@ -85,7 +84,7 @@ class Server {
         // Requests already read are served without waiting for an event: now and then give the
         // turn back, so that a flood of pipelined requests neither starves other connections nor
         // runs as one turn long enough for the CPU watchdog to end the unikernel.
-        if (reader.buffered.length > 0 && ++pipelined % PIPELINE_BATCH === 0 && reader.now() - this.#turnStarted() >= PIPELINE_SLICE_MS) await nextTurn();
+        if (reader.buffered.length > 0 && ++pipelined % PIPELINE_BATCH === 0 && performance.now() - loopTime() >= PIPELINE_SLICE_MS) await nextTurn();
       }
     } catch {
       // The connection failed (reset, broken pipe) or a streamed body went wrong: nothing to answer.
@@ -93,19 +92,6 @@ class Server {
       return;
     }
     await closeGracefully(connection, reader, this.#watchdog);
-  }
-
-  /**
-   * An estimate of when the current turn began, shared by every connection so that together they
-   * yield: a zero-delay timer marks the next turn. (It can only run late, so the estimate errs
-   * towards yielding early.)
-   */
-  #turnStarted(): number {
-    if (Number.isNaN(this.#turnStart)) {
-      this.#turnStart = this.#watchdog.now();
-      setTimeout(() => (this.#turnStart = Number.NaN), 0);
-    }
-    return this.#turnStart;
   }
 
   /** Runs the handler and sends its response; resolves to whether the connection stays open. */

@@ -13,6 +13,16 @@ import { parseUrl, serializeUrl } from "./url-parser.ts";
 /** RFC 3986 §3.2.2–3.2.3: IP-literal, IPv4 or reg-name, then an optional port. */
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]*)?$/;
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+\-.]*:\/\//;
+/**
+ * Origin-form targets that the URL parser would leave exactly as they are: no character it
+ * percent-encodes or rewrites (space, quotes, `<>^`{|}`, backslash, `#`) and no dot segment, even a
+ * percent-encoded one. Their URL is the origin followed by the target, without parsing the target.
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+/** Serialised origins by `scheme://host` as sent: a client sends the same Host on every request. */
+const origins = new Map<string, string>();
+const MAX_ORIGINS = 256;
 
 /** `scheme` is the listener's ("http", or "https" behind a TLS listener); `fallbackHost` names it for HTTP/1.0 without Host. */
 export function requestUrl(head: RequestHead, scheme: string, fallbackHost: string): string | ProtocolError {
@@ -24,6 +34,10 @@ export function requestUrl(head: RequestHead, scheme: string, fallbackHost: stri
   const target = head.target;
   let text: string;
   if (target.startsWith("/")) {
+    if (PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
+      const origin = originOf(`${scheme}://${host}`);
+      return origin === null ? protocolError(400, "the request-target and Host do not make a valid URL") : origin + target;
+    }
     text = `${scheme}://${host}${target}`;
   } else if (ABSOLUTE_FORM.test(target)) {
     // §3.2.2: with an absolute-form target the Host header is ignored.
@@ -39,4 +53,16 @@ export function requestUrl(head: RequestHead, scheme: string, fallbackHost: stri
   const url = parseUrl(text);
   if (url === null) return protocolError(400, "the request-target and Host do not make a valid URL");
   return serializeUrl(url);
+}
+
+/** `scheme://host` serialised as the URL parser does (host lower-cased, default port dropped, IPv4 normalised), or null. */
+function originOf(key: string): string | null {
+  let origin = origins.get(key);
+  if (origin !== undefined) return origin;
+  const url = parseUrl(`${key}/`);
+  if (url === null) return null;
+  origin = serializeUrl(url).slice(0, -1);
+  if (origins.size >= MAX_ORIGINS) origins.clear();
+  origins.set(key, origin);
+  return origin;
 }

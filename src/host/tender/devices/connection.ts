@@ -75,16 +75,17 @@ export class Connection implements EventSource {
     });
   }
 
-  /** `stream.write`: all of `bytes` taken, or 0 when the socket's queue is full. */
-  write(bytes: Uint8Array): number | string {
+  /** `stream.write`: all of `data` (bytes, or an ASCII string already checked) taken, or 0 when the socket's queue is full. */
+  write(data: Uint8Array | string): number | string {
     if (this.#closed || this.socket.destroyed) return "EPIPE";
     if (!this.socket.writable) return "EPIPE";
     if (this.socket.writableLength >= WRITE_BUFFER) {
       this.#wantsWritable = true;
       return 0;
     }
-    this.socket.write(bytes);
-    return bytes.length;
+    if (typeof data === "string") this.socket.write(data, "latin1");
+    else this.socket.write(data);
+    return data.length;
   }
 
   shutdown(): void {

@@ -57,10 +57,10 @@ export class Streams {
     return connection.handle;
   }
 
-  write(handle: number, bytes: Uint8Array): number | HypercallError {
+  write(handle: number, data: Uint8Array | string): number | HypercallError {
     const result = this.#get(handle, "stream.write");
     if (!(result instanceof Connection)) return result;
-    const taken = result.write(bytes);
+    const taken = result.write(data);
     return typeof taken === "number" ? taken : fail(taken, `stream.write: connection ${handle} is closed for writing`);
   }
 

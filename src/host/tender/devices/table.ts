@@ -45,7 +45,7 @@ export class DeviceTable implements DeviceCalls {
     return this.#streams.connections;
   }
 
-  write = (h: number, bytes: Uint8Array) => this.#streams.write(h, bytes);
+  write = (h: number, data: Uint8Array | string) => this.#streams.write(h, data);
   shutdown = (h: number) => this.#streams.shutdown(h);
   close = (h: number) => this.#streams.close(h);
   flow = (h: number, flowing: boolean) => this.#streams.flow(h, flowing);

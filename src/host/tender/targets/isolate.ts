@@ -13,7 +13,7 @@
 
 import ivm from "isolated-vm";
 import { setFlagsFromString } from "node:v8";
-import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
+import { type BootInfo, type GuestEvent, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { driversScript, runtimeScript } from "../runtime-script.ts";
 import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
@@ -66,7 +66,7 @@ class IsolateGuest implements Guest {
       global.deleteSync("__tsukiEntry");
       this.#entry = {
         boot: entry.getSync("boot", { reference: true }) as ivm.Reference,
-        dispatch: entry.getSync("dispatch", { reference: true }) as ivm.Reference,
+        dispatch: entry.getSync("dispatchBatch", { reference: true }) as ivm.Reference,
         busy: entry.getSync("busy", { reference: true }) as ivm.Reference,
         declaration: entry.getSync("declaration", { reference: true }) as ivm.Reference,
       };
@@ -110,10 +110,10 @@ class IsolateGuest implements Guest {
     return ref;
   }
 
-  dispatch(events: readonly GuestEvent[]): TurnEnd | undefined {
-    return this.#turn(() =>
-      this.#entry.dispatch.applySync(undefined, [new ivm.ExternalCopy(events).copyInto({ release: true })], { timeout: this.#cpuMs }),
-    );
+  dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined {
+    const batch = encodeEventBatch(events);
+    const bytes = batch.bytes === undefined ? undefined : new ivm.ExternalCopy(batch.bytes).copyInto({ release: true });
+    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [batch.json, bytes, now], { timeout: this.#cpuMs }));
   }
 
   busy(): boolean {

@@ -46,7 +46,8 @@ export interface Guest {
   declaration(): Declaration;
   /** Calls the runtime's `boot` with the evaluated module's default export: `start` is entered. */
   boot(info: BootInfo): TurnEnd | undefined;
-  dispatch(events: readonly GuestEvent[]): TurnEnd | undefined;
+  /** Delivers a batch of events; `now` is the tender's monotonic clock as the turn begins (the guest's loop time). */
+  dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined;
   /** Whether the guest still waits for something (timers, devices). */
   busy(): boolean;
   /** Heap in use and the limit, in bytes; undefined where the target cannot tell. */

@@ -79,8 +79,8 @@ class UnixGuest implements Guest {
     return this.#turn(() => this.#entry.boot(structuredClone(info), this.#main()));
   }
 
-  dispatch(events: readonly GuestEvent[]): TurnEnd | undefined {
-    return this.#turn(() => this.#entry.dispatch(events));
+  dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined {
+    return this.#turn(() => this.#entry.dispatch(events, now));
   }
 
   busy(): boolean {

@@ -22,6 +22,20 @@ const GET = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: h\r\n${
 const answered = (n: number) => (c: FakeConnection) => (c.output().match(/HTTP\/1\.1 \d{3}/g) ?? []).length >= n;
 
 describe("response framing", () => {
+  test("a head and small body go out as their exact bytes: Latin-1 field values as one byte each, text bodies as UTF-8", async () => {
+    const c = await serveOne(
+      (request) => new Response(request.url.endsWith("/ascii") ? "plain" : "héllo ✓", { headers: { "x-name": "caf\u00e9" } }),
+      GET("/ascii") + GET("/text"),
+      answered(2),
+    );
+    const [ascii, text] = c.output().split("HTTP/1.1 200 OK").slice(1);
+    assert.ok(ascii!.includes("\r\nx-name: caf\u00e9\r\n"), "é is the single byte 0xE9 (read back as Latin-1)");
+    assert.ok(ascii!.endsWith("\r\n\r\nplain"));
+    const utf8 = Buffer.from("héllo ✓").toString("latin1");
+    assert.ok(text!.includes(`content-length: ${Buffer.byteLength("héllo ✓")}\r\n`));
+    assert.ok(text!.endsWith(`\r\n\r\n${utf8}`));
+  });
+
   test("a handler's Content-Length is replaced by the real length of a known body", async () => {
     const c = await serveOne(() => new Response("abc", { headers: { "content-length": "99", "transfer-encoding": "gzip", connection: "upgrade" } }), GET("/"), answered(1));
     const text = c.output();
