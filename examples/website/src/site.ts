@@ -5,7 +5,8 @@
  * static file server (RFC 9110): content types, strong ETags from the manifest's SHA-256,
  * conditional requests (If-Match, If-None-Match → 304), byte ranges (206, multipart/byteranges,
  * 416, If-Range), gzip for clients that accept it (compressed once, on first use, and kept), and
- * Cache-Control. Files are read through `assets.read`, only the bytes a response needs.
+ * Cache-Control. Files are read through `assets.read`, only the bytes a response needs; small
+ * files read whole are kept in memory (within a budget), as a static server's file cache does.
  */
 
 import { gzipSync } from "fflate";
@@ -23,6 +24,10 @@ export interface SiteOptions {
   readonly gzipMaxBytes: number;
   /** The most bytes of compressed files kept in memory; once spent, further files go uncompressed. */
   readonly gzipCacheBytes: number;
+  /** Files up to this size are kept in memory once read whole… */
+  readonly cacheMaxFileBytes: number;
+  /** …until this many bytes are kept; later files are read from the image on every request. */
+  readonly cacheBytes: number;
   /** Log one line per request. */
   readonly log: boolean;
 }
@@ -32,6 +37,8 @@ export const DEFAULT_OPTIONS: SiteOptions = {
   gzipMinBytes: 256,
   gzipMaxBytes: 2 * 1024 * 1024,
   gzipCacheBytes: 8 * 1024 * 1024,
+  cacheMaxFileBytes: 256 * 1024,
+  cacheBytes: 8 * 1024 * 1024,
   log: false,
 };
 
@@ -58,6 +65,8 @@ interface File {
   readonly candidate: boolean;
   /** undefined: not compressed yet; null: not worth it (or out of budget). */
   gzip: Gzipped | null | undefined;
+  /** The whole file, once read, if it is small enough to keep. */
+  bytes: Uint8Array | undefined;
 }
 
 /** A folder with an index.html asked for without its slash: redirect to it. */
@@ -78,11 +87,13 @@ export class Site {
   readonly #notFound: { body: Uint8Array; headers: Headers };
   readonly #boundary: string;
   #gzipBudget: number;
+  #cacheBudget: number;
 
   constructor(assets: Assets, options: SiteOptions = DEFAULT_OPTIONS) {
     this.#assets = assets;
     this.#options = options;
     this.#gzipBudget = options.gzipCacheBytes;
+    this.#cacheBudget = options.cacheBytes;
     for (const entry of assets.list()) {
       const type = contentType(entry.path);
       const candidate = isCompressible(type) && entry.size >= options.gzipMinBytes && entry.size <= options.gzipMaxBytes;
@@ -94,7 +105,7 @@ export class Site {
         headers.set("vary", "Accept-Encoding");
         notModified.set("vary", "Accept-Encoding");
       }
-      const file: File = { path: entry.path, size: entry.size, etag, gzipEtag: `"${entry.sha256}-gzip"`, headers, notModified, type, candidate, gzip: undefined };
+      const file: File = { path: entry.path, size: entry.size, etag, gzipEtag: `"${entry.sha256}-gzip"`, headers, notModified, type, candidate, gzip: undefined, bytes: undefined };
       this.#routes.set(`/${entry.path}`, file);
       // A folder's index.html answers for the folder ("/", "/docs/"); "/docs" redirects there.
       if (entry.path === "index.html" || entry.path.endsWith("/index.html")) {
@@ -239,8 +250,13 @@ export class Site {
   }
 
   #read(file: File, offset: number, length: number): Uint8Array {
+    if (file.bytes !== undefined) return offset === 0 && length === file.size ? file.bytes : file.bytes.subarray(offset, offset + length);
     const bytes = this.#assets.read(file.path, offset, length);
     if (bytes === undefined) throw new Error(`asset ${file.path} vanished from the image`);
+    if (offset === 0 && length === file.size && file.size <= this.#options.cacheMaxFileBytes && file.size <= this.#cacheBudget) {
+      this.#cacheBudget -= file.size;
+      file.bytes = bytes;
+    }
     return bytes;
   }
 

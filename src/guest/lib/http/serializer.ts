@@ -14,8 +14,8 @@ export const CRLF = latin1Bytes("\r\n");
 export const LAST_CHUNK = latin1Bytes("0\r\n\r\n");
 
 const ASCII = /^[\x00-\x7f]*$/;
-/** Bodies up to this size are tried as text, to go out in one string with their head. */
-const TEXT_BODY = 1024;
+/** Bodies up to this size are tried as text, to go out in one string with their head (measured: for a 3.5 KB page, converting to a string costs more than the ArrayBuffers it saves). */
+const TEXT_BODY = 256;
 
 /** `HTTP/1.1 <status> <reason>` and one line per field, then the empty line, as a byte string (code units ≤ 0xFF). */
 export function serializeHead(status: number, statusText: string, fields: readonly (readonly [string, string])[]): string {
