@@ -8,6 +8,7 @@ import { ExitCode } from "../abi/index.ts";
 import { TsukiError } from "../host/errors.ts";
 import { TSUKI_VERSION } from "../host/version.ts";
 import { build, usage as buildUsage } from "./commands/build.ts";
+import { doctor, usage as doctorUsage } from "./commands/doctor.ts";
 import { inspect, usage as inspectUsage } from "./commands/inspect.ts";
 import { scaffold, usage as newUsage } from "./commands/new.ts";
 import { run, usage as runUsage } from "./commands/run.ts";
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => number | Promise<numbe
   run: { run, usage: runUsage },
   inspect: { run: inspect, usage: inspectUsage },
   new: { run: scaffold, usage: newUsage },
+  doctor: { run: doctor, usage: doctorUsage },
 };
 
 const USAGE = `tsuki ${TSUKI_VERSION}: TypeScript unikernels
@@ -27,6 +29,7 @@ Usage: tsuki <command> [flags]
   build <dir>          build it into a sealed, reproducible image
   run <image|dir>      boot it (builds a folder first)
   inspect <image>      verify an image and print its manifest
+  doctor               show the walls each target puts around a unikernel on this host
 
 "tsuki <command> --help" describes each command.`;
 

@@ -26,6 +26,8 @@ export const ErrorCode = {
   CONFIG_KEY: ExitCode.CONFIG,
   CONFIG_TAG: ExitCode.CONFIG,
   CONFIG_VALUE: ExitCode.CONFIG,
+  // targets: the process target cannot build a wall it promises on this host
+  SANDBOX_UNAVAILABLE: ExitCode.CONFIG,
   // images
   IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
   IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,

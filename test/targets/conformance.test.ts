@@ -22,6 +22,7 @@ const body = (start: string, head = "") => `import { unikernel } from "tsuki";\n
 
 const WALLS: Record<string, string | undefined> = {
   isolate: undefined,
+  process: undefined,
   unix: "the unix target promises no heap limit and no CPU watchdog over promise jobs",
 };
 
@@ -276,14 +277,16 @@ const HOSTILE: { what: string; code: string; kind: string; memoryMb?: number; cp
   { what: "a promise chain that never settles", code: `const f = () => Promise.resolve().then(f); f();`, kind: "out-of-memory" },
 ];
 
-describe("target isolate: hostile guests end with a reason and the tender goes on", () => {
-  for (const h of HOSTILE) {
-    test(h.what, async () => {
-      // Memory cases get a CPU budget far beyond what they need, CPU cases a short one, so that
-      // each ends the way it is meant to whatever the machine's speed.
-      const cpuMs = h.cpuMs ?? (h.kind === "out-of-memory" ? 10_000 : 300);
-      const r = await bootToEnd("isolate", await image(body(`setTimeout(() => { ${h.code} }, 1);`)), { memoryMb: h.memoryMb ?? 16, cpuMs });
-      assert.equal(r.status.kind, h.kind, r.status.reason);
-    });
-  }
-});
+for (const target of ["isolate", "process"] as const) {
+  describe(`target ${target}: hostile guests end with a reason and the tender goes on`, () => {
+    for (const h of HOSTILE) {
+      test(h.what, async () => {
+        // Memory cases get a CPU budget far beyond what they need, CPU cases a short one, so that
+        // each ends the way it is meant to whatever the machine's speed.
+        const cpuMs = h.cpuMs ?? (h.kind === "out-of-memory" ? 10_000 : 300);
+        const r = await bootToEnd(target, await image(body(`setTimeout(() => { ${h.code} }, 1);`)), { memoryMb: h.memoryMb ?? 16, cpuMs });
+        assert.equal(r.status.kind, h.kind, r.status.reason);
+      });
+    }
+  });
+}

@@ -70,6 +70,8 @@ export class Tender {
       this.#live.add(unikernel);
       void unikernel.exited.then(() => this.#live.delete(unikernel));
     }
+    // At once on the in-process targets; a guest in another process answers later.
+    await unikernel.started;
     return unikernel;
   }
 

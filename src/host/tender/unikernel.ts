@@ -7,6 +7,10 @@
  * Every way a unikernel can end becomes one `ExitStatus` (code and one-line reason), delivered
  * through `exited`; the guest's resources are freed at once, and nothing else in the tender is
  * disturbed.
+ *
+ * On the in-process targets a turn ends before it returns. A guest in another process (the
+ * process target) answers each turn with a promise: events that arrive meanwhile wait in the
+ * queue and go out in the next turn, so the tender's event loop never waits for a guest.
  */
 
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
@@ -16,7 +20,8 @@ import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
-import type { Guest, Target, TurnEnd } from "./targets/index.ts";
+import { TsukiError } from "../errors.ts";
+import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
 
 const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
 
@@ -40,6 +45,11 @@ export class Unikernel {
   readonly cpuMs: number;
   /** Resolves once, when the unikernel has ended and its resources are freed. */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * Resolves once `start` has been entered (or the unikernel has already ended); rejects with the
+   * `TsukiError` that kept a guest of an asynchronous target from being created.
+   */
+  readonly started: Promise<void>;
   /** Hypercalls the host refused, by errno: a guest that keeps making them is visible here. */
   readonly rejectedCalls = new Map<string, number>();
 
@@ -55,6 +65,8 @@ export class Unikernel {
   /** Events and ready sources waiting for the next turn, in the order they came. */
   #pending: (GuestEvent | EventSource)[] = [];
   #turnScheduled: NodeJS.Immediate | undefined;
+  /** A turn of an asynchronous guest is under way (or the guest is still being created). */
+  #inTurn = false;
 
   constructor(image: Image, options: UnikernelOptions) {
     this.name = image.manifest.name;
@@ -85,7 +97,15 @@ export class Unikernel {
       devices: this.#devices,
     });
     // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
-    this.#guest = options.target.create({ name: this.name, entry: image.entry, hypercall, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: devices.length > 0 });
+    const created = options.target.create({
+      name: this.name,
+      entry: image.entry,
+      hypercall,
+      memoryMb: options.memoryMb,
+      cpuMs: options.cpuMs,
+      drivers: devices.length > 0,
+      ended: (end) => this.#finish(this.#exitFor(end)),
+    });
 
     const info: BootInfo = {
       abi: image.manifest.abi,
@@ -94,7 +114,38 @@ export class Unikernel {
       devices: Object.fromEntries(devices.map((d) => [d.name, deviceInfo(d)])),
       assets: image.manifest.assets.map((a, handle) => ({ path: a.path, size: a.size, sha256: a.sha256, handle })),
     };
-    this.#turn(() => this.#guest!.evaluate()) && this.#turn(() => this.#guest!.boot(info));
+    if (!(created instanceof Promise)) {
+      this.#guest = created;
+      const booted = this.#bootTurns(info);
+      this.started = booted === undefined ? Promise.resolve() : booted;
+      return;
+    }
+    this.#inTurn = true;
+    this.started = created.then(
+      (guest) => {
+        this.#inTurn = false;
+        if (this.#status !== undefined) return guest.dispose();
+        this.#guest = guest;
+        return this.#bootTurns(info);
+      },
+      (error: unknown) => {
+        const code = error instanceof TsukiError ? error.exitCode : ExitCode.INTERNAL;
+        this.#finish({ kind: "boot-failed", code, reason: `boot failed: ${oneLine(error instanceof Error ? error.message : String(error))}` });
+        throw error;
+      },
+    );
+    this.started.catch(() => undefined);
+  }
+
+  /** The top level of the module, then `start`. */
+  #bootTurns(info: BootInfo): Promise<void> | undefined {
+    const evaluated = this.#turn(() => this.#guest!.evaluate());
+    if (evaluated === false) return undefined;
+    if (evaluated === true) {
+      const booted = this.#turn(() => this.#guest!.boot(info));
+      return booted instanceof Promise ? booted.then(() => undefined) : undefined;
+    }
+    return evaluated.then((alive) => (alive ? this.#turn(() => this.#guest!.boot(info)) : false)).then(() => undefined);
   }
 
   /** Where each listener and udp device is bound (the port the host chose for `:0`). */
@@ -130,18 +181,33 @@ export class Unikernel {
   /** Delivers everything pending in one turn. */
   #deliver(): void {
     this.#turnScheduled = undefined;
+    // An asynchronous turn under way: the events go out when it has ended.
+    if (this.#inTurn || this.#guest === undefined) return;
     const events: GuestEvent[] = [];
     for (const item of this.#pending.splice(0)) {
       if ("drain" in item) item.drain(events);
       else events.push(item);
     }
-    if (events.length > 0) this.#turn(() => this.#guest!.dispatch(events, this.#now()));
+    if (events.length > 0) void this.#turn(() => this.#guest!.dispatch(events, this.#now()));
   }
 
-  /** Runs one turn; returns whether the unikernel lives on. */
-  #turn(run: () => TurnEnd | undefined): boolean {
+  /** Runs one turn; returns (or, for an asynchronous guest, resolves to) whether the unikernel lives on. */
+  #turn(run: () => Turn): boolean | Promise<boolean> {
     if (this.#status !== undefined) return false;
     const end = run();
+    if (!(end instanceof Promise)) return this.#afterTurn(end);
+    this.#inTurn = true;
+    return end.then((settled) => {
+      this.#inTurn = false;
+      const alive = this.#afterTurn(settled);
+      // Events that arrived during the turn.
+      if (alive && this.#pending.length > 0) this.#turnScheduled ??= setImmediate(() => this.#deliver());
+      return alive;
+    });
+  }
+
+  #afterTurn(end: TurnEnd | undefined): boolean {
+    if (this.#status !== undefined) return false;
     if (this.#ending !== undefined) this.#finish(this.#ending);
     else if (end !== undefined) this.#finish(this.#exitFor(end));
     else this.#idleCheck ??= setImmediate(() => this.#checkIdle());
@@ -156,7 +222,7 @@ export class Unikernel {
 
   #checkIdle(): void {
     this.#idleCheck = undefined;
-    if (this.#status !== undefined || this.#guest === undefined) return;
+    if (this.#status !== undefined || this.#guest === undefined || this.#inTurn) return;
     if (this.#ending !== undefined) return this.#finish(this.#ending);
     if (!this.#devices.busy && this.#pending.length === 0 && !this.#guest.busy()) this.#finish({ kind: "returned", code: ExitCode.OK, reason: "returned: start() is done and nothing is left to wait for" });
   }

@@ -5,9 +5,10 @@
  */
 
 import { isolateTarget } from "./isolate.ts";
+import { processTarget } from "./process.ts";
 import type { Target, TargetName } from "./target.ts";
 import { unixTarget } from "./unix.ts";
 
-export const TARGETS: Readonly<Record<TargetName, Target>> = { isolate: isolateTarget, unix: unixTarget };
+export const TARGETS: Readonly<Record<TargetName, Target>> = { isolate: isolateTarget, unix: unixTarget, process: processTarget };
 export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
-export type { Target, TargetName, Guest, GuestOptions, TurnEnd, Declaration } from "./target.ts";
+export type { Target, TargetName, Guest, SyncGuest, GuestOptions, Turn, TurnEnd, Declaration } from "./target.ts";

@@ -16,7 +16,7 @@ import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { driversScript, runtimeScript } from "../runtime-script.ts";
-import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
+import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 /**
  * No Sparkplug: V8's baseline compiler takes a fresh code-space page in every isolate whose code
@@ -38,7 +38,7 @@ function compile(isolate: ivm.Isolate, filename: string, source: string): ivm.Sc
   return script;
 }
 
-class IsolateGuest implements Guest {
+export class IsolateGuest implements SyncGuest {
   #isolate: ivm.Isolate;
   #context: ivm.Context;
   #module: ivm.Module;
@@ -112,8 +112,13 @@ class IsolateGuest implements Guest {
 
   dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined {
     const batch = encodeEventBatch(events);
-    const bytes = batch.bytes === undefined ? undefined : new ivm.ExternalCopy(batch.bytes).copyInto({ release: true });
-    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [batch.json, bytes, now], { timeout: this.#cpuMs }));
+    return this.dispatchBatch(batch.json, batch.bytes, now);
+  }
+
+  /** `dispatch` with the batch already encoded (the process target's child receives it so). */
+  dispatchBatch(json: string, batchBytes: Uint8Array | undefined, now: number): TurnEnd | undefined {
+    const bytes = batchBytes === undefined ? undefined : new ivm.ExternalCopy(batchBytes).copyInto({ release: true });
+    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }));
   }
 
   busy(): boolean {
@@ -160,7 +165,7 @@ function guestOnly(error: unknown): unknown {
   return error;
 }
 
-export const isolateTarget: Target = {
+export const isolateTarget: SyncTarget = {
   name: "isolate",
   walls: [
     "V8 isolate: own heap, no host objects reachable (isolated-vm)",

@@ -8,6 +8,10 @@
  * A turn never throws: the guest ending itself through a hypercall is the tender's business, and
  * everything else that can end a guest (memory, CPU, an escaping exception) comes back as a
  * `TurnEnd` naming what happened.
+ *
+ * Turns of the in-process targets are synchronous (`SyncGuest`): the fast path. A target whose
+ * guest runs elsewhere (the process target) answers with a promise instead, and the tender queues
+ * events while such a turn is in flight; hypercalls still reach the tender's one validator.
  */
 
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
@@ -17,7 +21,7 @@ export interface Declaration {
   readonly assets: string | null;
 }
 
-export type TargetName = "isolate" | "unix";
+export type TargetName = "isolate" | "unix" | "process";
 
 export interface GuestOptions {
   readonly name: string;
@@ -30,6 +34,11 @@ export interface GuestOptions {
   readonly cpuMs: number;
   /** Whether to load the device drivers (the image declares devices). */
   readonly drivers?: boolean;
+  /**
+   * Called when the guest ends between turns, with no turn to report it (a process-target
+   * unikernel whose process died or broke its channel's protocol while idle).
+   */
+  readonly ended?: (end: TurnEnd) => void;
 }
 
 /** How a turn ended, when it did not simply return. */
@@ -39,16 +48,19 @@ export type TurnEnd =
   | { readonly kind: "cpu-limit" }
   | { readonly kind: "crashed"; readonly detail: string };
 
+/** How a turn ended: at once (`TurnEnd | undefined`), or later for a guest in another process. */
+export type Turn = TurnEnd | undefined | Promise<TurnEnd | undefined>;
+
 export interface Guest {
   /** Runs the top level of the image's module. */
-  evaluate(): TurnEnd | undefined;
+  evaluate(): Turn;
   /** The device declaration of the evaluated module's default export (the build reads it); throws if it is not a unikernel. */
   declaration(): Declaration;
   /** Calls the runtime's `boot` with the evaluated module's default export: `start` is entered. */
-  boot(info: BootInfo): TurnEnd | undefined;
+  boot(info: BootInfo): Turn;
   /** Delivers a batch of events; `now` is the tender's monotonic clock as the turn begins (the guest's loop time). */
-  dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined;
-  /** Whether the guest still waits for something (timers, devices). */
+  dispatch(events: readonly GuestEvent[], now: number): Turn;
+  /** Whether the guest still waits for something (timers, devices), as of the end of its last turn. */
   busy(): boolean;
   /** Heap in use and the limit, in bytes; undefined where the target cannot tell. */
   heap(): { used: number; limit: number } | undefined;
@@ -56,10 +68,25 @@ export interface Guest {
   dispose(): void;
 }
 
+/** A guest whose turns run on the tender's thread and end before they return. */
+export interface SyncGuest extends Guest {
+  evaluate(): TurnEnd | undefined;
+  boot(info: BootInfo): TurnEnd | undefined;
+  dispatch(events: readonly GuestEvent[], now: number): TurnEnd | undefined;
+}
+
 export interface Target {
   readonly name: TargetName;
   /** What stands between this target's guests and the host, for `tsuki doctor` and the docs. */
   readonly walls: readonly string[];
-  /** Creates a guest with the runtime installed; throws a `TsukiError` if the entry does not compile. */
-  create(options: GuestOptions): Guest;
+  /**
+   * Creates a guest with the runtime installed; throws (or rejects with) a `TsukiError` if the
+   * entry does not compile or the target's walls cannot be built.
+   */
+  create(options: GuestOptions): Guest | Promise<Guest>;
+}
+
+/** A target whose guests run in the tender's own thread (isolate, unix). */
+export interface SyncTarget extends Target {
+  create(options: GuestOptions): SyncGuest;
 }

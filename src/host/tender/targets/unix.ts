@@ -15,7 +15,7 @@ import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { Runtime } from "../../../guest/runtime/index.ts";
 import { driversScript, runtimeScript } from "../runtime-script.ts";
-import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
+import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
 
@@ -33,7 +33,7 @@ function tameRejections(): void {
   });
 }
 
-class UnixGuest implements Guest {
+class UnixGuest implements SyncGuest {
   #context: vm.Context;
   #entry: Runtime;
   #module: vm.SourceTextModule;
@@ -113,7 +113,7 @@ class UnixGuest implements Guest {
   }
 }
 
-export const unixTarget: Target = {
+export const unixTarget: SyncTarget = {
   name: "unix",
   walls: ["none: the guest shares the tender's isolate and heap (development and debugging only)", "CPU watchdog on the synchronous part of each turn (--cpu-ms)"],
   create: (options) => new UnixGuest(options),

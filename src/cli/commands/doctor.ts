@@ -1,0 +1,51 @@
+/**
+ * @module cli/commands/doctor
+ * `tsuki doctor`: what this host can give each target. For the process target it lists every wall
+ * with whether it is active and how it is built, then starts one sandboxed process to prove it;
+ * exits 0 when every wall is up and 78 (ERR_SANDBOX_UNAVAILABLE's code) when one is missing.
+ */
+
+import { ExitCode } from "../../abi/index.ts";
+import { checkSandbox } from "../../host/sandbox/walls.ts";
+import { TARGETS } from "../../host/tender/targets/index.ts";
+import { childScript } from "../../host/tender/targets/process-script.ts";
+import { drainProcessTarget, launchOptions, processSandbox } from "../../host/tender/targets/process.ts";
+import { Sandboxed } from "../../host/tender/targets/process-sandboxed.ts";
+import { parse } from "../args.ts";
+
+export const usage = `Usage: tsuki doctor
+
+Prints the walls each target puts around a unikernel on this host. For the process target, each
+wall is checked (bubblewrap, user namespaces, the seccomp shim built with the C compiler and
+libseccomp, files readable by the sandbox's user), then one sandboxed process is started to prove
+it. Exits 0 if every wall of every target is up, 78 if the process target cannot build one.`;
+
+export async function doctor(argv: string[]): Promise<number> {
+  const { values } = parse("doctor", argv, {});
+  if (values.help) return void console.log(usage), 0;
+  for (const name of ["isolate", "unix"] as const) {
+    console.log(`target ${name}:`);
+    for (const wall of TARGETS[name].walls) console.log(`  ${wall}`);
+  }
+  const check = checkSandbox(await childScript());
+  console.log("target process:");
+  for (const wall of check.walls) console.log(`  ${wall.active ? "active " : "MISSING"}  ${wall.name.padEnd(16)} ${wall.detail}`);
+  for (const problem of check.problems) console.log(`  problem: ${problem}`);
+  if (check.sandbox === undefined) {
+    console.log("tsuki run --target process refuses to start on this host (ERR_SANDBOX_UNAVAILABLE)");
+    return ExitCode.CONFIG;
+  }
+  const t0 = performance.now();
+  const child = new Sandboxed(await processSandbox(), launchOptions(128));
+  try {
+    await child.ready;
+    console.log(`  proved: a sandboxed process started with every wall up in ${(performance.now() - t0).toFixed(0)} ms`);
+    return 0;
+  } catch (error) {
+    console.log(`  FAILED to start a sandboxed process: ${(error as Error).message}`);
+    return ExitCode.CONFIG;
+  } finally {
+    child.kill("doctor is done");
+    drainProcessTarget();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * @module host/tender/targets/process-child
+ * The program of a process-target unikernel: it runs inside the sandbox (src/host/sandbox), holds
+ * one guest on the isolate target's own code (`IsolateGuest`) and a channel to the tender on fd 3,
+ * and nothing else. It is bundled into one script (process-script.ts) in which `isolated-vm` is
+ * the addon at the path given as its first argument and the guest runtime's sources are the ones
+ * the tender sends.
+ *
+ * It only forwards: every hypercall becomes a `call` frame, and the guest waits (a blocking read:
+ * this process has nothing else to do) for the tender's `answer`, which the tender's one validator
+ * produced. The tender drives turns with `create`, `evaluate`, `boot` and `dispatch`; each is
+ * answered by `end` with how the turn ended, whether the guest is still busy, and its heap.
+ *
+ * `--test-escape` (tests only, never passed by a tender that runs unikernels) also accepts
+ * `escape` frames: code run here, outside the isolate, as if it had escaped V8, to show what the
+ * process's walls still stop.
+ */
+
+import { readSync, writeSync } from "node:fs";
+import { serialize } from "node:v8";
+import type { BootInfo } from "../../../abi/index.ts";
+import { IsolateGuest } from "./isolate.ts";
+import { FRAME_CAP, FrameReader, encodeFrame } from "./process-frames.ts";
+import type { TurnEnd } from "./target.ts";
+
+const CHANNEL = 3;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function writeAll(bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(CHANNEL, bytes, at, bytes.length - at);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EAGAIN") throw error;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
+const send = (message: unknown) => writeAll(encodeFrame(message));
+
+/** Frames from the tender are trusted; the reader's cap only bounds a runaway. */
+const reader = new FrameReader(2 ** 31);
+const inbox: unknown[] = [];
+const chunk = Buffer.allocUnsafe(256 * 1024);
+
+function receive(): Record<string, unknown> {
+  while (inbox.length === 0) {
+    let n: number;
+    try {
+      n = readSync(CHANNEL, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EAGAIN") throw error;
+      Atomics.wait(sleeper, 0, 0, 1);
+      continue;
+    }
+    if (n === 0) process.exit(0); // the tender is gone
+    inbox.push(...reader.push(Buffer.from(chunk.subarray(0, n))));
+  }
+  return inbox.shift() as Record<string, unknown>;
+}
+
+/** An argument too large for a frame crosses as a stand-in the tender's validator rejects. */
+function forwardable(call: unknown, args: unknown[]): { call: unknown; args: unknown[] } {
+  const fit = args.map((arg) => {
+    try {
+      serialize(arg);
+      return arg;
+    } catch {
+      return undefined; // a function, symbol or other value that cannot be copied: the validator says what it expected
+    }
+  });
+  const message = { t: "call", call: typeof call === "string" ? call : null, args: fit };
+  if (serialize(message).length + 4 <= FRAME_CAP) return message;
+  return { call: message.call, args: fit.map((arg) => ((arg as { length?: unknown })?.length as number) > 65536 ? { oversized: (arg as { length: number }).length } : arg) };
+}
+
+function hypercall(call: string, ...args: unknown[]): unknown {
+  send({ t: "call", ...forwardable(call, args) });
+  const reply = receive();
+  if (reply.t !== "answer") throw new Error(`tsuki: the tender answered a hypercall with ${String(reply.t)}`);
+  return reply.result;
+}
+
+function endOf(end: TurnEnd | undefined): unknown {
+  if (end === undefined || end.kind !== "threw") return end ?? null;
+  const error = end.error as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  if (error instanceof Error) return { kind: "threw", error: { name: String(error.name), message: String(error.message), stack: String(error.stack) } };
+  return { kind: "threw", error: { text: String(end.error) } };
+}
+
+let guest: IsolateGuest | undefined;
+
+function turn(run: () => TurnEnd | undefined): void {
+  const end = endOf(run());
+  send({ t: "end", end, busy: guest!.busy(), heap: guest!.heap() ?? null });
+}
+
+async function serve(escapes: boolean): Promise<never> {
+  const prepare = receive();
+  (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers };
+  send({ t: "hello", pid: process.pid });
+  for (;;) {
+    const m = receive();
+    switch (m.t) {
+      case "create":
+        try {
+          guest = new IsolateGuest({
+            name: m.name as string,
+            entry: m.entry as string,
+            hypercall,
+            memoryMb: m.memoryMb as number,
+            cpuMs: m.cpuMs as number,
+            drivers: m.drivers as boolean,
+          });
+          send({ t: "created" });
+        } catch (error) {
+          send({ t: "error", code: String((error as { code?: unknown }).code ?? ""), message: String((error as Error).message) });
+        }
+        break;
+      case "evaluate":
+        turn(() => guest!.evaluate());
+        break;
+      case "boot":
+        turn(() => guest!.boot(m.info as BootInfo));
+        break;
+      case "dispatch": {
+        const bytes = m.bytes as Uint8Array | undefined;
+        turn(() => guest!.dispatchBatch(m.json as string, bytes === undefined ? undefined : new Uint8Array(bytes), m.now as number));
+        break;
+      }
+      case "escape":
+        if (!escapes) throw new Error("tsuki: escape frames are for tests only");
+        send({ t: "escaped", result: await escape(m.code as string) });
+        break;
+      default:
+        throw new Error(`tsuki: unknown frame ${String(m.t)} from the tender`);
+    }
+  }
+}
+
+/** Runs test code in this process's own realm, with Node's `require`: what a V8 escape would have. */
+async function escape(code: string): Promise<unknown> {
+  const load = (globalThis as { require?: unknown }).require ?? (typeof require === "function" ? require : undefined);
+  try {
+    return await (new Function("require", "process", `return (async () => { ${code} })()`) as (r: unknown, p: unknown) => Promise<unknown>)(load, process);
+  } catch (error) {
+    return { error: String((error as Error)?.message ?? error) };
+  }
+}
+
+serve(process.argv.includes("--test-escape")).catch((error: unknown) => {
+  process.stderr.write(`tsuki child: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exit(70);
+});
