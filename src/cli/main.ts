@@ -12,6 +12,17 @@ import { doctor, usage as doctorUsage } from "./commands/doctor.ts";
 import { inspect, usage as inspectUsage } from "./commands/inspect.ts";
 import { scaffold, usage as newUsage } from "./commands/new.ts";
 import { run, usage as runUsage } from "./commands/run.ts";
+import { consoleCommand, usage as consoleUsage } from "./commands/console.ts";
+import { create, usage as createUsage } from "./commands/create.ts";
+import { daemon, usage as daemonUsage } from "./commands/daemon.ts";
+import { destroy, usage as destroyUsage } from "./commands/destroy.ts";
+import { info, usage as infoUsage } from "./commands/info.ts";
+import { list, usage as listUsage } from "./commands/list.ts";
+import { restart, usage as restartUsage } from "./commands/restart.ts";
+import { stats, usage as statsUsage } from "./commands/stats.ts";
+import { keygen, usage as keygenUsage } from "./commands/keygen.ts";
+import { signCommand, usage as signUsage } from "./commands/sign.ts";
+import { verifyCommand, usage as verifyUsage } from "./commands/verify.ts";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => number | Promise<number>; usage: string }> = {
   build: { run: build, usage: buildUsage },
@@ -19,6 +30,17 @@ const COMMANDS: Record<string, { run: (argv: string[]) => number | Promise<numbe
   inspect: { run: inspect, usage: inspectUsage },
   new: { run: scaffold, usage: newUsage },
   doctor: { run: doctor, usage: doctorUsage },
+  keygen: { run: keygen, usage: keygenUsage },
+  sign: { run: signCommand, usage: signUsage },
+  verify: { run: verifyCommand, usage: verifyUsage },
+  daemon: { run: daemon, usage: daemonUsage },
+  create: { run: create, usage: createUsage },
+  destroy: { run: destroy, usage: destroyUsage },
+  restart: { run: restart, usage: restartUsage },
+  list: { run: list, usage: listUsage },
+  info: { run: info, usage: infoUsage },
+  console: { run: consoleCommand, usage: consoleUsage },
+  stats: { run: stats, usage: statsUsage },
 };
 
 const USAGE = `tsuki ${TSUKI_VERSION}: TypeScript unikernels
@@ -30,6 +52,19 @@ Usage: tsuki <command> [flags]
   run <image|dir>      boot it (builds a folder first)
   inspect <image>      verify an image and print its manifest
   doctor               show the walls each target puts around a unikernel on this host
+  keygen <name>        make an Ed25519 key pair for signing images
+  sign <image>         sign an image's SHA-256 (--key KEY): writes <image>.sig
+  verify <image>       check an image's signature (--key PUB)
+
+On a host running tsukid:
+  daemon               run tsukid, which keeps this host's unikernels running
+  create <name> <img>  hand it a unikernel (an image, or a folder to build)
+  destroy <name>       stop a unikernel and forget it
+  restart <name>       stop it and boot it again
+  list                 the unikernels on tsukid
+  info <name>          one unikernel: state, image, bindings, addresses, last exit
+  console <name>       its console lines (--follow, --count, --since)
+  stats <name>         what it uses: heap, connections, restarts
 
 "tsuki <command> --help" describes each command.`;
 

@@ -1,0 +1,144 @@
+/**
+ * @module cli/commands/create
+ * `tsuki create NAME IMAGE|DIR [flags]`: hands a unikernel to tsukid, which stores the image once
+ * by SHA-256, checks the bindings against its manifest, writes down that it should run, boots it
+ * and keeps it running by its restart policy. A folder is built first, as `tsuki run` does.
+ */
+
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { buildImage } from "../../host/build/build.ts";
+import { TsukiError } from "../../host/errors.ts";
+import { parseBinding } from "../../host/tender/bindings.ts";
+import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../../host/tender/tender.ts";
+import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/restart-policy.ts";
+import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
+import type { DaemonError } from "../../host/orchestrator/errors.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory } from "../args.ts";
+import { readSignature } from "./sign.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { printInfo } from "./info.ts";
+
+export const usage = `Usage: tsuki create NAME <image|dir> [flags]
+
+Creates the unikernel NAME on tsukid from an image (or a unikernel folder, built first): the daemon
+stores the image, checks the bindings against its manifest, boots it, and keeps it running by its
+restart policy, across its own restarts too.
+
+  --dev NAME=URI     bind the declared device NAME (repeatable), as for tsuki run; relative file
+                     paths are made absolute here
+  --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
+  --mem SIZE         heap limit, e.g. 32M (default ${LIMIT_DEFAULTS.memoryMb}M)
+  --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
+  --target NAME      ${DAEMON_TARGETS.join(" | ")} (default isolate)
+  --restart POLICY   ${RESTART_POLICIES.join(" | ")} (default on-failure): a configuration or
+                     bad-image exit (codes 64, 65, 78) is never restarted; crash loops back off
+  --priority N       start order when the daemon starts, ${PRIORITY_RANGE.min} first (default ${PRIORITY_RANGE.default})
+  --signature FILE   the image's signature (tsuki sign); default IMAGE.sig when it exists
+  --json             print the unikernel's info as JSON
+${REMOTE_USAGE}`;
+
+export async function create(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("create", argv, {
+    ...REMOTE_FLAGS,
+    dev: { type: "string", multiple: true },
+    arg: { type: "string", multiple: true },
+    mem: { type: "string" },
+    "cpu-ms": { type: "string" },
+    target: { type: "string" },
+    restart: { type: "string" },
+    priority: { type: "string" },
+    json: { type: "boolean" },
+    signature: { type: "string" },
+  });
+  if (values.help) return void console.log(usage), 0;
+  if (positionals.length !== 2) throw new TsukiError(positionals.length < 2 ? "MISSING_ARGUMENT" : "FLAG_VALUE", `"tsuki create" takes a name and an image or folder: tsuki create NAME IMAGE [flags] (see "tsuki create --help")`);
+  const [name, source] = positionals as [string, string];
+  try {
+    checkName(name);
+  } catch (error) {
+    throw new TsukiError("FLAG_VALUE", (error as DaemonError).message);
+  }
+  const devices = (values.dev ?? []).map((text) => absoluteBinding(text));
+  const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
+  const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
+  if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M`);
+  const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
+  if (cpuMs !== undefined && (cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max)) throw new TsukiError("FLAG_VALUE", `--cpu-ms ${cpuMs} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max}`);
+  const target = choice("--target", values.target, DAEMON_TARGETS);
+  const restart = choice("--restart", values.restart, RESTART_POLICIES);
+  const priority = values.priority === undefined ? undefined : parseInteger("--priority", values.priority);
+  if (priority !== undefined && priority > PRIORITY_RANGE.max) throw new TsukiError("FLAG_VALUE", `--priority ${priority} is out of range: give ${PRIORITY_RANGE.min}–${PRIORITY_RANGE.max}`);
+
+  let imagePath = source;
+  if (isFolder(source)) {
+    const built = await buildImage(source);
+    process.stderr.write(`tsuki: built ${built.image} (sha256 ${built.sha256.slice(0, 16)}…)\n`);
+    imagePath = built.image;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(imagePath);
+  } catch {
+    throw new TsukiError("IMAGE_NOT_FOUND", `no image at ${imagePath}: build one with "tsuki build <dir>" or check the path`);
+  }
+
+  const signature = readSignature(values.signature ?? `${imagePath}.sig`, values.signature !== undefined);
+
+  return reporting(async () => {
+    const info = await client(values).create(
+      {
+        name,
+        ...(signature === undefined ? {} : { signature }),
+        devices,
+        args,
+        ...(memoryMb === undefined ? {} : { memoryMb }),
+        ...(cpuMs === undefined ? {} : { cpuMs }),
+        ...(target === undefined ? {} : { target: target as DaemonTarget }),
+        ...(restart === undefined ? {} : { restart: restart as RestartPolicy }),
+        ...(priority === undefined ? {} : { priority }),
+      },
+      bytes,
+    );
+    if (values.json) console.log(JSON.stringify(info));
+    else printInfo(info);
+    return 0;
+  });
+}
+
+/** A `--dev` binding with relative file paths (a block file, a TLS certificate and key) made absolute: the daemon runs elsewhere. */
+export function absoluteBinding(text: string): string {
+  const { name, uri } = parseBinding(text);
+  if (uri.startsWith("file:")) {
+    const [file, query] = splitQuery(uri.slice("file:".length));
+    return `${name}=file:${path.resolve(file)}${query}`;
+  }
+  if (uri.startsWith("tls:") && uri.includes("?")) {
+    const [base, query] = splitQuery(uri);
+    const params = new URLSearchParams(query.slice(1));
+    for (const key of ["cert", "key"]) {
+      const value = params.get(key);
+      if (value !== null) params.set(key, path.resolve(value));
+    }
+    return `${name}=${base}?${params}`;
+  }
+  return text;
+}
+
+function splitQuery(text: string): [string, string] {
+  const q = text.indexOf("?");
+  return q < 0 ? [text, ""] : [text.slice(0, q), text.slice(q)];
+}
+
+function choice(flag: string, value: string | undefined, allowed: readonly string[]): string | undefined {
+  if (value !== undefined && !allowed.includes(value)) throw new TsukiError("FLAG_VALUE", `${flag} ${value} is not one of ${allowed.join(", ")}`);
+  return value;
+}
+
+function isFolder(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}

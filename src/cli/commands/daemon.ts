@@ -1,0 +1,88 @@
+/**
+ * @module cli/commands/daemon
+ * `tsuki daemon`: runs tsukid in the foreground, the one daemon per host that keeps unikernels
+ * running (src/daemon). It brings back what its state directory says should run, in priority
+ * order, then serves the local API on a Unix socket; SIGINT or SIGTERM stop every unikernel
+ * (they come back on the next start) and end it with 0.
+ */
+
+import path from "node:path";
+import { Daemon } from "../../host/orchestrator/daemon.ts";
+import { EventLog } from "../../host/orchestrator/event-log.ts";
+import { API_LIMIT_DEFAULTS, apiHandler } from "../../host/orchestrator/http-api.ts";
+import { socketPath, stateDir } from "../../host/orchestrator/paths.ts";
+import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server.ts";
+import { TsukiError } from "../../host/errors.ts";
+import { parseSize } from "../../host/size.ts";
+import { parse, parseInteger } from "../args.ts";
+import { keyId, publicKey } from "../../host/orchestrator/signing.ts";
+import { readKeyFile } from "./sign.ts";
+import { reporting } from "./remote.ts";
+
+export const usage = `Usage: tsuki daemon [--state DIR] [flags]
+
+Runs tsukid, which keeps this host's unikernels running: it stores what should run (and each image,
+once, by SHA-256) in the state directory, boots it again after its own restart in priority order,
+restarts unikernels by their restart policy, and keeps their console and stats. The tsuki commands
+create, destroy, restart, list, info, console and stats talk to it over a Unix socket (mode 0600).
+The event log (one JSON object per line) goes to stdout. SIGINT/SIGTERM stop it.
+
+  --state DIR          the state directory (default $TSUKI_STATE, /var/lib/tsuki for root, else
+                       ~/.local/state/tsuki)
+  --socket PATH        the API's socket (default DIR/tsukid.sock)
+  --events FILE        append the event log to FILE instead of stdout
+  --max-image SIZE     the largest image it accepts, e.g. 16M (default ${API_LIMIT_DEFAULTS.maxImageBytes / 2 ** 20}M)
+  --console-lines N    console lines kept per unikernel (default 1024)
+  --trusted-key FILE   run only images signed (tsuki sign) by this Ed25519 public key, in PEM
+                       (repeatable: any of them will do)`;
+
+export async function daemon(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("daemon", argv, {
+    state: { type: "string" },
+    socket: { type: "string" },
+    events: { type: "string" },
+    "max-image": { type: "string" },
+    "console-lines": { type: "string" },
+    "trusted-key": { type: "string", multiple: true },
+  });
+  if (values.help) return void console.log(usage), 0;
+  if (positionals.length > 0) throw new TsukiError("FLAG_VALUE", `"tsuki daemon" takes no arguments; got ${positionals.join(" ")}`);
+  const maxImage = values["max-image"] === undefined ? API_LIMIT_DEFAULTS.maxImageBytes : parseSize(values["max-image"], 2 ** 20);
+  if (maxImage === undefined || maxImage < 1024) throw new TsukiError("FLAG_VALUE", `--max-image ${values["max-image"]} is not a size of at least 1K: write e.g. --max-image 16M`);
+  const ringLines = values["console-lines"] === undefined ? 1024 : parseInteger("--console-lines", values["console-lines"]);
+  if (ringLines < 1 || ringLines > 1_000_000) throw new TsukiError("FLAG_VALUE", `--console-lines ${ringLines} is out of range: give 1–1000000`);
+
+  const trustedKeys = (values["trusted-key"] ?? []).map((file) => publicKey(readKeyFile(file), file));
+
+  return reporting(async () => {
+    // Everything the daemon writes (database, images, event log, block files it creates) is its user's alone.
+    process.umask(0o077);
+    const dir = stateDir(values.state);
+    const socket = socketPath({ socket: values.socket, state: dir });
+    // Before the state is touched: a second daemon must not boot (or collect) anything.
+    await assertNoDaemon(socket);
+    const log = new EventLog(values.events === undefined ? undefined : path.resolve(values.events));
+    log.emit("daemon-started", { pid: process.pid, stateDir: dir, trustedKeys: trustedKeys.map(keyId) });
+    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys });
+    const started = Date.now();
+    await tsukid.restore();
+    const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started));
+    log.emit("daemon-ready", { pid: process.pid, socket, unikernels: tsukid.count });
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    log.emit("daemon-stopping", { signal });
+    // A second signal ends it at once.
+    const now = () => process.exit(1);
+    process.once("SIGINT", now);
+    process.once("SIGTERM", now);
+    server.close();
+    server.closeAllConnections();
+    await tsukid.shutdown();
+    log.emit("daemon-stopped", {});
+    log.close();
+    return 0;
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * @module cli/commands/verify
+ * `tsuki verify IMAGE --key PUB`: checks the image in full and that its signature (IMAGE.sig) was
+ * made over its SHA-256 by the Ed25519 key in PUB, as a daemon with --trusted-key does.
+ */
+
+import { sha256 } from "../../host/build/image.ts";
+import { TsukiError } from "../../host/errors.ts";
+import { checkSignature, publicKey } from "../../host/orchestrator/signing.ts";
+import { parse, positional } from "../args.ts";
+import { reporting } from "./remote.ts";
+import { readImageFile, readKeyFile, readSignature } from "./sign.ts";
+
+export const usage = `Usage: tsuki verify <image> --key PUB [--signature FILE]
+
+Checks the image and its signature: made by the Ed25519 public key in PUB (PEM; repeatable, any
+will do) over the image's SHA-256. Exits 0 when it verifies, 65 when it does not.
+
+  --key FILE         a trusted public key, PEM (repeatable)
+  --signature FILE   the signature (default <image>.sig)`;
+
+export async function verifyCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse("verify", argv, { key: { type: "string", multiple: true }, signature: { type: "string" } });
+  if (values.help) return void console.log(usage), 0;
+  const imagePath = positional("verify", positionals, "an image");
+  if (values.key === undefined) throw new TsukiError("MISSING_ARGUMENT", `"tsuki verify" needs --key FILE, a public key in PEM`);
+  const keys = values.key.map((file) => publicKey(readKeyFile(file), file));
+  const sha = sha256(readImageFile(imagePath));
+  const signature = readSignature(values.signature ?? `${imagePath}.sig`, values.signature !== undefined);
+  return reporting(async () => {
+    const key = checkSignature(sha, signature, keys);
+    console.log(`verified: image ${sha} is signed by key ${key}`);
+    return 0;
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * @module tsuki/host
+ * The host side as a library (`import … from "tsuki/host"`): build an image, read one, boot it on
+ * a tender with its devices bound, and the run configuration. The `tsuki` command and tsukid are
+ * clients of exactly this interface.
+ */
+
+export { type BuildOptions, type BuildResult, buildImage } from "./build/build.ts";
+export { type Image, loadImage, readImage, sha256 } from "./build/image.ts";
+export { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, type BootOptions, Tender } from "./tender/tender.ts";
+export type { Unikernel } from "./tender/unikernel.ts";
+export { TARGETS, TARGET_NAMES, type Target, type TargetName } from "./tender/targets/index.ts";
+export * from "./config/index.ts";
+export { ErrorCode, type ErrorCodeName, type Problem, TsukiError } from "./errors.ts";
+export { TSUKI_VERSION } from "./version.ts";

@@ -1,0 +1,102 @@
+/**
+ * @module host/orchestrator/errors
+ * Errors of tsukid's API, each with a stable `code` (messages may improve, codes never change),
+ * the HTTP status the local API answers with, and the exit code the `tsuki` client ends with.
+ * Errors the tender raises (`ERR_DEV_*`, `ERR_IMAGE_*`, `ERR_FLAG_VALUE`) cross the API with
+ * their own codes and every problem they list.
+ */
+
+import { ExitCode } from "../../abi/index.ts";
+import { type Problem, TsukiError } from "../errors.ts";
+
+/** sysexits(3) codes the client uses beyond those of src/abi/exit.ts. */
+const EX_NOINPUT = 66;
+const EX_UNAVAILABLE = 69;
+const EX_CANTCREAT = 73;
+const EX_TEMPFAIL = 75;
+
+export const DaemonErrorCode = {
+  /** Not JSON, wrong types, unknown keys, an unknown route. */
+  REQUEST_MALFORMED: { status: 400, exit: ExitCode.USAGE },
+  /** A value of the right type but out of range (memory, CPU, priority, target, restart policy). */
+  REQUEST_VALUE: { status: 400, exit: ExitCode.USAGE },
+  /** A body larger than the daemon accepts (images: --max-image). */
+  REQUEST_TOO_LARGE: { status: 413, exit: ExitCode.USAGE },
+  NAME_INVALID: { status: 400, exit: ExitCode.USAGE },
+  NAME_TAKEN: { status: 409, exit: EX_CANTCREAT },
+  NOT_FOUND: { status: 404, exit: EX_NOINPUT },
+  /** The create names an image by SHA-256 that the daemon does not hold: upload it first. */
+  IMAGE_UNKNOWN: { status: 404, exit: ExitCode.BAD_IMAGE },
+  /** The uploaded bytes do not hash to the SHA-256 they were sent under. */
+  IMAGE_HASH: { status: 400, exit: ExitCode.BAD_IMAGE },
+  /** A unikernel's console already has as many followers as it takes. */
+  CONSOLE_BUSY: { status: 429, exit: EX_TEMPFAIL },
+  /** The daemon trusts keys and the image carries no signature. */
+  IMAGE_UNSIGNED: { status: 403, exit: ExitCode.BAD_IMAGE },
+  /** The signature is malformed, for another image, by an untrusted key, or does not verify. */
+  SIGNATURE_INVALID: { status: 403, exit: ExitCode.BAD_IMAGE },
+  /** The client cannot reach the daemon's socket. */
+  DAEMON_UNREACHABLE: { status: 503, exit: EX_UNAVAILABLE },
+  /** Another daemon already answers on the socket. */
+  DAEMON_RUNNING: { status: 409, exit: EX_UNAVAILABLE },
+  /** The state directory cannot be made, read or locked. */
+  STATE_DIR: { status: 500, exit: ExitCode.CONFIG },
+  /** A bug in tsukid. */
+  INTERNAL: { status: 500, exit: ExitCode.INTERNAL },
+} as const;
+
+export type DaemonErrorCodeName = keyof typeof DaemonErrorCode;
+
+export class DaemonError extends Error {
+  /** Stable: `ERR_` and a key of DaemonErrorCode, or a tender's code carried over the API. */
+  readonly code: string;
+  readonly status: number;
+  readonly exitCode: number;
+  readonly problems: readonly Problem[];
+
+  constructor(code: DaemonErrorCodeName, message: string) {
+    super(message);
+    this.name = "DaemonError";
+    this.code = `ERR_${code}`;
+    this.status = DaemonErrorCode[code].status;
+    this.exitCode = DaemonErrorCode[code].exit;
+    this.problems = [{ code: this.code, message }];
+  }
+}
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly problems: readonly Problem[]; readonly exit: number };
+}
+
+/** Any error as the API's error body and HTTP status: ours, the tender's, or unforeseen (500). */
+export function errorBody(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof DaemonError) {
+    return { status: error.status, body: { error: { code: error.code, message: error.message, problems: error.problems, exit: error.exitCode } } };
+  }
+  if (error instanceof TsukiError) {
+    // The tender's configuration and image errors are the client's to fix: 422, with every problem.
+    return { status: 422, body: { error: { code: error.code, message: error.message, problems: error.problems, exit: error.exitCode } } };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 500, body: { error: { code: "ERR_INTERNAL", message: `tsukid failed unexpectedly: ${message}`, problems: [{ code: "ERR_INTERNAL", message }], exit: ExitCode.INTERNAL } } };
+}
+
+/** An error answer received by the client, rebuilt with its code, problems and exit code. */
+export class RemoteError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly problems: readonly Problem[];
+
+  constructor(body: ErrorBody["error"]) {
+    super(body.message);
+    this.name = "RemoteError";
+    this.code = body.code;
+    this.exitCode = body.exit;
+    this.problems = body.problems.length > 0 ? body.problems : [{ code: body.code, message: body.message }];
+  }
+
+  static from(error: DaemonError): RemoteError {
+    return new RemoteError({ code: error.code, message: error.message, problems: error.problems, exit: error.exitCode });
+  }
+}

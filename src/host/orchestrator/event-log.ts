@@ -1,0 +1,45 @@
+/**
+ * @module host/orchestrator/event-log
+ * The daemon's structured event log: one JSON object per line for every lifecycle change
+ * (daemon-started, created, started, exited, restarting, failed, destroyed, …), each with the
+ * time, the event and the unikernel's name, written synchronously so that the order on disk is
+ * the order things happened. To stdout by default, or appended to a file.
+ */
+
+import { closeSync, openSync, writeSync } from "node:fs";
+
+export type LifecycleEvent =
+  | "daemon-started"
+  | "daemon-ready"
+  | "daemon-stopping"
+  | "daemon-stopped"
+  | "restored"
+  | "created"
+  | "create-failed"
+  | "started"
+  | "exited"
+  | "restarting"
+  | "failed"
+  | "destroyed"
+  | "image-stored"
+  | "images-collected";
+
+export class EventLog {
+  #fd: number | undefined;
+
+  /** `target`: a file path, or "-" (or nothing) for stdout. */
+  constructor(target?: string) {
+    this.#fd = target === undefined || target === "-" ? undefined : openSync(target, "a", 0o600);
+  }
+
+  emit(event: LifecycleEvent, fields: Record<string, unknown> = {}): void {
+    const line = `${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`;
+    if (this.#fd === undefined) process.stdout.write(line);
+    else writeSync(this.#fd, line);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * @module host/orchestrator/http-api
+ * tsukid's API as HTTP/1.1 requests, served on the local Unix socket (and, later, over mutual
+ * TLS). Bodies are JSON except image uploads (raw bytes); every answer is JSON, and every error
+ * is `{ error: { code, message, problems, exit } }` with a stable code. Bodies are counted as
+ * they arrive and refused past their limit (413) without being read further.
+ *
+ *   GET    /v1/daemon                          the daemon: version, pid, state dir, memory
+ *   HEAD   /v1/images/SHA256                   200 if the image is stored, else 404
+ *   PUT    /v1/images/SHA256                   upload an image (application/octet-stream)
+ *   GET    /v1/unikernels                      list
+ *   POST   /v1/unikernels                      create: { name, image, devices, memoryMb, cpuMs, target, restart, priority, args }
+ *   GET    /v1/unikernels/NAME                 info
+ *   DELETE /v1/unikernels/NAME                 destroy
+ *   POST   /v1/unikernels/NAME/restart         restart
+ *   GET    /v1/unikernels/NAME/stats           stats
+ *   GET    /v1/unikernels/NAME/console?count=N&since=TIME&follow=1   console lines, one JSON object per line
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { TSUKI_VERSION } from "../version.ts";
+import type { Daemon } from "./daemon.ts";
+import { DaemonError, errorBody } from "./errors.ts";
+import { checkSha256, parseSpec } from "./spec.ts";
+
+export const API_VERSION = 1;
+
+export interface ApiLimits {
+  /** The largest image upload, in bytes. */
+  readonly maxImageBytes: number;
+  /** The largest JSON body, in bytes. */
+  readonly maxJsonBytes: number;
+}
+
+export const API_LIMIT_DEFAULTS: ApiLimits = { maxImageBytes: 64 * 2 ** 20, maxJsonBytes: 1 * 2 ** 20 };
+
+/** A follower that has this much unread is cut off rather than buffered without bound. */
+const MAX_FOLLOW_BUFFER = 1 * 2 ** 20;
+
+export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now()) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    route(daemon, limits, started, req, res).catch((error: unknown) => fail(res, error));
+  };
+}
+
+async function route(daemon: Daemon, limits: ApiLimits, started: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://tsukid");
+  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const method = req.method ?? "GET";
+  if (parts[0] !== "v1") throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)} (the API lives under /v1/)`);
+  const [, collection, id, action] = parts;
+
+  if (collection === "daemon" && id === undefined && method === "GET") {
+    const memory = process.memoryUsage();
+    return send(res, 200, {
+      tsuki: TSUKI_VERSION,
+      api: API_VERSION,
+      pid: process.pid,
+      stateDir: daemon.stateDir,
+      unikernels: daemon.count,
+      uptimeMs: Date.now() - started,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      limits,
+    });
+  }
+  if (collection === "images" && id !== undefined && action === undefined) {
+    const sha = checkSha256(id, "the image's path");
+    if (method === "HEAD") {
+      res.writeHead(daemon.images.has(sha) ? 200 : 404).end();
+      return;
+    }
+    if (method === "PUT") {
+      const bytes = await readBody(req, limits.maxImageBytes, "image");
+      const image = daemon.images.put(sha, bytes);
+      daemon.log.emit("image-stored", { image: sha, name: image.manifest.name, size: image.size });
+      return send(res, 201, { sha256: image.sha256, size: image.size, name: image.manifest.name, version: image.manifest.version, devices: image.manifest.devices });
+    }
+  }
+  if (collection === "unikernels" && id === undefined) {
+    if (method === "GET") return send(res, 200, { unikernels: daemon.list() });
+    if (method === "POST") return send(res, 201, await daemon.create(parseSpec(await readJson(req, limits.maxJsonBytes))));
+  }
+  if (collection === "unikernels" && id !== undefined) {
+    if (action === undefined && method === "GET") return send(res, 200, daemon.get(id).info());
+    if (action === undefined && method === "DELETE") return send(res, 200, await daemon.destroy(id));
+    if (action === "restart" && method === "POST") return send(res, 200, await daemon.restart(id));
+    if (action === "stats" && method === "GET") return send(res, 200, daemon.get(id).stats());
+    if (action === "console" && method === "GET") return consoleLines(daemon, id, url.searchParams, req, res);
+  }
+  throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
+}
+
+function consoleLines(daemon: Daemon, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  const ring = daemon.get(name).ring;
+  const count = query.has("count") ? wholeNumber(query.get("count")!, "count") : undefined;
+  const since = query.has("since") ? parseTime(query.get("since")!) : undefined;
+  const follow = query.get("follow") === "1" || query.get("follow") === "true";
+  const write = (line: object) => res.write(`${JSON.stringify(line)}\n`);
+  if (!follow) {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    for (const line of ring.history({ ...(count === undefined ? {} : { count }), ...(since === undefined ? {} : { since }) })) write(line);
+    res.end();
+    return;
+  }
+  const unfollow = ring.follow({
+    line: (line) => {
+      write(line);
+      if (res.writableLength > MAX_FOLLOW_BUFFER) res.destroy();
+    },
+    end: () => res.end(),
+  });
+  if (unfollow === undefined) throw new DaemonError("CONSOLE_BUSY", `the console of "${name}" already has ${ring.maxFollowers} followers: try again when one has left`);
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  // History first (to the default of the last 10 lines), then live lines as they come.
+  for (const line of ring.history({ count: count ?? (since === undefined ? 10 : undefined), ...(since === undefined ? {} : { since }) })) write(line);
+  res.flushHeaders();
+  const stop = () => unfollow();
+  req.on("close", stop);
+  res.on("close", stop);
+}
+
+function wholeNumber(text: string, key: string): number {
+  if (!/^\d{1,9}$/.test(text)) throw new DaemonError("REQUEST_VALUE", `${key} must be a whole number, found ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
+}
+
+/** A time: ms since the epoch, or an ISO 8601 date. */
+function parseTime(text: string): number {
+  const time = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(time)) throw new DaemonError("REQUEST_VALUE", `since must be a time (ISO 8601, e.g. 2026-01-31T12:00:00Z, or ms since the epoch), found ${JSON.stringify(text.slice(0, 40))}`);
+  return time;
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const bytes = await readBody(req, limit, "request");
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (error) {
+    throw new DaemonError("REQUEST_MALFORMED", `the request body is not JSON: ${(error as Error).message.slice(0, 200)}`);
+  }
+}
+
+/** Reads the whole body, refusing it (413) as soon as it is known to exceed `limit`. */
+function readBody(req: IncomingMessage, limit: number, what: string): Promise<Uint8Array> {
+  const tooLarge = () => new DaemonError("REQUEST_TOO_LARGE", `the ${what} is larger than the ${limit} bytes this daemon accepts${what === "image" ? " (tsuki daemon --max-image)" : ""}`);
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
+
+function fail(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) return void res.destroy();
+  const { status, body } = errorBody(error);
+  // A refused body is not read to its end: close the connection rather than drain it.
+  if (status === 413) res.setHeader("connection", "close");
+  send(res, status, body);
+  if (status === 413) res.on("finish", () => res.socket?.destroySoon());
+}

@@ -1,0 +1,119 @@
+/**
+ * @module host/orchestrator/spec
+ * What the daemon keeps running: a unikernel's specification (name, image by SHA-256, device
+ * bindings, limits, target, restart policy, start priority, args), validated field by field from
+ * untrusted JSON. Everything a create request may say is here and nowhere else; an unknown key,
+ * a wrong type or a value out of range is refused with a stable code naming the field.
+ */
+
+import { isAbsolute } from "node:path";
+import { IMAGE_NAME } from "../../abi/index.ts";
+import { TsukiError } from "../errors.ts";
+import { type Binding, parseBinding } from "../tender/bindings.ts";
+import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
+import { DaemonError } from "./errors.ts";
+import { RESTART_POLICIES, type RestartPolicy } from "./restart-policy.ts";
+import { type Signature, parseSignature } from "./signing.ts";
+
+/** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */
+export const DAEMON_TARGETS = ["isolate", "process"] as const;
+export type DaemonTarget = (typeof DAEMON_TARGETS)[number];
+
+export const PRIORITY_RANGE = { min: 0, max: 1000, default: 50 } as const;
+export const MAX_BINDINGS = 63;
+export const MAX_BINDING_LENGTH = 4096;
+export const MAX_ARGS_BYTES = 64 * 1024;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export interface UnikernelSpec {
+  readonly name: string;
+  /** SHA-256 of the image, in hex: the daemon stores each image once under it. */
+  readonly image: string;
+  /** `NAME=URI`, as `--dev` takes them. */
+  readonly devices: readonly string[];
+  readonly memoryMb: number;
+  readonly cpuMs: number;
+  readonly target: DaemonTarget;
+  readonly restart: RestartPolicy;
+  /** Lower starts first when the daemon starts (Albatross: 0 first, default 50). */
+  readonly priority: number;
+  readonly args: Readonly<Record<string, unknown>>;
+  /** The image's signature, when it came with one (required by a daemon with trusted keys). */
+  readonly signature?: Signature;
+}
+
+const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restart", "priority", "args", "signature"] as const;
+
+export function checkName(name: unknown): string {
+  if (typeof name !== "string" || !IMAGE_NAME.test(name)) {
+    throw new DaemonError("NAME_INVALID", `unikernel name ${JSON.stringify(name)?.slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit (e.g. web-1)`);
+  }
+  return name;
+}
+
+export function checkSha256(sha: unknown, what = "image"): string {
+  if (typeof sha !== "string" || !SHA256.test(sha)) throw new DaemonError("REQUEST_MALFORMED", `${what} must be the image's SHA-256: 64 lower-case hex digits`);
+  return sha;
+}
+
+/** Validates a create request's body; throws the first problem found. */
+export function parseSpec(body: unknown): UnikernelSpec {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DaemonError("REQUEST_MALFORMED", "a create request is a JSON object: { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, signature }");
+  const o = body as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(KEYS as readonly string[]).includes(key)) throw new DaemonError("REQUEST_MALFORMED", `unknown key ${JSON.stringify(key).slice(0, 80)} in the create request: the keys are ${KEYS.join(", ")}`);
+  }
+  const name = checkName(o.name);
+  const image = checkSha256(o.image);
+  const devices = parseDevices(o.devices);
+  const memoryMb = integer(o.memoryMb, "memoryMb", MEMORY_RANGE_MB.min, MEMORY_RANGE_MB.max, LIMIT_DEFAULTS.memoryMb, "MiB");
+  const cpuMs = integer(o.cpuMs, "cpuMs", CPU_RANGE_MS.min, CPU_RANGE_MS.max, LIMIT_DEFAULTS.cpuMs, "ms");
+  const priority = integer(o.priority, "priority", PRIORITY_RANGE.min, PRIORITY_RANGE.max, PRIORITY_RANGE.default, "");
+  const target = oneOf(o.target, "target", DAEMON_TARGETS, "isolate");
+  const restart = oneOf(o.restart, "restart", RESTART_POLICIES, "on-failure");
+  const args = parseArgs(o.args);
+  const signature = o.signature === undefined ? undefined : parseSignature(o.signature);
+  return { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, ...(signature === undefined ? {} : { signature }) };
+}
+
+/** The spec's bindings as the tender takes them. */
+export function specBindings(spec: UnikernelSpec): Binding[] {
+  return spec.devices.map((text) => ({ ...parseBinding(text), origin: `--dev ${text}` }));
+}
+
+function parseDevices(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_BINDINGS) throw new DaemonError("REQUEST_MALFORMED", `devices must be a list of at most ${MAX_BINDINGS} bindings "NAME=URI"`);
+  return value.map((text: unknown) => {
+    if (typeof text !== "string" || text.length > MAX_BINDING_LENGTH) throw new DaemonError("REQUEST_MALFORMED", `each device binding must be a string "NAME=URI" of at most ${MAX_BINDING_LENGTH} characters`);
+    parseBinding(text);
+    // The daemon's working directory is nobody's business: files must be named absolutely.
+    if (text.includes("=file:")) {
+      const path = text.slice(text.indexOf("=file:") + "=file:".length).split("?", 1)[0]!;
+      if (!isAbsolute(path)) throw new TsukiError("DEV_MALFORMED", `--dev ${text}: the daemon needs an absolute path for a block file (the tsuki client makes relative paths absolute)`);
+    }
+    return text;
+  });
+}
+
+function integer(value: unknown, key: string, min: number, max: number, fallback: number, unit: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) throw new DaemonError("REQUEST_MALFORMED", `${key} must be a whole number`);
+  if (value < min || value > max) throw new DaemonError("REQUEST_VALUE", `${key} ${value} is out of range: give ${min}–${max}${unit ? ` ${unit}` : ""}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, key: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new DaemonError("REQUEST_VALUE", `${key} ${JSON.stringify(value)?.slice(0, 40)} is not one of ${allowed.join(", ")}`);
+  }
+  return value as T;
+}
+
+function parseArgs(value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new DaemonError("REQUEST_MALFORMED", "args must be a JSON object of plain values");
+  if (Buffer.byteLength(JSON.stringify(value)) > MAX_ARGS_BYTES) throw new DaemonError("REQUEST_TOO_LARGE", `args are larger than ${MAX_ARGS_BYTES} bytes of JSON`);
+  return value as Record<string, unknown>;
+}
