@@ -1,7 +1,9 @@
 /**
  * The udp device end to end on the isolate target, against Node's dgram sockets and socat: a
  * datagram echo, the rule that a guest may only reply (or send to its fixed peer), and a bind
- * conflict at boot.
+ * conflict at boot. The isolate target defers sends to the end of the turn: what is sent just
+ * before exit() still goes out, many sends in one turn arrive in order, and the targets that
+ * send at once (unix, process) echo as well.
  */
 
 import assert from "node:assert/strict";
@@ -10,6 +12,8 @@ import { type Socket, createSocket } from "node:dgram";
 import { after, describe, test } from "node:test";
 import type { Image } from "../../src/host/build/image.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
+import type { TargetName } from "../../src/host/tender/targets/index.ts";
+import { processSandbox } from "../../src/host/tender/targets/process.ts";
 import { buildSource, testTender } from "../helpers.ts";
 
 const live: Unikernel[] = [];
@@ -18,8 +22,8 @@ after(async () => {
   await Promise.all(live.map((u) => u.exited));
 });
 
-async function boot(image: Image, devices: Record<string, string>) {
-  const { tender, lines } = testTender("isolate");
+async function boot(image: Image, devices: Record<string, string>, target: TargetName = "isolate") {
+  const { tender, lines } = testTender(target);
   const unikernel = await tender.boot(image, { bindings: Object.entries(devices).map(([name, uri]) => ({ name, uri })) });
   live.push(unikernel);
   return { unikernel, lines };
@@ -93,6 +97,44 @@ describe("udp device", () => {
     assert.equal(lines[0]?.text, String(peerPort));
     peer.close();
   });
+
+  test("datagrams sent in the turn that calls exit() still go out, in order, many per turn", async () => {
+    const peer = await client();
+    const peerPort = (peer.address() as { port: number }).port;
+    const image = await buildSource(`import { unikernel, udp } from "tsuki";
+      export default unikernel({ devices: { out: udp() }, start({ out, exit }) {
+        for (let i = 0; i < 100; i++) out.send(String(i));
+        out.send("bye");
+        exit(3);
+      } });`);
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      peer.on("message", (m) => {
+        got.push(m.toString());
+        if (got.length === 101) resolve();
+      }),
+    );
+    const { unikernel } = await boot(image, { out: `udp://127.0.0.1:0?peer=127.0.0.1:${peerPort}` });
+    assert.equal((await unikernel.exited).code, 3);
+    await all;
+    assert.deepEqual(got, [...Array.from({ length: 100 }, (_, i) => String(i)), "bye"]);
+    assert.equal(unikernel.rejectedCalls.size, 0);
+    peer.close();
+  });
+
+  for (const target of ["unix", "process"] as const) {
+    const unavailable = target === "process" ? processSandbox().then(() => undefined, (error: Error) => `the process target cannot build its walls here: ${error.message}`) : Promise.resolve(undefined);
+    test(`on the ${target} target, which sends at once, a datagram is echoed and a stranger is EACCES`, async (t) => {
+      const why = await unavailable;
+      if (why) return t.skip(why);
+      const { unikernel } = await boot(await echo(), { dns: "udp://127.0.0.1:0" }, target);
+      const socket = await client();
+      const port = unikernel.addresses.dns!.port;
+      assert.equal((await exchange(socket, port, "ping"))?.toString(), "ping");
+      assert.equal((await exchange(socket, port, "stranger"))?.toString(), "EACCES");
+      socket.close();
+    });
+  }
 
   test("socat, a peer we did not write, gets its datagram echoed", { skip: spawnSync("sh", ["-c", "command -v socat"]).status === 0 ? undefined : "socat is not installed (apt-get install socat)" }, async () => {
     const { unikernel } = await boot(await echo(), { dns: "udp://127.0.0.1:0" });

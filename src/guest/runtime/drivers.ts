@@ -8,7 +8,7 @@
 
 import type { DeviceInfo, GuestEvent } from "../../abi/index.ts";
 import { Block } from "./blocks.ts";
-import { Udp } from "./datagrams.ts";
+import { Outbox, Udp } from "./datagrams.ts";
 import type { Call } from "./hypercall.ts";
 import { Streams } from "./streams.ts";
 
@@ -17,6 +17,12 @@ export interface Drivers {
   make(name: string, device: DeviceInfo): unknown;
   /** Routes one device event. */
   dispatch(event: Exclude<GuestEvent, { type: "timer" }>): void;
+  /** From now on udp devices defer their sends to the end of the turn (before `make`; the isolate target). */
+  deferSends(): void;
+  /** The sends deferred during the turn (see `Outbox.take`). */
+  takeSends(): [string, Uint8Array] | undefined;
+  /** Sends the deferred sends now (the unikernel is about to end). */
+  flushSends(): void;
 }
 
 export type DriversFactory = (call: Call, encode: (text: string) => Uint8Array) => Drivers;
@@ -25,6 +31,7 @@ export const createDrivers: DriversFactory = (call, encode) => {
   const streams = new Streams(call, encode);
   /** Udp and block devices by handle, for routing their events. */
   const byHandle = new Map<number, Udp | Block>();
+  let outbox: Outbox | undefined;
   return {
     make(name, device) {
       switch (device.kind) {
@@ -33,7 +40,7 @@ export const createDrivers: DriversFactory = (call, encode) => {
         case "connector":
           return streams.connector(name, device.handle);
         case "udp": {
-          const udp = new Udp(name, device.handle, device.address!, device.peer, call, encode);
+          const udp = new Udp(name, device.handle, device.address!, device.peer, call, encode, outbox);
           byHandle.set(device.handle, udp);
           return udp;
         }
@@ -51,5 +58,10 @@ export const createDrivers: DriversFactory = (call, encode) => {
       else if (event.type === "flushed") (byHandle.get(event.device) as Block | undefined)?.onFlushed(event);
       else streams.dispatch(event);
     },
+    deferSends() {
+      outbox ??= new Outbox(call);
+    },
+    takeSends: () => outbox?.take(),
+    flushSends: () => outbox?.flush(),
   };
 };

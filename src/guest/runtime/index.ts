@@ -4,7 +4,8 @@
  * under a Mirage unikernel. From nothing but the raw hypercall function it builds the global scope
  * a TypeScript program expects (console, timers, TextEncoder/TextDecoder, atob/btoa,
  * performance.now, crypto.getRandomValues, structuredClone, DOMException) and the entry points the
- * target calls: `boot`, `dispatch` and `busy`.
+ * target calls: `boot`, `dispatch` and `busy` (and, on the isolate target, `deferDatagrams` and
+ * `takeDatagrams`: udp sends collected after each turn, see docs/abi.md).
  *
  * Lifecycle: `boot` checks the image's default export, builds `start`'s context and calls `start`.
  * An uncaught exception, in `start` or in a timer, prints its stack and aborts the unikernel.
@@ -45,6 +46,10 @@ export interface Runtime {
   declaration(main: unknown): { devices: Record<string, { kind: string }>; assets: string | null };
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
   attachDrivers(factory: DriversFactory): void;
+  /** The isolate target, before `boot`: udp sends wait for `takeDatagrams` after each turn. */
+  deferDatagrams(): void;
+  /** The datagrams sent during the turn, for the isolate target to hand to the host (see datagrams.ts). */
+  takeDatagrams(): [string, Uint8Array] | undefined;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
@@ -62,11 +67,14 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   let loop = 0;
 
   const exit = (code: number = 0): never => {
+    drivers?.flushSends();
     call("life.exit", code);
     throw new ExitSignal(code);
   };
   const abort = (reason: string = "abort() called"): never => {
-    call("life.abort", String(reason));
+    const text = String(reason);
+    drivers?.flushSends();
+    call("life.abort", text);
     throw new ExitSignal(1);
   };
   const report = (error: unknown) => {
@@ -167,6 +175,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     busy: () => timers.pending > 0,
     declaration,
     attachDrivers: (factory) => void (drivers ??= factory(call, (text) => encoder.encode(text))),
+    deferDatagrams: () => drivers?.deferSends(),
+    takeDatagrams: () => drivers?.takeSends(),
   };
 }
 

@@ -104,6 +104,7 @@ export class Unikernel {
       memoryMb: options.memoryMb,
       cpuMs: options.cpuMs,
       drivers: devices.length > 0,
+      datagrams: devices.some((d) => d.kind === "udp"),
       ended: (end) => this.#finish(this.#exitFor(end)),
     });
 

@@ -18,9 +18,17 @@ export interface ServeTcpOptions {
 
 /** Serves UDP queries on a udp() device until the unikernel ends. */
 export async function serveUdp(udp: Udp, authority: Authority): Promise<never> {
+  // Each query is copied into one buffer kept across queries, and answered from a view of it.
+  // Parsing takes views (subarray) of the query; a small Uint8Array lives in the JS heap, and the
+  // first view of it moves its bytes to memory of their own: an allocation per query, freed by
+  // the garbage collector. `answer` keeps nothing of the query once it has returned.
+  let scratch = new Uint8Array(512);
   for (;;) {
     const datagram = await udp.receive();
-    const answers = authority.answer(datagram.data, { tcp: false, remote: datagram.from });
+    const data = datagram.data;
+    if (data.length > scratch.length) scratch = new Uint8Array(Math.max(data.length, 2 * scratch.length));
+    scratch.set(data);
+    const answers = authority.answer(scratch.subarray(0, data.length), { tcp: false, remote: datagram.from });
     for (const answer of answers) {
       try {
         udp.send(answer, datagram.from);

@@ -5,22 +5,23 @@
  * in the binding, or else only back to addresses it has received from (the most recent
  * `REPLY_MEMORY` of them): it cannot use the host to reach anyone else.
  *
+ * Sends are made synchronously (no callback, an IP literal resolved at once): best effort, as UDP.
+ *
  * Arrivals wait for the next turn in a queue of at most `QUEUE_DATAGRAMS` datagrams and
  * `QUEUE_BYTES` bytes; past that they are dropped and counted, as a kernel drops on a full
  * socket buffer.
  */
 
 import { type Socket, createSocket } from "node:dgram";
+import { lookup } from "node:dns";
 import { isIP } from "node:net";
-import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
+import { type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { EventSink, EventSource } from "./events.ts";
 
 export const QUEUE_DATAGRAMS = 4096;
 export const QUEUE_BYTES = 4 * 1024 * 1024;
-export const REPLY_MEMORY = 4096;
-
-const key = (address: string, port: number) => `${address}|${port}`;
+export const REPLY_MEMORY = UDP_REPLY_MEMORY;
 
 export class UdpDevice implements EventSource {
   readonly handle: number;
@@ -32,7 +33,7 @@ export class UdpDevice implements EventSource {
   #queue: GuestEvent[] = [];
   #queuedBytes = 0;
   #queued = false;
-  #senders = new Map<string, true>();
+  #senders = new Map<number | string, true>();
   #sink: EventSink | undefined;
 
   constructor(handle: number, socket: Socket, peer: PeerAddress | undefined) {
@@ -70,12 +71,17 @@ export class UdpDevice implements EventSource {
       }
       to = this.peer;
     } else {
-      if (!this.#senders.has(key(address, port))) {
+      if (!this.#senders.has(udpSenderKey(address, port))) {
         return { errno: "EACCES", why: `${address}:${port} has not sent to this device; a udp device without a fixed peer may only reply` };
       }
       to = { address, port };
     }
-    this.#socket.send(bytes, to.port, to.address, () => undefined);
+    try {
+      this.#socket.send(bytes, to.port, to.address);
+    } catch (error) {
+      // Node refuses some destinations outright (port 0): an error value, never an exception.
+      return { errno: "EINVAL", why: `cannot send to ${to.address}:${to.port}: ${(error as Error).message}` };
+    }
     return undefined;
   }
 
@@ -91,11 +97,23 @@ export class UdpDevice implements EventSource {
   }
 
   #remember(from: PeerAddress): void {
-    const k = key(from.address, from.port);
+    const k = udpSenderKey(from.address, from.port);
     this.#senders.delete(k);
     this.#senders.set(k, true);
     if (this.#senders.size > REPLY_MEMORY) this.#senders.delete(this.#senders.keys().next().value!);
   }
+}
+
+/**
+ * Every send goes to an IP address (a sender's, or the peer's): answered at once instead of on the
+ * next tick, as `dns.lookup` does for a literal, so that `send` hands the datagram to the kernel
+ * before it returns (no tick queued per datagram, and what a unikernel sent just before it ended
+ * leaves before its socket closes). Names (a bind address) still go to `dns.lookup`.
+ */
+function literalLookup(hostname: string, options: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  const family = isIP(hostname);
+  if (family === 0) return void lookup(hostname, options as never, callback as never);
+  callback(null, hostname, family);
 }
 
 const PEER = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
@@ -127,7 +145,7 @@ export async function openUdp(device: string, handle: number, uri: string): Prom
     peer = parsePeer(peerText);
     if (peer === undefined) throw new TsukiError("DEV_MALFORMED", `device "${device}": peer=${peerText === "" ? '""' : peerText} in ${uri}: ${peerProblem(peerText)}`);
   }
-  const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", reuseAddr: false });
+  const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", reuseAddr: false, lookup: literalLookup as never });
   await new Promise<void>((resolve, reject) => {
     socket.once("error", (error: NodeJS.ErrnoException) => {
       socket.close();

@@ -35,6 +35,11 @@ export interface GuestOptions {
   /** Whether to load the device drivers (the image declares devices). */
   readonly drivers?: boolean;
   /**
+   * The image has udp devices: a target may defer their sends to the end of each turn and hand
+   * them to `hypercall` then (the isolate target does; the others send at once).
+   */
+  readonly datagrams?: boolean;
+  /**
    * Called when the guest ends between turns, with no turn to report it (a process-target
    * unikernel whose process died or broke its channel's protocol while idle).
    */
