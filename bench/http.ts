@@ -152,6 +152,9 @@ function peers(scenario: Scenario): Server[] {
   ];
 }
 
+/** The newest compatibility date the installed workerd supports is its release date (`workerd --version` prints it). */
+const WORKERD_DATE = /\d{4}-\d{2}-\d{2}/.exec(spawnSync(path.join(BIN, "workerd"), ["--version"]).stdout.toString())?.[0] ?? "2026-01-01";
+
 /** A workerd config serving the scenario's body on `port` from bench/peers/workerd-worker.js. */
 function workerdConfig(scenario: Scenario, port: number): string {
   const dir = mkdtempSync(path.join(work, "workerd-"));
@@ -171,7 +174,7 @@ const worker :Workerd.Worker = (
     (name = "body", data = embed "body"),
     (name = "meta", json = embed "meta.json"),
   ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "${WORKERD_DATE}",
 );
 `;
   const file = path.join(dir, "config.capnp");
