@@ -23,6 +23,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildImage } from "../src/host/build/build.ts";
+import { stopChild } from "../test/helpers.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "node_modules/.bin");
@@ -81,15 +82,6 @@ function launch(command: string, args: string[], options: { env?: NodeJS.Process
     if (!child.killed && code !== 0) console.error(`${command} exited (${code ?? signal}):\n${log}`);
   });
   return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Resolves once `port` answers `urlPath` with a 200, or throws after 20 s. */
@@ -194,7 +186,7 @@ async function measure(server: Server, scenario: Scenario): Promise<Result> {
     await wrk(port, scenario.path, WARMUP);
     return await wrk(port, scenario.path, DURATION);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
@@ -254,7 +246,7 @@ if (helloResults !== undefined) {
 }
 if (only === undefined || only === "memory") {
   const { idle, slowReader } = await import("./http-memory.ts");
-  console.log(`  ${fmt(IDLE)} idle connections:   ${await idle(hello.tsuki, IDLE, launch, stop)}`);
-  console.log(`  a client that never reads:    ${await slowReader(hello.tsuki, launch, stop)}`);
+  console.log(`  ${fmt(IDLE)} idle connections:   ${await idle(hello.tsuki, IDLE, launch, stopChild)}`);
+  console.log(`  a client that never reads:    ${await slowReader(hello.tsuki, launch, stopChild)}`);
 }
 process.exit(0);

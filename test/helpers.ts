@@ -4,6 +4,7 @@
  * lines are collected.
  */
 
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,10 +13,29 @@ import { buildImage } from "../src/host/build/build.ts";
 import { type Image, readImage, sha256, writeImage } from "../src/host/build/image.ts";
 import type { ConsoleLine } from "../src/host/tender/console.ts";
 import { TARGETS, type TargetName } from "../src/host/tender/targets/index.ts";
+import { processSandbox } from "../src/host/tender/targets/process.ts";
 import { type BootOptions, Tender } from "../src/host/tender/tender.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const TSUKI_BIN = path.join(ROOT, "bin/tsuki.js");
+
+/** Why the process target cannot run here (a skip reason for its tests), or undefined when its walls can be built. */
+export function processTargetUnavailable(): Promise<string | undefined> {
+  return processSandbox().then(
+    () => undefined,
+    (error: Error) => `the process target cannot build its walls here: ${error.message}`,
+  );
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL if it is still there after 3 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(timer);
+}
 
 /** A fresh temporary folder, removed when the test process exits. */
 const made: string[] = [];

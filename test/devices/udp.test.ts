@@ -13,8 +13,9 @@ import { after, describe, test } from "node:test";
 import type { Image } from "../../src/host/build/image.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import type { TargetName } from "../../src/host/tender/targets/index.ts";
-import { processSandbox } from "../../src/host/tender/targets/process.ts";
-import { buildSource, testTender } from "../helpers.ts";
+import { buildSource, processTargetUnavailable, testTender } from "../helpers.ts";
+
+const processUnavailable = await processTargetUnavailable();
 
 const live: Unikernel[] = [];
 after(async () => {
@@ -123,10 +124,7 @@ describe("udp device", () => {
   });
 
   for (const target of ["unix", "process"] as const) {
-    const unavailable = target === "process" ? processSandbox().then(() => undefined, (error: Error) => `the process target cannot build its walls here: ${error.message}`) : Promise.resolve(undefined);
-    test(`on the ${target} target, which sends at once, a datagram is echoed and a stranger is EACCES`, async (t) => {
-      const why = await unavailable;
-      if (why) return t.skip(why);
+    test(`on the ${target} target, which sends at once, a datagram is echoed and a stranger is EACCES`, { skip: target === "process" ? processUnavailable : undefined }, async () => {
       const { unikernel } = await boot(await echo(), { dns: "udp://127.0.0.1:0" }, target);
       const socket = await client();
       const port = unikernel.addresses.dns!.port;

@@ -9,14 +9,11 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import type { Target } from "../../src/host/tender/targets/index.ts";
-import { type ProcessGuest, createProcessTarget, drainProcessTarget, processSandbox } from "../../src/host/tender/targets/process.ts";
+import { type ProcessGuest, createProcessTarget, drainProcessTarget } from "../../src/host/tender/targets/process.ts";
 import { Tender } from "../../src/host/tender/tender.ts";
-import { buildSource } from "../helpers.ts";
+import { buildSource, processTargetUnavailable } from "../helpers.ts";
 
-const unavailable = await processSandbox().then(
-  () => undefined,
-  (error: Error) => `the process target cannot build its walls here: ${error.message}`,
-);
+const unavailable = await processTargetUnavailable();
 
 const TICKING = `import { unikernel } from "tsuki";\nexport default unikernel({ start() { let n = 0; setInterval(() => { n++; }, 10); } });\n`;
 /** Writes one frame of `message` (or raw bytes) on the channel, as the child's own code would. */

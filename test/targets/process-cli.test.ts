@@ -8,14 +8,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { processSandbox } from "../../src/host/tender/targets/process.ts";
 import { NODE_FLAGS } from "../cli/spawn.ts";
-import { ROOT, TSUKI_BIN } from "../helpers.ts";
+import { ROOT, TSUKI_BIN, processTargetUnavailable } from "../helpers.ts";
 
-const unavailable = await processSandbox().then(
-  () => undefined,
-  (error: Error) => `the process target cannot build its walls here: ${error.message}`,
-);
+const unavailable = await processTargetUnavailable();
 
 function tsuki(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...NODE_FLAGS, TSUKI_BIN, ...args], { cwd: ROOT, env: { ...process.env, NODE_TEST_CONTEXT: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });

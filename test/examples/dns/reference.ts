@@ -10,6 +10,7 @@ import { createSocket } from "node:dgram";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { stopChild } from "../../helpers.ts";
 
 export const ZONES_DIR = path.resolve(import.meta.dirname, "../../../examples/dns/zones");
 
@@ -75,14 +76,7 @@ export function launch(name: string, port: number, command: string, args: readon
     port,
     child,
     log: () => log,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
 

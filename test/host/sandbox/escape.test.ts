@@ -9,15 +9,12 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { exportFilter } from "../../../src/host/sandbox/seal.ts";
-import { type ProcessGuest, createProcessTarget, drainProcessTarget, processSandbox } from "../../../src/host/tender/targets/process.ts";
+import { type ProcessGuest, createProcessTarget, drainProcessTarget } from "../../../src/host/tender/targets/process.ts";
 import type { Target } from "../../../src/host/tender/targets/index.ts";
 import { Tender } from "../../../src/host/tender/tender.ts";
-import { buildSource } from "../../helpers.ts";
+import { buildSource, processTargetUnavailable } from "../../helpers.ts";
 
-const unavailable = await processSandbox().then(
-  () => undefined,
-  (error: Error) => `the process target cannot build its walls here: ${error.message}`,
-);
+const unavailable = await processTargetUnavailable();
 
 /** A target whose guests are kept for the test, so it can run code in their processes. */
 function keptTarget(permission: boolean): { target: Target; guests: ProcessGuest[] } {
