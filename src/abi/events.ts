@@ -70,6 +70,18 @@ export interface DatagramEvent {
   readonly from: PeerAddress;
 }
 
+/**
+ * Net device `device` received frames: `bytes` holds them in the packed form of `frames.ts` (each
+ * preceded by its 2-byte big-endian length). One event per batch the host read from its link.
+ * Decoded in the guest as a view of the turn's payload buffer, not a copy: the frames in it are
+ * handed to the receiver as views valid only during the call.
+ */
+export interface FramesEvent {
+  readonly type: "frames";
+  readonly device: number;
+  readonly bytes: Uint8Array;
+}
+
 /** A `block.flush` of block device `device` finished; `errno` if it failed (the writes may not be durable). */
 export interface FlushedEvent {
   readonly type: "flushed";
@@ -77,7 +89,7 @@ export interface FlushedEvent {
   readonly errno?: string;
 }
 
-export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FlushedEvent;
+export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FramesEvent | FlushedEvent;
 
 /** One embedded asset, as the guest sees it at boot. `handle` is what `asset.read` takes. */
 export interface AssetInfo {
@@ -98,6 +110,9 @@ export interface DeviceInfo {
   /** For a block device: its size in bytes and its sector size (the unit of every read and write). */
   readonly size?: number;
   readonly sectorSize?: number;
+  /** For a net device: its MAC address as six two-digit hex numbers joined by ":" ("02:…"), and the link's MTU. */
+  readonly mac?: string;
+  readonly mtu?: number;
 }
 
 /** Everything the guest learns at boot, as plain data. */

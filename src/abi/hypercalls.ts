@@ -67,6 +67,13 @@ export const HYPERCALLS = {
    * Best effort, like UDP: a datagram the network drops is not an error.
    */
   "datagram.send": { args: ["handle", "bytes", "string", "u32"] },
+  /**
+   * Sends frames on net device `handle`, in the packed form (see `frames.ts`: each frame preceded
+   * by its length as 2 bytes big-endian, back to back): 1–`LIMITS.netFrames` frames and at most
+   * `LIMITS.netSend` bytes per call, each frame 14 to `mtu` + 14 bytes. All are checked before any
+   * is sent. Best effort, like a wire: a frame the host's link cannot take at once is dropped.
+   */
+  "net.send": { args: ["handle", "bytes"] },
   /** Reads `length` bytes at `offset` of block device `handle` → Uint8Array; both multiples of its sector size, length ≤ 1 MiB. */
   "block.read": { args: ["handle", "u53", "u32"] },
   /** Writes `bytes` at `offset` of block device `handle`; aligned like `block.read`. All or nothing. */
@@ -93,6 +100,7 @@ export interface HypercallArgs {
   "stream.flow": [handle: number, flowing: boolean];
   "stream.connect": [connector: number];
   "datagram.send": [handle: number, bytes: Uint8Array, address: string, port: number];
+  "net.send": [handle: number, packed: Uint8Array];
   "block.read": [handle: number, offset: number, length: number];
   "block.write": [handle: number, offset: number, bytes: Uint8Array];
   "block.flush": [handle: number];
@@ -114,6 +122,7 @@ export interface HypercallResults {
   "stream.flow": undefined;
   "stream.connect": number;
   "datagram.send": undefined;
+  "net.send": undefined;
   "block.read": Uint8Array;
   "block.write": undefined;
   "block.flush": undefined;
@@ -133,6 +142,10 @@ export const LIMITS = {
   streamWrite: 1024 * 1024,
   /** Bytes of one datagram (the most an IPv4 UDP datagram can carry). */
   datagram: 65507,
+  /** Bytes per `net.send` (the packed frames with their length prefixes). */
+  netSend: 1024 * 1024,
+  /** Frames per `net.send`. */
+  netFrames: 4096,
   /** Bytes per `block.read` or `block.write`: many sectors per call (Solo5 allows one). */
   blockIo: 1024 * 1024,
 } as const;

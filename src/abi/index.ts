@@ -13,3 +13,4 @@ export * from "./events.ts";
 export * from "./devices.ts";
 export * from "./manifest.ts";
 export * from "./event-batch.ts";
+export * from "./frames.ts";

@@ -28,6 +28,8 @@ export interface FileEntry {
 
 export interface DeviceDecl {
   readonly kind: DeviceKind;
+  /** The unikernel runs without it: the operator may leave it unbound (`start` then gets undefined). */
+  readonly optional?: true;
 }
 
 export interface Manifest {
@@ -66,7 +68,7 @@ export function parseManifest(json: unknown): ManifestResult {
   if (!Number.isSafeInteger(json.abi) || (json.abi as number) < 1) bad("abi", `must be a positive integer, found ${show(json.abi)}`);
   fileEntry(json.entry, "entry", bad);
 
-  if (!isRecord(json.devices)) bad("devices", "must be an object of device name → { kind }");
+  if (!isRecord(json.devices)) bad("devices", "must be an object of device name → { kind, optional? }");
   else {
     const names = Object.keys(json.devices);
     if (names.length > MAX_DEVICES) bad("devices", `declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);
@@ -75,7 +77,8 @@ export function parseManifest(json: unknown): ManifestResult {
       if (problem) bad(`devices.${name}`, `is invalid: ${problem}`);
       const decl = json.devices[name];
       if (!isRecord(decl) || !isDeviceKind(decl.kind)) bad(`devices.${name}.kind`, `must be one of ${DEVICE_KINDS.join(", ")}, found ${show(isRecord(decl) ? decl.kind : decl)}`);
-      else if (Object.keys(decl).length !== 1) bad(`devices.${name}`, "must hold only \"kind\"");
+      else if (decl.optional !== undefined && decl.optional !== true) bad(`devices.${name}.optional`, `must be true or absent, found ${show(decl.optional)}`);
+      else if (Object.keys(decl).some((key) => key !== "kind" && key !== "optional")) bad(`devices.${name}`, "must hold only \"kind\" and \"optional\"");
     }
   }
 

@@ -20,6 +20,11 @@ export const ErrorCode = {
   DEV_WRONG_KIND: ExitCode.CONFIG,
   DEV_UNSUPPORTED: ExitCode.CONFIG,
   DEV_OPEN: ExitCode.CONFIG,
+  // net devices: attaching a TAP interface (no /dev/net/tun or addon, not allowed, in use, other)
+  TAP_UNAVAILABLE: ExitCode.CONFIG,
+  TAP_PERMISSION: ExitCode.CONFIG,
+  TAP_BUSY: ExitCode.CONFIG,
+  TAP_OPEN: ExitCode.CONFIG,
   // the run configuration file (tsuki run --config)
   CONFIG_FILE: ExitCode.CONFIG,
   CONFIG_SYNTAX: ExitCode.CONFIG,

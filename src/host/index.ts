@@ -9,6 +9,8 @@ export { type BuildOptions, type BuildResult, buildImage } from "./build/build.t
 export { type Image, loadImage, readImage, sha256 } from "./build/image.ts";
 export { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, type BootOptions, Tender } from "./tender/tender.ts";
 export type { Unikernel } from "./tender/unikernel.ts";
+export type { CpuTime } from "./tender/targets/target.ts";
+export type { DeviceStats } from "./tender/devices/stats.ts";
 export { TARGETS, TARGET_NAMES, type Target, type TargetName } from "./tender/targets/index.ts";
 export * from "./config/index.ts";
 export { ErrorCode, type ErrorCodeName, type Problem, TsukiError } from "./errors.ts";

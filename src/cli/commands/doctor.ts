@@ -3,9 +3,13 @@
  * `tsuki doctor`: what this host can give each target. For the process target it lists every wall
  * with whether it is active and how it is built, then starts one sandboxed process to prove it;
  * exits 0 when every wall is up and 78 (ERR_SANDBOX_UNAVAILABLE's code) when one is missing.
+ * It also says whether `net` devices can be attached here (/dev/net/tun, the TAP addon); that is
+ * information, not a failure: a host without TAP interfaces runs every other device.
  */
 
+import { accessSync, constants } from "node:fs";
 import { ExitCode } from "../../abi/index.ts";
+import { netUnavailable } from "../../host/tender/devices/net.ts";
 import { checkSandbox } from "../../host/sandbox/walls.ts";
 import { TARGETS } from "../../host/tender/targets/index.ts";
 import { childScript } from "../../host/tender/targets/process-script.ts";
@@ -18,7 +22,8 @@ export const usage = `Usage: tsuki doctor
 Prints the walls each target puts around a unikernel on this host. For the process target, each
 wall is checked (bubblewrap, user namespaces, the seccomp shim built with the C compiler and
 libseccomp, files readable by the sandbox's user), then one sandboxed process is started to prove
-it. Exits 0 if every wall of every target is up, 78 if the process target cannot build one.`;
+it. Also says whether net devices (TAP interfaces) can be attached. Exits 0 if every wall of every
+target is up, 78 if the process target cannot build one.`;
 
 export async function doctor(argv: string[]): Promise<number> {
   const { values } = parse("doctor", argv, {});
@@ -27,6 +32,7 @@ export async function doctor(argv: string[]): Promise<number> {
     console.log(`target ${name}:`);
     for (const wall of TARGETS[name].walls) console.log(`  ${wall}`);
   }
+  console.log(`net devices: ${netDevices()}`);
   const check = checkSandbox(await childScript());
   console.log("target process:");
   for (const wall of check.walls) console.log(`  ${wall.active ? "active " : "MISSING"}  ${wall.name.padEnd(16)} ${wall.detail}`);
@@ -48,4 +54,18 @@ export async function doctor(argv: string[]): Promise<number> {
     child.kill("doctor is done");
     drainProcessTarget();
   }
+}
+
+/** Whether this host can attach TAP interfaces: /dev/net/tun is usable and the TAP addon builds and loads. */
+function netDevices(): string {
+  try {
+    accessSync("/dev/net/tun", constants.R_OK | constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT"
+      ? "unavailable: no /dev/net/tun (modprobe tun; in a container, --device /dev/net/tun)"
+      : `unavailable: /dev/net/tun is not usable by this user (${code})`;
+  }
+  const problem = netUnavailable();
+  return problem === undefined ? "available (/dev/net/tun usable, TAP addon built)" : `unavailable: ${problem}`;
 }

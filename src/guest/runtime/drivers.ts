@@ -10,6 +10,7 @@ import type { DeviceInfo, GuestEvent } from "../../abi/index.ts";
 import { Block } from "./blocks.ts";
 import { Outbox, Udp } from "./datagrams.ts";
 import type { Call } from "./hypercall.ts";
+import { FrameOutbox, Net } from "./net.ts";
 import { Streams } from "./streams.ts";
 
 export interface Drivers {
@@ -17,21 +18,28 @@ export interface Drivers {
   make(name: string, device: DeviceInfo): unknown;
   /** Routes one device event. */
   dispatch(event: Exclude<GuestEvent, { type: "timer" }>): void;
-  /** From now on udp devices defer their sends to the end of the turn (before `make`; the isolate target). */
-  deferSends(): void;
-  /** The sends deferred during the turn (see `Outbox.take`). */
-  takeSends(): [string, Uint8Array] | undefined;
+  /**
+   * From now on udp devices (`datagrams`) and net devices (`frames`) defer their sends to the end
+   * of the turn (before `make`; the isolate target, and the process target for frames).
+   */
+  deferSends(datagrams: boolean, frames: boolean): void;
+  /** The sends deferred during the turn: `[datagrams, frames]` (see `Outbox.take` and `FrameOutbox.take`), or undefined when none. */
+  takeSends(): TakenSends | undefined;
   /** Sends the deferred sends now (the unikernel is about to end). */
   flushSends(): void;
 }
+
+/** What a target takes after a turn: the udp datagrams (`Outbox.take`) and the net frames (`FrameOutbox.take`). */
+export type TakenSends = [datagrams: [string, Uint8Array] | undefined, frames: (number | Uint8Array)[] | undefined];
 
 export type DriversFactory = (call: Call, encode: (text: string) => Uint8Array) => Drivers;
 
 export const createDrivers: DriversFactory = (call, encode) => {
   const streams = new Streams(call, encode);
   /** Udp and block devices by handle, for routing their events. */
-  const byHandle = new Map<number, Udp | Block>();
+  const byHandle = new Map<number, Udp | Block | Net>();
   let outbox: Outbox | undefined;
+  let frameOutbox: FrameOutbox | undefined;
   return {
     make(name, device) {
       switch (device.kind) {
@@ -44,6 +52,11 @@ export const createDrivers: DriversFactory = (call, encode) => {
           byHandle.set(device.handle, udp);
           return udp;
         }
+        case "net": {
+          const net = new Net(name, device.handle, device.mac!, device.mtu!, call, frameOutbox);
+          byHandle.set(device.handle, net);
+          return net;
+        }
         case "block": {
           const block = new Block(name, device.handle, device.size!, device.sectorSize!, call);
           byHandle.set(device.handle, block);
@@ -55,13 +68,22 @@ export const createDrivers: DriversFactory = (call, encode) => {
     },
     dispatch(event) {
       if (event.type === "datagram") (byHandle.get(event.device) as Udp | undefined)?.onDatagram(event);
+      else if (event.type === "frames") (byHandle.get(event.device) as Net | undefined)?.onFrames(event);
       else if (event.type === "flushed") (byHandle.get(event.device) as Block | undefined)?.onFlushed(event);
       else streams.dispatch(event);
     },
-    deferSends() {
-      outbox ??= new Outbox(call);
+    deferSends(datagrams, frames) {
+      if (datagrams) outbox ??= new Outbox(call);
+      if (frames) frameOutbox ??= new FrameOutbox(call);
     },
-    takeSends: () => outbox?.take(),
-    flushSends: () => outbox?.flush(),
+    takeSends() {
+      const datagrams = outbox?.take();
+      const frames = frameOutbox?.take();
+      return datagrams === undefined && frames === undefined ? undefined : [datagrams, frames];
+    },
+    flushSends() {
+      outbox?.flush();
+      frameOutbox?.flush();
+    },
   };
 };

@@ -4,8 +4,8 @@
  * under a Mirage unikernel. From nothing but the raw hypercall function it builds the global scope
  * a TypeScript program expects (console, timers, TextEncoder/TextDecoder, atob/btoa,
  * performance.now, crypto.getRandomValues, structuredClone, DOMException) and the entry points the
- * target calls: `boot`, `dispatch` and `busy` (and, on the isolate target, `deferDatagrams` and
- * `takeDatagrams`: udp sends collected after each turn, see docs/abi.md).
+ * target calls: `boot`, `dispatch` and `busy` (and, on the isolate target, `deferSends` and
+ * `takeSends`: udp datagrams and net frames collected after each turn, see docs/abi.md).
  *
  * Lifecycle: `boot` checks the image's default export, builds `start`'s context and calls `start`.
  * An uncaught exception, in `start` or in a timer, prints its stack and aborts the unikernel.
@@ -25,7 +25,7 @@ import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
-import type { Drivers, DriversFactory } from "./drivers.ts";
+import type { Drivers, DriversFactory, TakenSends } from "./drivers.ts";
 import { Timers } from "./timers.ts";
 
 /** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
@@ -43,13 +43,13 @@ export interface Runtime {
   /** `dispatch` for a batch encoded by `encodeEventBatch` (the isolate target's cheaper crossing). */
   dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
   busy(): boolean;
-  declaration(main: unknown): { devices: Record<string, { kind: string }>; assets: string | null };
+  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true }>; assets: string | null };
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
   attachDrivers(factory: DriversFactory): void;
-  /** The isolate target, before `boot`: udp sends wait for `takeDatagrams` after each turn. */
-  deferDatagrams(): void;
-  /** The datagrams sent during the turn, for the isolate target to hand to the host (see datagrams.ts). */
-  takeDatagrams(): [string, Uint8Array] | undefined;
+  /** The isolate (and process) target, before `boot`: udp datagrams and/or net frames wait for `takeSends` after each turn. */
+  deferSends(datagrams: boolean, frames: boolean): void;
+  /** The datagrams and frames sent during the turn, for the target to hand to the host (see datagrams.ts, net.ts). */
+  takeSends(): TakenSends | undefined;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
@@ -125,9 +125,9 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     if (!isUnikernel(main)) {
       throw new TypeError(`the default export is not a unikernel: write "export default unikernel({ start() { ... } })" (got ${inspect(main, { depth: 0 })})`);
     }
-    const devices: Record<string, { kind: string }> = {};
-    for (const [name, decl] of Object.entries(main.devices as Record<string, { kind?: unknown }>)) {
-      devices[name] = { kind: String(decl?.kind) };
+    const devices: Record<string, { kind: string; optional?: true }> = {};
+    for (const [name, decl] of Object.entries(main.devices as Record<string, { kind?: unknown; optional?: unknown }>)) {
+      devices[name] = decl?.optional === true ? { kind: String(decl.kind), optional: true } : { kind: String(decl?.kind) };
     }
     return { devices, assets: typeof main.assets === "string" ? main.assets : null };
   }
@@ -136,9 +136,11 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     loop = monotonic() - origin;
     try {
       const declared = declaration(main);
-      const names = Object.keys(declared.devices).sort().join(",");
-      if (names !== Object.keys(info.devices).sort().join(",")) {
-        abort(`the image's code declares devices [${names}] but its manifest declares [${Object.keys(info.devices).sort()}]`);
+      // Every device booted must be declared, and every declared device booted unless it is optional.
+      const required = Object.keys(declared.devices).filter((name) => !declared.devices[name]!.optional);
+      const booted = Object.keys(info.devices);
+      if (booted.some((name) => !Object.hasOwn(declared.devices, name)) || required.some((name) => !Object.hasOwn(info.devices, name))) {
+        abort(`the image's code declares devices [${Object.keys(declared.devices).sort()}] but the tender booted [${booted.sort()}]`);
       }
       const context: Record<string, unknown> = {};
       const devices = Object.entries(info.devices);
@@ -175,8 +177,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     busy: () => timers.pending > 0,
     declaration,
     attachDrivers: (factory) => void (drivers ??= factory(call, (text) => encoder.encode(text))),
-    deferDatagrams: () => drivers?.deferSends(),
-    takeDatagrams: () => drivers?.takeSends(),
+    deferSends: (datagrams, frames) => drivers?.deferSends(datagrams === true, frames === true),
+    takeSends: () => drivers?.takeSends(),
   };
 }
 

@@ -5,14 +5,20 @@
  * kind as data (the build writes it into the manifest) and, as a type, the handle `start` receives.
  *
  * Listeners and connectors carry streams (`Connection`), udp devices datagrams, block devices
- * sectors. The net kind (raw Ethernet for the in-guest TCP/IP stack) can be declared and bound,
- * but this tender has no backend for it yet and refuses to boot it.
+ * sectors, net devices raw Ethernet frames for the in-guest TCP/IP stack (`tsuki/tcpip`).
  */
 
 import type { DeviceKind } from "../../abi/devices.ts";
 
-export interface DeviceDeclaration<K extends DeviceKind> {
+export interface DeviceDeclaration<K extends DeviceKind, Optional extends boolean = boolean> {
   readonly kind: K;
+  /** Declared with `{ optional: true }`: the operator may leave it unbound, and `start` then receives undefined. */
+  readonly optional?: Optional extends true ? true : undefined;
+}
+
+/** How a device is declared: `{ optional: true }` lets the operator leave it unbound. */
+export interface DeclareOptions {
+  readonly optional?: boolean;
 }
 
 /** What `start` receives for a bound device: its name and kind. */
@@ -90,7 +96,28 @@ export interface Block extends Device<"block"> {
   write(offset: number, data: Uint8Array): void;
   flush(): Promise<void>;
 }
-export type Net = Device<"net">;
+/**
+ * Raw Ethernet II frames on a link the operator bound (`tap:NAME`), for an in-guest TCP/IP stack
+ * (`tsuki/tcpip`). The host moves frames in batches and never parses them; the stack inside the
+ * image does all of it.
+ */
+export interface Net extends Device<"net"> {
+  /** The interface's MAC address: 6 bytes, fixed by the binding or derived from the unikernel's name. */
+  readonly mac: Uint8Array;
+  /** The link MTU: the most bytes one frame carries after its 14-byte Ethernet header. */
+  readonly mtu: number;
+  /**
+   * Sends one frame (Ethernet header included, 14 + at most `mtu` bytes), best effort as on a wire:
+   * the bytes are copied before `send` returns, and the frames of one turn reach the host together.
+   */
+  send(frame: Uint8Array): void;
+  /**
+   * Sets the one function that receives every frame from now on. `frame` is a view valid only during
+   * the call: copy what you keep. Frames that arrive while no receiver is set wait, up to a bound
+   * past which the oldest are dropped.
+   */
+  receive(onFrame: (frame: Uint8Array) => void): void;
+}
 
 interface HandleOfKind {
   listener: Listener;
@@ -100,17 +127,24 @@ interface HandleOfKind {
   block: Block;
 }
 
-export type DeviceHandle<D> = D extends DeviceDeclaration<infer K> ? HandleOfKind[K] : never;
+export type DeviceHandle<D> = D extends DeviceDeclaration<infer K, infer O> ? (O extends true ? HandleOfKind[K] | undefined : HandleOfKind[K]) : never;
 
-const declare = <K extends DeviceKind>(kind: K): DeviceDeclaration<K> => Object.freeze({ kind });
+type Declared<K extends DeviceKind, O> = DeviceDeclaration<K, O extends { optional: true } ? true : false>;
+
+function declare<K extends DeviceKind, O extends DeclareOptions | undefined>(kind: K, options: O): Declared<K, O> {
+  if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${kind}() takes { optional?: boolean } or nothing`);
+  const optional = options?.optional;
+  if (optional !== undefined && typeof optional !== "boolean") throw new TypeError(`${kind}({ optional }) takes a boolean`);
+  return Object.freeze(optional ? { kind, optional: true } : { kind }) as Declared<K, O>;
+}
 
 /** A stream server: accepted connections from the address the operator binds (tcp://, tls://). */
-export const listener = (): DeviceDeclaration<"listener"> => declare("listener");
+export const listener = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("listener", options as O);
 /** A stream client to one endpoint fixed by the operator (tcp://HOST:PORT). */
-export const connector = (): DeviceDeclaration<"connector"> => declare("connector");
+export const connector = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("connector", options as O);
 /** Datagrams on one address bound by the operator (udp://ADDR:PORT). */
-export const udp = (): DeviceDeclaration<"udp"> => declare("udp");
+export const udp = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("udp", options as O);
 /** Raw Ethernet frames, for the in-guest TCP/IP stack (tap:NAME). */
-export const net = (): DeviceDeclaration<"net"> => declare("net");
+export const net = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("net", options as O);
 /** A fixed-size block device backed by a file the operator names. */
-export const block = (): DeviceDeclaration<"block"> => declare("block");
+export const block = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("block", options as O);

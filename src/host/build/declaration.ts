@@ -50,7 +50,7 @@ export function readDeclaration(name: string, code: string): UnikernelDeclaratio
   }
 }
 
-function validate(declared: { devices: Record<string, { kind: string }>; assets: string | null }): UnikernelDeclaration {
+function validate(declared: { devices: Record<string, { kind: string; optional?: unknown }>; assets: string | null }): UnikernelDeclaration {
   const problems: string[] = [];
   const names = Object.keys(declared.devices).sort();
   if (names.length > MAX_DEVICES) problems.push(`it declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);
@@ -60,7 +60,7 @@ function validate(declared: { devices: Record<string, { kind: string }>; assets:
     if (problem) problems.push(problem);
     const kind = declared.devices[name]!.kind;
     if (!isDeviceKind(kind)) problems.push(`device "${name}" has kind "${kind}"; declare it with one of ${DEVICE_KINDS.map((k) => `${k}()`).join(", ")}`);
-    devices[name] = { kind: kind as DeviceKind };
+    devices[name] = declared.devices[name]!.optional === true ? { kind: kind as DeviceKind, optional: true } : { kind: kind as DeviceKind };
   }
   if (problems.length > 0) throw new TsukiError("BUILD_DECLARATION", `the unikernel's declaration is invalid: ${problems.join("; ")}`, problems);
   return { devices, assets: declared.assets };

@@ -8,7 +8,7 @@
  *   !connect tcp://HOST:PORT                                                                connector
  *   !udp udp://ADDR:PORT                                     or { url, peer }               udp
  *   !block PATH                                              or { path, size, sector }      block
- *   !net tap:NAME                                                                           net
+ *   !net tap:NAME[?mac=02:…]                                                                net
  *
  * Relative paths (a block file, a certificate, a key) resolve against the configuration's folder
  * and become absolute in the binding's URI, so the binding means the same from any directory.
@@ -19,6 +19,7 @@ import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
 import type { DeviceKind } from "../../abi/index.ts";
 import { type Binding, endpointProblem } from "../tender/bindings.ts";
 import { DEFAULT_SECTOR, sectorProblem } from "../tender/devices/block.ts";
+import { tapUriProblem } from "../tender/devices/net.ts";
 import { peerProblem } from "../tender/devices/udp.ts";
 import { parseSize } from "../size.ts";
 import { type KeySegment, closest } from "./problems.ts";
@@ -59,7 +60,7 @@ export const DEVICE_TAGS: Readonly<Record<string, TagSpec>> = {
     keys: ["path", "size", "sector"],
     mappingExample: "{ path: data/disk.img, size: 64M, sector: 512 }",
   },
-  "!net": { kind: "net", takes: "tap:NAME", example: "tap:tap0" },
+  "!net": { kind: "net", takes: "tap:NAME[?mac=02:…]", example: "tap:tap0" },
 };
 
 export const DEVICE_TAG_NAMES = Object.keys(DEVICE_TAGS);
@@ -173,7 +174,8 @@ function scalarUri(kind: DeviceKind, text: string, reader: Reader, bad: (why: st
       return fileUri(path.resolve(reader.dir, file), []);
     }
     case "net":
-      return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(text) ? text : bad("is not tap:NAME (a TAP interface name is 1–15 letters, digits, '_', '.' or '-')");
+      if (!text.startsWith("tap:")) return bad("is not tap:NAME (a TAP interface name is 1–15 letters, digits, '_', '.' or '-'), optionally with ?mac=02:…");
+      return tapUriProblem(text) ? bad(`is not tap:NAME[?mac=…]: ${tapUriProblem(text)}`) : text;
   }
 }
 

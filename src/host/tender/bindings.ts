@@ -9,6 +9,7 @@
 
 import { type DeviceKind, type Manifest, deviceNameProblem } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
+import { tapUriProblem } from "./devices/net.ts";
 
 export interface Binding {
   readonly name: string;
@@ -48,7 +49,7 @@ export function parseBinding(text: string): Binding {
 function uriProblem(kind: DeviceKind, uri: string): string | undefined {
   const scheme = uri.slice(0, uri.indexOf(":") + 1);
   if (!SCHEMES[kind].schemes.includes(scheme)) return "wrong-kind";
-  if (scheme === "tap:") return /^tap:[A-Za-z0-9_.-]{1,15}$/.test(uri) ? undefined : "a TAP interface name is 1–15 letters, digits, '_', '.' or '-'";
+  if (scheme === "tap:") return tapUriProblem(uri);
   if (scheme === "file:") return /^file:[^?]/.test(uri) ? undefined : "the file path is empty";
   // Port 0 asks the host for a free port: fine to listen on, meaningless to connect to.
   const problem = endpointProblem(uri.split("?", 1)[0]!, kind !== "connector");
@@ -135,7 +136,7 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
     }
   }
   for (const [name, decl] of Object.entries(manifest.devices)) {
-    if (!bound.has(name)) {
+    if (!bound.has(name) && !decl.optional) {
       problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${SCHEMES[decl.kind].example}` });
     }
   }

@@ -45,6 +45,8 @@ export interface DeviceCalls {
   flow(handle: number, flowing: boolean): undefined | HypercallError;
   connect(connector: number): number | HypercallError;
   send(handle: number, bytes: Uint8Array, address: string, port: number): undefined | HypercallError;
+  /** `packed`: frames in the packed form of abi/frames.ts, at most `LIMITS.netSend` bytes (checked). */
+  netSend(handle: number, packed: Uint8Array): undefined | HypercallError;
   blockRead(handle: number, offset: number, length: number): Uint8Array | HypercallError;
   blockWrite(handle: number, offset: number, bytes: Uint8Array): undefined | HypercallError;
   blockFlush(handle: number): undefined | HypercallError;
@@ -60,6 +62,7 @@ export const NO_DEVICES: DeviceCalls = {
   flow: (h) => notMine("stream.flow", h),
   connect: (h) => notMine("stream.connect", h),
   send: (h) => notMine("datagram.send", h),
+  netSend: (h) => notMine("net.send", h),
   blockRead: (h) => notMine("block.read", h),
   blockWrite: (h) => notMine("block.write", h),
   blockFlush: (h) => notMine("block.flush", h),
@@ -186,6 +189,11 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
         if (bytes.length > LIMITS.datagram) return fail(Errno.E2BIG, `datagram.send: at most ${LIMITS.datagram} bytes per datagram, got ${bytes.length}`);
         if (port > 65535) return fail(Errno.EINVAL, `datagram.send: port must be 0–65535, got ${port}`);
         return host.devices.send(handle, bytes, address, port);
+      }
+      case "net.send": {
+        const [handle, packed] = args as [number, Uint8Array];
+        if (packed.length > LIMITS.netSend) return fail(Errno.E2BIG, `net.send: at most ${LIMITS.netSend} bytes of packed frames per call, got ${packed.length}`);
+        return host.devices.netSend(handle, packed);
       }
       case "block.read": {
         const [handle, offset, length] = args as [number, number, number];

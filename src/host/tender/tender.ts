@@ -5,7 +5,7 @@
  * code runs; a unikernel that misbehaves ends with an exit reason and the tender goes on.
  */
 
-import { ExitCode, type ExitStatus } from "../../abi/index.ts";
+import { ExitCode, type ExitStatus, IMAGE_NAME } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
 import { type Binding, checkBindings } from "./bindings.ts";
@@ -19,10 +19,22 @@ export const MEMORY_RANGE_MB = { min: 8, max: 16384 } as const;
 export const CPU_RANGE_MS = { min: 1, max: 3_600_000 } as const;
 
 export interface BootOptions {
+  /**
+   * What the operator calls this unikernel: its console lines are labelled with it and the guest
+   * receives it as `name` (tsukid passes its own name for the unikernel, which may be a path
+   * under a tenant: `acme/web-1`). Default: the image's name.
+   */
+  readonly name?: string;
   readonly bindings?: readonly Binding[];
   readonly args?: Readonly<Record<string, unknown>>;
   readonly memoryMb?: number;
   readonly cpuMs?: number;
+}
+
+/** A unikernel's name: segments like an image's name, joined by "/" (at most 16). */
+function validName(name: string): boolean {
+  const segments = name.split("/");
+  return segments.length <= 16 && segments.every((segment) => IMAGE_NAME.test(segment));
 }
 
 export class Tender {
@@ -55,9 +67,13 @@ export class Tender {
     if (!Number.isInteger(cpuMs) || cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max) {
       throw new TsukiError("FLAG_VALUE", `CPU limit ${cpuMs} ms is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
     }
+    if (options.name !== undefined && !validName(options.name)) {
+      throw new TsukiError("FLAG_VALUE", `unikernel name ${JSON.stringify(options.name).slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit, or such segments joined by "/" (tsukid's names under a tenant, acme/web-1)`);
+    }
     const bound = checkBindings(image.manifest, options.bindings ?? []);
-    const devices = bound.size === 0 ? [] : await openDevices(image.manifest, bound);
+    const devices = bound.size === 0 ? [] : await openDevices(image.manifest, bound, options.name ?? image.manifest.name);
     const unikernel = new Unikernel(image, {
+      ...(options.name === undefined ? {} : { name: options.name }),
       devices,
       target: this.target,
       console: this.#console,

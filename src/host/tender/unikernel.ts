@@ -21,11 +21,15 @@ import { type OpenDevice, deviceAddresses, deviceInfo } from "./devices/index.ts
 import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
 import { TsukiError } from "../errors.ts";
+import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
+import type { CpuTime } from "./targets/target.ts";
 
 const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
 
 export interface UnikernelOptions {
+  /** What the operator calls it (console lines, the guest's `name`); the image's name by default. */
+  readonly name?: string;
   readonly target: Target;
   readonly console: ConsoleSink;
   readonly args: Readonly<Record<string, unknown>>;
@@ -60,6 +64,8 @@ export class Unikernel {
   #idleCheck: NodeJS.Immediate | undefined;
   #ending: ExitStatus | undefined;
   #status: ExitStatus | undefined;
+  /** The guest's CPU time as it ended (the guest is gone after). */
+  #finalCpu: CpuTime | undefined;
   #resolve!: (status: ExitStatus) => void;
   #devices: DeviceTable;
   /** Events and ready sources waiting for the next turn, in the order they came. */
@@ -69,7 +75,7 @@ export class Unikernel {
   #inTurn = false;
 
   constructor(image: Image, options: UnikernelOptions) {
-    this.name = image.manifest.name;
+    this.name = options.name ?? image.manifest.name;
     this.image = image;
     this.target = options.target.name;
     this.memoryMb = options.memoryMb;
@@ -105,6 +111,7 @@ export class Unikernel {
       cpuMs: options.cpuMs,
       drivers: devices.length > 0,
       datagrams: devices.some((d) => d.kind === "udp"),
+      frames: devices.some((d) => d.kind === "net"),
       ended: (end) => this.#finish(this.#exitFor(end)),
     });
 
@@ -165,6 +172,19 @@ export class Unikernel {
   /** Heap in use and its limit, in bytes, where the target can tell. */
   heap(): { used: number; limit: number } | undefined {
     return this.#guest?.heap();
+  }
+
+  /**
+   * CPU time it has used, in ms (see `CpuTime` for what each target counts); after it has ended,
+   * the time as it ended. Undefined where the target cannot tell (the unix target).
+   */
+  cpuTime(): CpuTime | undefined {
+    return this.#guest?.cpuTime?.() ?? this.#finalCpu;
+  }
+
+  /** What each bound device has carried (bytes, connections, datagrams, block I/O), by device name. */
+  deviceStats(): Record<string, DeviceStats> {
+    return this.#devices.stats();
   }
 
   /** Stops the unikernel from outside (a signal, the operator). */
@@ -268,6 +288,7 @@ export class Unikernel {
     if (this.#turnScheduled !== undefined) clearImmediate(this.#turnScheduled);
     this.#pending = [];
     this.#devices.closeAll();
+    this.#finalCpu = this.#guest?.cpuTime?.();
     this.#guest?.dispose();
     this.#guest = undefined;
     this.#console.flush();

@@ -116,7 +116,7 @@ describe("!block", () => {
 });
 
 describe("!net", () => {
-  test("!net tap:NAME makes a net binding (the tender refuses it later as unsupported)", () => {
+  test("!net tap:NAME makes a net binding", () => {
     assert.deepEqual(devices("eth: !net tap:tap0"), [{ name: "eth", uri: "tap:tap0", kind: "net", origin: "run.yaml:2:8 (!net)" }]);
   });
 });

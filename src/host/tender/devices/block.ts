@@ -11,6 +11,7 @@ import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, wri
 import path from "node:path";
 import { TsukiError } from "../../errors.ts";
 import { parseSize } from "../../size.ts";
+import type { BlockCounters } from "./stats.ts";
 
 export const DEFAULT_SECTOR = 512;
 const MAX_SIZE = 2 ** 50;
@@ -20,6 +21,8 @@ export class BlockDevice {
   readonly path: string;
   readonly size: number;
   readonly sectorSize: number;
+  /** Reads, writes and flushes the unikernel made, and the bytes they moved, for the operator. */
+  readonly counters: BlockCounters = { bytesIn: 0, bytesOut: 0, reads: 0, writes: 0, flushes: 0 };
   #fd: number;
 
   constructor(handle: number, file: string, fd: number, size: number, sectorSize: number) {
@@ -38,6 +41,8 @@ export class BlockDevice {
   }
 
   read(offset: number, length: number): Uint8Array {
+    this.counters.reads++;
+    this.counters.bytesIn += length;
     const out = new Uint8Array(length);
     for (let done = 0; done < length; ) {
       const n = readSync(this.#fd, out, done, length - done, offset + done);
@@ -48,10 +53,13 @@ export class BlockDevice {
   }
 
   write(offset: number, bytes: Uint8Array): void {
+    this.counters.writes++;
+    this.counters.bytesOut += bytes.length;
     for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done, offset + done);
   }
 
   flush(done: (errno: string | undefined) => void): void {
+    this.counters.flushes++;
     fdatasync(this.#fd, (error) => done(error ? (error.code ?? "EIO") : undefined));
   }
 

@@ -15,6 +15,7 @@
 import type { Socket } from "node:net";
 import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
 import type { EventSink, EventSource } from "./events.ts";
+import type { StreamCounters } from "./stats.ts";
 
 export const READ_BUFFER = 256 * 1024;
 export const WRITE_BUFFER = 256 * 1024;
@@ -43,14 +44,18 @@ export class Connection implements EventSource {
   #error: string | undefined;
   #sink: EventSink;
   #onClosed: (connection: Connection) => void;
+  /** Its device's counters: bytes read from and written to the socket. */
+  #counters: StreamCounters | undefined;
 
-  constructor(handle: number, socket: Socket, sink: EventSink, onClosed: (connection: Connection) => void) {
+  constructor(handle: number, socket: Socket, sink: EventSink, onClosed: (connection: Connection) => void, counters?: StreamCounters) {
     this.handle = handle;
     this.socket = socket;
     this.#sink = sink;
     this.#onClosed = onClosed;
+    this.#counters = counters;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
+      if (this.#counters) this.#counters.bytesIn += chunk.length;
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
       if (this.#buffered >= READ_BUFFER) socket.pause();
@@ -85,6 +90,7 @@ export class Connection implements EventSource {
     }
     if (typeof data === "string") this.socket.write(data, "latin1");
     else this.socket.write(data);
+    if (this.#counters) this.#counters.bytesOut += data.length;
     return data.length;
   }
 

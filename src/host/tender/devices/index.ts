@@ -2,7 +2,8 @@
  * @module host/tender/devices
  * Opens the host side of every bound device before a unikernel boots: listeners are bound,
  * certificates loaded, endpoints parsed. Any failure closes what was opened and is a boot error
- * naming the device. Device handles are 1…n in device-name order.
+ * naming the device. Device handles are 1…n in device-name order, over the bound devices (an
+ * optional device left unbound has none).
  */
 
 import type { DeviceInfo, DeviceKind, Manifest, PeerAddress } from "../../../abi/index.ts";
@@ -11,29 +12,35 @@ import type { Binding } from "../bindings.ts";
 import { type BlockDevice, openBlock } from "./block.ts";
 import { type ConnectorBackend, openConnector } from "./connector.ts";
 import { type ListenerBackend, openListener } from "./listener.ts";
+import { type NetDevice, openNet } from "./net.ts";
 import { type UdpDevice, openUdp } from "./udp.ts";
 
 export type OpenDevice =
   | { readonly name: string; readonly kind: "listener"; readonly handle: number; readonly backend: ListenerBackend }
   | { readonly name: string; readonly kind: "connector"; readonly handle: number; readonly backend: ConnectorBackend }
   | { readonly name: string; readonly kind: "udp"; readonly handle: number; readonly backend: UdpDevice }
+  | { readonly name: string; readonly kind: "net"; readonly handle: number; readonly backend: NetDevice }
   | { readonly name: string; readonly kind: "block"; readonly handle: number; readonly backend: BlockDevice };
 
 /** The device kinds this tender has backends for. */
-export const SUPPORTED_KINDS: readonly DeviceKind[] = ["listener", "connector", "udp", "block"];
+export const SUPPORTED_KINDS: readonly DeviceKind[] = ["listener", "connector", "udp", "net", "block"];
 
-export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, Binding>): Promise<OpenDevice[]> {
+/** `unikernel`: the unikernel's name (a net device's MAC is derived from it); the image's name by default. */
+export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, Binding>, unikernel = manifest.name): Promise<OpenDevice[]> {
   const opened: OpenDevice[] = [];
   try {
     let handle = 0;
     for (const name of Object.keys(manifest.devices).sort()) {
       const kind = manifest.devices[name]!.kind;
-      const uri = bound.get(name)!.uri;
+      // An optional device the operator left unbound is not opened; `start` receives undefined.
+      const uri = bound.get(name)?.uri;
+      if (uri === undefined) continue;
       handle++;
       if (kind === "listener") opened.push({ name, kind, handle, backend: await openListener(name, uri) });
       else if (kind === "connector") opened.push({ name, kind, handle, backend: openConnector(uri) });
       else if (kind === "udp") opened.push({ name, kind, handle, backend: await openUdp(name, handle, uri) });
       else if (kind === "block") opened.push({ name, kind, handle, backend: openBlock(name, handle, uri) });
+      else if (kind === "net") opened.push({ name, kind, handle, backend: openNet(name, handle, uri, unikernel) });
       else {
         throw new TsukiError("DEV_UNSUPPORTED", `device "${name}" (${kind}, bound to ${uri}) cannot be opened: this tender has no ${kind} backend yet (it has ${SUPPORTED_KINDS.join(", ")})`);
       }
@@ -55,6 +62,8 @@ export function deviceInfo(device: OpenDevice): DeviceInfo {
       return device.backend.peer ? { ...base, address: device.backend.address, peer: device.backend.peer } : { ...base, address: device.backend.address };
     case "block":
       return { ...base, size: device.backend.size, sectorSize: device.backend.sectorSize };
+    case "net":
+      return { ...base, mac: device.backend.mac, mtu: device.backend.mtu };
     case "connector":
       return base;
   }

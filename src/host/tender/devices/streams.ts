@@ -11,6 +11,7 @@ import { Connection, peerOf } from "./connection.ts";
 import type { ConnectorBackend } from "./connector.ts";
 import type { EventSink } from "./events.ts";
 import type { ListenerBackend } from "./listener.ts";
+import { StreamCounters } from "./stats.ts";
 
 const fail = (errno: string, message: string) => ({ errno, message }) as HypercallError;
 
@@ -18,6 +19,8 @@ export class Streams {
   #listeners = new Map<number, ListenerBackend>();
   #connectors = new Map<number, ConnectorBackend>();
   #connections = new Map<number, Connection>();
+  /** Each listener's and connector's counters, by device handle; kept after the unikernel ends. */
+  #counters = new Map<number, StreamCounters>();
   #next: number;
   #sink: EventSink;
 
@@ -36,23 +39,30 @@ export class Streams {
     return this.#connections.size;
   }
 
+  /** A listener's or connector's counters. */
+  counters(device: number): StreamCounters | undefined {
+    return this.#counters.get(device);
+  }
+
   addListener(device: number, backend: ListenerBackend): void {
     this.#listeners.set(device, backend);
+    this.#counters.set(device, new StreamCounters());
     backend.start((socket) => {
-      const connection = this.#open(socket);
+      const connection = this.#open(socket, device);
       this.#sink.post({ type: "accept", device, handle: connection.handle, remote: peerOf(socket) });
     });
   }
 
   addConnector(device: number, backend: ConnectorBackend): void {
     this.#connectors.set(device, backend);
+    this.#counters.set(device, new StreamCounters());
   }
 
   connect(device: number): number | HypercallError {
     const backend = this.#connectors.get(device);
     if (backend === undefined) return notMine("stream.connect", device);
     const socket = backend.connect();
-    const connection = this.#open(socket);
+    const connection = this.#open(socket, device);
     socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
     return connection.handle;
   }
@@ -91,10 +101,18 @@ export class Streams {
     for (const connection of this.#connections.values()) connection.close();
     this.#listeners.clear();
     this.#connections.clear();
+    for (const counters of this.#counters.values()) counters.open = 0;
   }
 
-  #open(socket: import("node:net").Socket): Connection {
-    const connection = new Connection(this.#next++, socket, this.#sink, (c) => this.#connections.delete(c.handle));
+  #open(socket: import("node:net").Socket, device: number): Connection {
+    const counters = this.#counters.get(device);
+    if (counters) {
+      counters.open++;
+      counters.total++;
+    }
+    const connection = new Connection(this.#next++, socket, this.#sink, (c) => {
+      if (this.#connections.delete(c.handle) && counters) counters.open--;
+    }, counters);
     this.#connections.set(connection.handle, connection);
     return connection;
   }

@@ -4,11 +4,13 @@
  * them. A handle names a resource of this unikernel only; any other number is EBADF.
  */
 
-import { Errno, type HypercallError } from "../../../abi/index.ts";
+import { Errno, type HypercallError, LIMITS } from "../../../abi/index.ts";
 import { type DeviceCalls, notMine } from "../hypercalls.ts";
 import type { BlockDevice } from "./block.ts";
 import type { EventSink } from "./events.ts";
 import type { OpenDevice } from "./index.ts";
+import { type DeviceStats, statsOf } from "./stats.ts";
+import type { NetDevice } from "./net.ts";
 import { Streams } from "./streams.ts";
 import type { UdpDevice } from "./udp.ts";
 
@@ -18,13 +20,16 @@ export class DeviceTable implements DeviceCalls {
   #streams: Streams;
   #udp = new Map<number, UdpDevice>();
   #blocks = new Map<number, BlockDevice>();
+  #nets = new Map<number, NetDevice>();
   #sink: EventSink;
   /** Flushes under way: their `flushed` events are still to come. */
   #flushing = 0;
+  #opened: readonly OpenDevice[];
 
   /** Takes the open devices; stream connections get handles after theirs. */
   constructor(devices: readonly OpenDevice[], sink: EventSink) {
     this.#sink = sink;
+    this.#opened = devices;
     this.#streams = new Streams(sink, devices.length + 1);
     for (const device of devices) {
       if (device.kind === "listener") this.#streams.addListener(device.handle, device.backend);
@@ -32,17 +37,27 @@ export class DeviceTable implements DeviceCalls {
       else if (device.kind === "udp") {
         this.#udp.set(device.handle, device.backend);
         device.backend.start(sink);
+      } else if (device.kind === "net") {
+        this.#nets.set(device.handle, device.backend);
+        device.backend.start(sink);
       } else this.#blocks.set(device.handle, device.backend);
     }
   }
 
   /** Whether anything can still produce events for the guest. */
   get busy(): boolean {
-    return this.#streams.busy || this.#udp.size > 0 || this.#flushing > 0;
+    return this.#streams.busy || this.#udp.size > 0 || this.#nets.size > 0 || this.#flushing > 0;
   }
 
   get connections(): number {
     return this.#streams.connections;
+  }
+
+  /** What each device has carried, by device name (readable after the unikernel has ended). */
+  stats(): Record<string, DeviceStats> {
+    const out: Record<string, DeviceStats> = {};
+    for (const device of this.#opened) out[device.name] = statsOf(device, (h) => this.#streams.counters(h));
+    return out;
   }
 
   write = (h: number, data: Uint8Array | string) => this.#streams.write(h, data);
@@ -56,6 +71,15 @@ export class DeviceTable implements DeviceCalls {
     if (udp === undefined) return notMine("datagram.send", handle);
     const refused = udp.send(bytes, address, port);
     return refused && fail(refused.errno, `datagram.send: ${refused.why}`);
+  }
+
+  netSend(handle: number, packed: Uint8Array): undefined | HypercallError {
+    const net = this.#nets.get(handle);
+    if (net === undefined) return notMine("net.send", handle);
+    const count = net.check(packed, LIMITS.netFrames);
+    if (typeof count === "string") return fail(Errno.EINVAL, `net.send: ${count}`);
+    net.send(packed, count);
+    return undefined;
   }
 
   blockRead(handle: number, offset: number, length: number): Uint8Array | HypercallError {
@@ -90,6 +114,7 @@ export class DeviceTable implements DeviceCalls {
     this.#streams.closeAll();
     for (const udp of this.#udp.values()) udp.close();
     for (const block of this.#blocks.values()) block.close();
+    for (const net of this.#nets.values()) net.close();
     this.#udp.clear();
     this.#blocks.clear();
   }

@@ -18,6 +18,7 @@ import { isIP } from "node:net";
 import { type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { EventSink, EventSource } from "./events.ts";
+import type { UdpCounters } from "./stats.ts";
 
 export const QUEUE_DATAGRAMS = 4096;
 export const QUEUE_BYTES = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ export class UdpDevice implements EventSource {
   readonly peer: PeerAddress | undefined;
   /** Datagrams dropped because the queue was full. */
   dropped = 0;
+  /** Datagrams and bytes received (queued for the guest) and sent, for the operator. */
+  readonly counters: UdpCounters = { bytesIn: 0, bytesOut: 0, datagramsIn: 0, datagramsOut: 0 };
   #socket: Socket;
   #queue: GuestEvent[] = [];
   #queuedBytes = 0;
@@ -55,6 +58,8 @@ export class UdpDevice implements EventSource {
       this.#remember(from);
       this.#queue.push({ type: "datagram", device: this.handle, bytes, from });
       this.#queuedBytes += bytes.length;
+      this.counters.datagramsIn++;
+      this.counters.bytesIn += bytes.length;
       if (!this.#queued) {
         this.#queued = true;
         sink.ready(this);
@@ -82,6 +87,8 @@ export class UdpDevice implements EventSource {
       // Node refuses some destinations outright (port 0): an error value, never an exception.
       return { errno: "EINVAL", why: `cannot send to ${to.address}:${to.port}: ${(error as Error).message}` };
     }
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += bytes.length;
     return undefined;
   }
 

@@ -16,6 +16,11 @@
  * crossing per datagram (about 1.7 µs) becomes one per turn (a DNS server under load answers
  * tens of queries per turn). What the target takes is the guest's data: its shape is checked
  * here, and anything malformed still goes to the validator, which refuses it.
+ *
+ * Frames (`GuestOptions.frames`) go the same way, in the same crossing: the frames a net device
+ * sent during the turn, packed into batches of up to `LIMITS.netFrames` frames, each handed to the
+ * hypercall function as one `net.send`. A stack answering a burst sends thousands of frames in a
+ * turn; they cross once.
  */
 
 import ivm from "isolated-vm";
@@ -24,7 +29,7 @@ import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { driversScript, runtimeScript } from "../runtime-script.ts";
-import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
+import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 /**
  * No Sparkplug: V8's baseline compiler takes a fresh code-space page in every isolate whose code
@@ -51,7 +56,7 @@ export class IsolateGuest implements SyncGuest {
   #context: ivm.Context;
   #module: ivm.Module;
   /** The runtime's entry points. `boot` and `declaration` are used once and released (handles cost memory). */
-  #entry: { boot?: ivm.Reference; dispatch: ivm.Reference; busy: ivm.Reference; declaration?: ivm.Reference; datagrams?: ivm.Reference };
+  #entry: { boot?: ivm.Reference; dispatch: ivm.Reference; busy: ivm.Reference; declaration?: ivm.Reference; sends?: ivm.Reference };
   #cpuMs: number;
   #hypercall: HypercallFn;
   #catastrophe: string | undefined;
@@ -80,9 +85,9 @@ export class IsolateGuest implements SyncGuest {
         busy: entry.getSync("busy", { reference: true }) as ivm.Reference,
         declaration: entry.getSync("declaration", { reference: true }) as ivm.Reference,
       };
-      if (options.drivers && options.datagrams) {
-        (entry.getSync("deferDatagrams", { reference: true }) as ivm.Reference).applySync(undefined, [], setup);
-        this.#entry.datagrams = entry.getSync("takeDatagrams", { reference: true }) as ivm.Reference;
+      if (options.drivers && (options.datagrams || options.frames)) {
+        (entry.getSync("deferSends", { reference: true }) as ivm.Reference).applySync(undefined, [options.datagrams === true, options.frames === true], setup);
+        this.#entry.sends = entry.getSync("takeSends", { reference: true }) as ivm.Reference;
       }
       entry.release();
       try {
@@ -146,6 +151,11 @@ export class IsolateGuest implements SyncGuest {
     return { used: stats.used_heap_size + stats.externally_allocated_size, limit: stats.heap_size_limit };
   }
 
+  cpuTime(): CpuTime | undefined {
+    if (this.#isolate.isDisposed) return undefined;
+    return { cpuMs: Number(this.#isolate.cpuTime) / 1e6, wallMs: Number(this.#isolate.wallTime) / 1e6 };
+  }
+
   dispose(): void {
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
@@ -157,7 +167,7 @@ export class IsolateGuest implements SyncGuest {
   #turn(run: () => unknown): TurnEnd | undefined {
     try {
       run();
-      if (this.#entry.datagrams !== undefined) takeDatagrams(this.#entry.datagrams, this.#hypercall, this.#cpuMs);
+      if (this.#entry.sends !== undefined) takeSends(this.#entry.sends, this.#hypercall, this.#cpuMs);
       return undefined;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -171,10 +181,33 @@ export class IsolateGuest implements SyncGuest {
   }
 }
 
-/** Takes the datagrams the guest sent during the turn and hands them to the hypercall function. */
-function takeDatagrams(entry: ivm.Reference, hypercall: HypercallFn, timeout: number): void {
+/** Takes the datagrams and frames the guest sent during the turn and hands them to the hypercall function. */
+function takeSends(entry: ivm.Reference, hypercall: HypercallFn, timeout: number): void {
   const taken = entry.applySync(undefined, [], { result: { copy: true }, timeout }) as unknown;
-  if (taken !== undefined) sendTakenDatagrams(taken, hypercall);
+  if (taken !== undefined) sendTaken(taken, hypercall);
+}
+
+/**
+ * What the guest runtime took after a turn (`[datagrams, frames]`, either undefined) becomes
+ * hypercalls. A shape the guest got wrong becomes one call the validator refuses and counts.
+ */
+export function sendTaken(taken: unknown, hypercall: HypercallFn): void {
+  if (!Array.isArray(taken) || taken.length !== 2) {
+    hypercall("datagram.send");
+    return;
+  }
+  const [datagrams, frames] = taken as unknown[];
+  if (datagrams !== undefined) sendTakenDatagrams(datagrams, hypercall);
+  if (frames !== undefined) sendTakenFrames(frames, hypercall);
+}
+
+/** Each `[handle, packed]` pair the guest runtime took becomes one `net.send`; the validator checks every one. */
+export function sendTakenFrames(frames: unknown, hypercall: HypercallFn): void {
+  if (!Array.isArray(frames) || frames.length === 0 || frames.length % 2 !== 0) {
+    hypercall("net.send");
+    return;
+  }
+  for (let i = 0; i < frames.length; i += 2) hypercall("net.send", frames[i], frames[i + 1]);
 }
 
 /**

@@ -112,6 +112,8 @@ async function serve(escapes: boolean): Promise<never> {
             memoryMb: m.memoryMb as number,
             cpuMs: m.cpuMs as number,
             drivers: m.drivers as boolean,
+            // Net frames wait for the end of the turn and cross as one `net.send` per batch, not one call per frame.
+            frames: m.frames === true,
           });
           send({ t: "created" });
         } catch (error) {

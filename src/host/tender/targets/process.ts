@@ -17,10 +17,11 @@ import { encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { type LaunchOptions, FD_LIMIT, PROCESS_LIMIT, dataLimit } from "../../sandbox/bwrap.ts";
 import { type Sandbox, checkSandbox } from "../../sandbox/walls.ts";
+import { processTreeCpuMs } from "./process-cpu.ts";
 import { childScript } from "./process-script.ts";
 import { SparePool } from "./process-pool.ts";
 import { type Sandboxed, describe } from "./process-sandboxed.ts";
-import type { Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
+import type { CpuTime, Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
 
 /** How much longer than its CPU budget a turn may take before the tender calls the process hung. */
 export const HANG_GRACE_MS = 1000;
@@ -87,9 +88,14 @@ export class ProcessGuest implements Guest {
   #heap: { used: number; limit: number } | undefined;
   /** How the process died or was killed, once it has. */
   #death: TurnEnd | undefined;
+  /** CPU the process had used before it was given this guest (a spare's start), in ms. */
+  #cpuBase: number;
+  /** The last CPU time read, kept once the process is gone. */
+  #lastCpu: CpuTime | undefined;
 
   constructor(child: Sandboxed, options: GuestOptions) {
     this.#child = child;
+    this.#cpuBase = child.pid === undefined ? 0 : (processTreeCpuMs(child.pid) ?? 0);
     this.#hypercall = options.hypercall;
     this.#cpuMs = options.cpuMs;
     this.#ended = options.ended;
@@ -100,7 +106,7 @@ export class ProcessGuest implements Guest {
   }
 
   async create(options: GuestOptions): Promise<void> {
-    const reply = await this.#request({ t: "create", name: options.name, entry: options.entry, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: options.drivers ?? false }, "created", CREATE_TIMEOUT_MS);
+    const reply = await this.#request({ t: "create", name: options.name, entry: options.entry, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: options.drivers ?? false, frames: options.frames ?? false }, "created", CREATE_TIMEOUT_MS);
     if (reply.t === "error") {
       const message = typeof reply.message === "string" ? reply.message.slice(0, 2000) : "the guest could not be created";
       throw reply.code === "ERR_IMAGE_MALFORMED" ? new TsukiError("IMAGE_MALFORMED", message) : new Error(message);
@@ -133,6 +139,14 @@ export class ProcessGuest implements Guest {
     return this.#death === undefined ? this.#heap : undefined;
   }
 
+  /** Read by the tender from /proc (the child's own word is not trusted); no wall time. */
+  cpuTime(): CpuTime | undefined {
+    if (this.#death !== undefined || this.#child.pid === undefined) return this.#lastCpu;
+    const ms = processTreeCpuMs(this.#child.pid);
+    if (ms !== undefined) this.#lastCpu = { cpuMs: Math.max(0, ms - this.#cpuBase), wallMs: null };
+    return this.#lastCpu;
+  }
+
   /** Tests only (the child refuses it unless started with --test-escape): runs `code` in the child's own realm. */
   async escape(code: string, timeoutMs = 10_000): Promise<unknown> {
     const reply = await this.#request({ t: "escape", code }, "escaped", timeoutMs);
@@ -145,6 +159,7 @@ export class ProcessGuest implements Guest {
   }
 
   dispose(): void {
+    this.cpuTime();
     this.#death ??= { kind: "crashed", detail: "disposed" };
     this.#ended = undefined;
     this.#child.kill("disposed");

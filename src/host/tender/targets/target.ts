@@ -17,7 +17,7 @@
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 
 export interface Declaration {
-  readonly devices: Record<string, { kind: string }>;
+  readonly devices: Record<string, { kind: string; optional?: unknown }>;
   readonly assets: string | null;
 }
 
@@ -40,10 +40,27 @@ export interface GuestOptions {
    */
   readonly datagrams?: boolean;
   /**
+   * The image has net devices: a target may defer their frames to the end of each turn and hand
+   * each device's batch to `hypercall` as one `net.send` (the isolate and process targets do; the
+   * unix target sends each frame at once).
+   */
+  readonly frames?: boolean;
+  /**
    * Called when the guest ends between turns, with no turn to report it (a process-target
    * unikernel whose process died or broke its channel's protocol while idle).
    */
   readonly ended?: (end: TurnEnd) => void;
+}
+
+/**
+ * CPU time a guest has used, in milliseconds. Isolate target: the time V8 spent running in its
+ * isolate (isolated-vm's `cpuTime`), and the wall time it was entered (`wallTime`). Process
+ * target: user and system time of its sandboxed process tree since the guest was given it.
+ */
+export interface CpuTime {
+  readonly cpuMs: number;
+  /** Wall time spent inside the guest, where the target measures it; else null. */
+  readonly wallMs: number | null;
 }
 
 /** How a turn ended, when it did not simply return. */
@@ -69,6 +86,8 @@ export interface Guest {
   busy(): boolean;
   /** Heap in use and the limit, in bytes; undefined where the target cannot tell. */
   heap(): { used: number; limit: number } | undefined;
+  /** CPU time the guest has used so far; undefined where the target cannot tell (or the guest is gone). */
+  cpuTime?(): CpuTime | undefined;
   /** Frees everything the guest holds. Idempotent. */
   dispose(): void;
 }
