@@ -16,7 +16,7 @@ import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "..
 import type { DaemonError } from "../../host/orchestrator/errors.ts";
 import { parse, parseArgFlag, parseInteger, parseMemory } from "../args.ts";
 import { readSignature } from "./sign.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "./remote.ts";
 import { printInfo } from "./info.ts";
 
 export const usage = `Usage: tsuki create NAME <image|dir> [flags]
@@ -59,7 +59,8 @@ export async function create(argv: string[]): Promise<number> {
   } catch (error) {
     throw new TsukiError("FLAG_VALUE", (error as DaemonError).message);
   }
-  const devices = (values.dev ?? []).map((text) => absoluteBinding(text));
+  // A remote daemon's tenant names block files by bare name (the daemon places them); locally they are host paths.
+  const devices = (values.dev ?? []).map((text) => (isRemote(values) ? text : absoluteBinding(text)));
   const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
   const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
   if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M`);

@@ -11,6 +11,8 @@ import { Daemon } from "../../host/orchestrator/daemon.ts";
 import { EventLog } from "../../host/orchestrator/event-log.ts";
 import { API_LIMIT_DEFAULTS, apiHandler } from "../../host/orchestrator/http-api.ts";
 import { socketPath, stateDir } from "../../host/orchestrator/paths.ts";
+import { loadMetrics } from "../../host/orchestrator/metrics.ts";
+import { listenMetrics, parseListenAddress } from "../../host/orchestrator/metrics-server.ts";
 import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { parseSize } from "../../host/size.ts";
@@ -18,6 +20,9 @@ import { parse, parseInteger } from "../args.ts";
 import { keyId, publicKey } from "../../host/orchestrator/signing.ts";
 import { readKeyFile } from "./sign.ts";
 import { reporting } from "./remote.ts";
+import { tlsFlags } from "./daemon-tls.ts";
+import { listenTls } from "../../host/orchestrator/tls-listener.ts";
+import type { AddressInfo } from "node:net";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
 
@@ -34,7 +39,16 @@ The event log (one JSON object per line) goes to stdout. SIGINT/SIGTERM stop it.
   --max-image SIZE     the largest image it accepts, e.g. 16M (default ${API_LIMIT_DEFAULTS.maxImageBytes / 2 ** 20}M)
   --console-lines N    console lines kept per unikernel (default 1024)
   --trusted-key FILE   run only images signed (tsuki sign) by this Ed25519 public key, in PEM
-                       (repeatable: any of them will do)`;
+                       (repeatable: any of them will do)
+  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics, on a listener of its
+                       own (plain HTTP, no authentication: bind it to loopback or a monitoring
+                       network), e.g. --metrics 127.0.0.1:9464
+
+The remote API, for tenants (mutually authenticated TLS 1.3; see "tsuki ca --help"):
+  --listen HOST:PORT   also serve the API over TLS here, e.g. 127.0.0.1:8443
+  --ca FILE            the one CA whose tenants may connect (ca.pem from tsuki ca create)
+  --cert FILE          the daemon's certificate (server.pem from tsuki ca create)
+  --key FILE           its key (server.key)`;
 
 export async function daemon(argv: string[]): Promise<number> {
   const { values, positionals } = parse("daemon", argv, {
@@ -44,6 +58,11 @@ export async function daemon(argv: string[]): Promise<number> {
     "max-image": { type: "string" },
     "console-lines": { type: "string" },
     "trusted-key": { type: "string", multiple: true },
+    metrics: { type: "string" },
+    listen: { type: "string" },
+    ca: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
   });
   if (values.help) return void console.log(usage), 0;
   if (positionals.length > 0) throw new TsukiError("FLAG_VALUE", `"tsuki daemon" takes no arguments; got ${positionals.join(" ")}`);
@@ -53,6 +72,8 @@ export async function daemon(argv: string[]): Promise<number> {
   if (ringLines < 1 || ringLines > 1_000_000) throw new TsukiError("FLAG_VALUE", `--console-lines ${ringLines} is out of range: give 1–1000000`);
 
   const trustedKeys = (values["trusted-key"] ?? []).map((file) => publicKey(readKeyFile(file), file));
+  const tls = tlsFlags(values);
+  const metricsAddress = values.metrics === undefined ? undefined : parseListenAddress(values.metrics, "--metrics");
 
   return reporting(async () => {
     // Everything the daemon writes (database, images, event log, block files it creates) is its user's alone.
@@ -65,8 +86,13 @@ export async function daemon(argv: string[]): Promise<number> {
     log.emit("daemon-started", { pid: process.pid, stateDir: dir, trustedKeys: trustedKeys.map(keyId) });
     const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys });
     const started = Date.now();
+    // Before anything boots: an address in use ends the daemon with nothing started.
+    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics(tsukid));
+    if (metrics !== undefined) log.emit("metrics-ready", { url: metrics.url });
     await tsukid.restore();
     const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started));
+    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf), log);
+    if (remote !== undefined) log.emit("tls-listening", { host: tls!.host, port: (remote.address() as AddressInfo).port });
     log.emit("daemon-ready", { pid: process.pid, socket, unikernels: tsukid.count });
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -80,6 +106,10 @@ export async function daemon(argv: string[]): Promise<number> {
     process.once("SIGTERM", now);
     server.close();
     server.closeAllConnections();
+    remote?.close();
+    remote?.closeAllConnections();
+    metrics?.server.close();
+    metrics?.server.closeAllConnections();
     await tsukid.shutdown();
     log.emit("daemon-stopped", {});
     log.close();

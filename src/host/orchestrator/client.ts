@@ -1,25 +1,61 @@
 /**
  * @module host/orchestrator/client
- * The client side of tsukid's local API, for the `tsuki` commands and for tests: JSON requests
- * over the Unix socket, error answers rebuilt as `RemoteError` with their stable codes, console
- * lines streamed one JSON object at a time, and image uploads that skip what the daemon already
- * holds (images are named by their SHA-256).
+ * The client side of tsukid's API, for the `tsuki` commands and for tests: JSON requests over the
+ * Unix socket, or over mutual TLS 1.3 to a remote daemon (`RemoteTarget`: its URL, the CA to
+ * trust, our certificate chain and key), error answers rebuilt as `RemoteError` with their stable
+ * codes, console lines streamed one JSON object at a time, and image uploads that skip what the
+ * daemon already holds (images are named by their SHA-256). A TLS failure (our certificate
+ * refused as untrusted, expired or missing; the daemon's certificate not trusted) becomes an
+ * error with its own code that says what to fix (tls-errors.ts).
  */
 
-import { request } from "node:http";
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { sha256 } from "../build/image.ts";
 import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "./instance.ts";
 import type { RingLine } from "./console-ring.ts";
 import type { UnikernelSpec } from "./spec.ts";
+import { tlsFailure } from "./tls-errors.ts";
+import { CHAIN_HEADER } from "./peer-chain.ts";
+import { X509Certificate } from "node:crypto";
+
+// node:http through process.getBuiltinModule, not an import: an ESM import of node:http builds its
+// namespace, which reads the lazy WebSocket, CloseEvent and MessageEvent exports and so loads
+// Node's bundled undici (about 4 MiB of tsukid's RSS, 3 MiB of it private; it never uses it).
+const { request } = process.getBuiltinModule("node:http");
+
+/** A daemon reached over mutual TLS. */
+export interface RemoteTarget {
+  /** `https://HOST:PORT`. */
+  readonly url: string;
+  /** PEM: the CA that issued the daemon's certificate (and ours). */
+  readonly ca: string | Buffer;
+  /** PEM: our client certificate followed by its tenant certificates (client.pem). */
+  readonly cert: string | Buffer;
+  /** PEM: our key (client.key). */
+  readonly key: string | Buffer;
+}
 
 export type CreateRequest = Partial<Omit<UnikernelSpec, "name" | "image">> & { name: string };
 
 export class DaemonClient {
+  /** The Unix socket, or the remote URL. */
   readonly socketPath: string;
+  readonly remote: RemoteTarget | undefined;
+  /** The tenant certificates above our leaf, sent with every remote request (peer-chain.ts). */
+  #chain = "";
 
-  constructor(socketPath: string) {
-    this.socketPath = socketPath;
+  constructor(target: string | RemoteTarget) {
+    this.socketPath = typeof target === "string" ? target : target.url;
+    this.remote = typeof target === "string" ? undefined : target;
+    if (this.remote !== undefined) {
+      const blocks = String(this.remote.cert).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      this.#chain = blocks
+        .slice(1)
+        .map((pem) => new X509Certificate(pem).raw.toString("base64"))
+        .join(",");
+    }
   }
 
   /** One request; resolves with the status and the parsed body of a success, throws RemoteError for an error answer. */
@@ -79,7 +115,7 @@ export class DaemonClient {
     if (options.since !== undefined) query.set("since", options.since);
     if (options.follow) query.set("follow", "1");
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method: "GET", path: `/v1/unikernels/${encodeURIComponent(name)}/console?${query}`, agent: false, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
+      const req = this.#request({ method: "GET", path: `/v1/unikernels/${encodeURIComponent(name)}/console?${query}`, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
         if (res.statusCode !== 200) {
           let text = "";
           res.setEncoding("utf8").on("data", (c: string) => (text += c));
@@ -104,7 +140,7 @@ export class DaemonClient {
         res.on("end", resolve);
         res.on("close", resolve);
       });
-      req.on("error", (error: NodeJS.ErrnoException) => (error.name === "AbortError" ? resolve() : reject(unreachable(this.socketPath, error))));
+      req.on("error", (error: NodeJS.ErrnoException) => (error.name === "AbortError" ? resolve() : reject(this.#unreachable(error))));
       req.end();
     });
   }
@@ -117,14 +153,38 @@ export class DaemonClient {
       headers["content-length"] = payload.length;
     }
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method, path, headers, agent: false }, (res) => {
+      const req = this.#request({ method, path, headers }, (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
         res.on("end", () => resolve({ status: res.statusCode ?? 500, text }));
       });
-      req.on("error", (error: NodeJS.ErrnoException) => reject(unreachable(this.socketPath, error)));
+      req.on("error", (error: NodeJS.ErrnoException) => reject(this.#unreachable(error)));
       req.end(payload);
     });
+  }
+
+  /** One request on the socket, or over TLS 1.3 with our certificate to the remote daemon. */
+  #request(options: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    if (this.remote === undefined) return request({ ...options, socketPath: this.socketPath, agent: false }, onResponse);
+    const url = new URL(this.remote.url);
+    return httpsRequest(
+      {
+        ...options,
+        headers: { ...(options.headers as Record<string, string>), [CHAIN_HEADER]: this.#chain },
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port || 443,
+        ca: this.remote.ca,
+        cert: this.remote.cert,
+        key: this.remote.key,
+        minVersion: "TLSv1.3",
+        agent: false,
+      },
+      onResponse,
+    );
+  }
+
+  #unreachable(error: NodeJS.ErrnoException): RemoteError {
+    return this.remote === undefined ? unreachable(this.socketPath, error) : tlsFailure(this.remote, error);
   }
 }
 

@@ -25,7 +25,8 @@ export interface Follower {
 export class ConsoleRing {
   readonly capacity: number;
   readonly maxFollowers: number;
-  #lines: (RingLine | undefined)[];
+  /** Grows to `capacity` as lines come (most unikernels print a few), then wraps at `#next`. */
+  #lines: RingLine[] = [];
   #next = 0;
   #seq = 0;
   #followers = new Set<Follower>();
@@ -33,12 +34,12 @@ export class ConsoleRing {
   constructor(capacity = 1024, maxFollowers = 16) {
     this.capacity = capacity;
     this.maxFollowers = maxFollowers;
-    this.#lines = new Array(capacity);
   }
 
   push(time: number, stream: 1 | 2, text: string): void {
     const line: RingLine = { seq: ++this.#seq, time, stream, text };
-    this.#lines[this.#next] = line;
+    if (this.#lines.length < this.capacity) this.#lines.push(line);
+    else this.#lines[this.#next] = line;
     this.#next = (this.#next + 1) % this.capacity;
     for (const follower of this.#followers) follower.line(line);
   }
@@ -48,13 +49,17 @@ export class ConsoleRing {
     return Math.max(0, this.#seq - this.capacity);
   }
 
+  /** Lines pushed since the ring was made (held or dropped). */
+  get total(): number {
+    return this.#seq;
+  }
+
   /** The lines held, oldest first; the last `count`, or those at or after `since` (ms). */
   history(options: { count?: number; since?: number } = {}): RingLine[] {
+    const held = this.#lines.length;
+    const first = held < this.capacity ? 0 : this.#next;
     const all: RingLine[] = [];
-    for (let i = 0; i < this.capacity; i++) {
-      const line = this.#lines[(this.#next + i) % this.capacity];
-      if (line !== undefined) all.push(line);
-    }
+    for (let i = 0; i < held; i++) all.push(this.#lines[(first + i) % held]!);
     let lines = options.since === undefined ? all : all.filter((l) => l.time >= options.since!);
     if (options.count !== undefined) lines = options.count === 0 ? [] : lines.slice(-options.count);
     return lines;

@@ -11,6 +11,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { checkBindings } from "../tender/bindings.ts";
+import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
 import { DaemonError } from "./errors.ts";
 import type { EventLog } from "./event-log.ts";
 import { ImageStore } from "./image-store.ts";
@@ -20,6 +21,7 @@ import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
 import { StateDb } from "./state-db.ts";
 import type { KeyObject } from "node:crypto";
+import type { Manifest } from "../../abi/index.ts";
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -57,6 +59,7 @@ export class Daemon {
 
   /** Boots every stored unikernel, in priority order; one that cannot boot stays listed as failed. */
   async restore(): Promise<void> {
+    await prepareRuntimeScripts();
     const removed = this.images.collect((sha) => this.#db.imageInUse(sha));
     if (removed.length > 0) this.log.emit("images-collected", { images: removed });
     const stored = this.#db.all();
@@ -81,6 +84,11 @@ export class Daemon {
     return this.#instances.size;
   }
 
+  /** Every unikernel it holds, in no order (metrics read them on each scrape). */
+  instances(): IterableIterator<Instance> {
+    return this.#instances.values();
+  }
+
   get(name: string): Instance {
     const instance = this.#instances.get(checkName(name));
     if (!instance) throw new DaemonError("NOT_FOUND", `no unikernel named "${name}" on this host: "tsuki list" shows them`);
@@ -91,11 +99,16 @@ export class Daemon {
     return [...this.#instances.values()].sort((a, b) => a.spec.priority - b.spec.priority || a.spec.name.localeCompare(b.spec.name)).map((i) => i.info());
   }
 
-  async create(spec: UnikernelSpec): Promise<InstanceInfo> {
+  /**
+   * `admit`, when given (a tenant's create over mutual TLS), may refuse the create by throwing; it
+   * runs synchronously with the name's claim, against every unikernel the daemon holds.
+   */
+  async create(spec: UnikernelSpec, admit?: (spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[]) => void): Promise<InstanceInfo> {
     if (this.#instances.has(spec.name)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists: destroy it first, or choose another name`);
     if (this.#trusted.length > 0) checkSignature(spec.image, spec.signature, this.#trusted);
     const image = this.images.get(spec.image);
     checkBindings(image.manifest, specBindings(spec));
+    admit?.(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec));
     // Claimed before the first await: a second create of the name finds it taken.
     const instance = new Instance(spec, Date.now(), this.#deps);
     this.#instances.set(spec.name, instance);
@@ -135,6 +148,7 @@ export class Daemon {
   async restart(name: string): Promise<InstanceInfo> {
     const instance = this.get(name);
     await instance.exclusive(() => instance.restart());
+    this.log.emit("restarted", { name: instance.spec.name, by: "operator" });
     return instance.info();
   }
 

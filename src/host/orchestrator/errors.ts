@@ -14,6 +14,7 @@ const EX_NOINPUT = 66;
 const EX_UNAVAILABLE = 69;
 const EX_CANTCREAT = 73;
 const EX_TEMPFAIL = 75;
+const EX_NOPERM = 77;
 
 export const DaemonErrorCode = {
   /** Not JSON, wrong types, unknown keys, an unknown route. */
@@ -39,8 +40,32 @@ export const DaemonErrorCode = {
   DAEMON_UNREACHABLE: { status: 503, exit: EX_UNAVAILABLE },
   /** Another daemon already answers on the socket. */
   DAEMON_RUNNING: { status: 409, exit: EX_UNAVAILABLE },
+  /** The metrics listener (--metrics ADDR:PORT) cannot listen: the address is in use or not on this host. */
+  METRICS_LISTEN: { status: 500, exit: ExitCode.CONFIG },
   /** The state directory cannot be made, read or locked. */
   STATE_DIR: { status: 500, exit: ExitCode.CONFIG },
+  /** A certificate or key file that cannot be read or parsed (tsuki ca / cert, --cert, --key, --ca). */
+  CERT_FILE: { status: 400, exit: ExitCode.CONFIG },
+  /** A client chain the daemon cannot map to a tenant: no tenant certificate, a bad name, no or a malformed policy. */
+  CERT_INVALID: { status: 403, exit: EX_NOPERM },
+  /** A policy that is malformed or out of range (policy file, --max-unikernels, …, or in a certificate). */
+  POLICY_INVALID: { status: 400, exit: ExitCode.USAGE },
+  /** A tenant certificate whose policy does not fit inside its parent's. */
+  POLICY_EXCEEDS_PARENT: { status: 403, exit: EX_NOPERM },
+  /** A create that would take a tenant (or one of its ancestors) past its budget: unikernels, memory, storage. */
+  POLICY_BUDGET: { status: 403, exit: EX_NOPERM },
+  /** A create that asks for what the policy does not allow: a target, a listen address or port, a device kind. */
+  POLICY_DENIED: { status: 403, exit: EX_NOPERM },
+  /** Client side: the daemon refused our certificate because another CA issued it. */
+  TLS_CERT_UNTRUSTED: { status: 403, exit: EX_NOPERM },
+  /** Client side: the daemon refused our certificate (or one of its chain) because it has expired or is not valid yet. */
+  TLS_CERT_EXPIRED: { status: 403, exit: EX_NOPERM },
+  /** Client side: the daemon wants a client certificate and we sent none. */
+  TLS_CERT_REQUIRED: { status: 403, exit: EX_NOPERM },
+  /** Client side: the daemon's certificate is not issued by the CA we trust, or not for the host we asked for. */
+  TLS_SERVER_UNTRUSTED: { status: 403, exit: EX_NOPERM },
+  /** Client side: any other TLS failure (a protocol version below 1.3, a broken handshake). */
+  TLS_HANDSHAKE: { status: 503, exit: EX_UNAVAILABLE },
   /** A bug in tsukid. */
   INTERNAL: { status: 500, exit: ExitCode.INTERNAL },
 } as const;

@@ -1,9 +1,10 @@
 /**
  * @module host/orchestrator/event-log
  * The daemon's structured event log: one JSON object per line for every lifecycle change
- * (daemon-started, created, started, exited, restarting, failed, destroyed, …), each with the
- * time, the event and the unikernel's name, written synchronously so that the order on disk is
- * the order things happened. To stdout by default, or appended to a file.
+ * (daemon-started, created, started, exited, restarting (by its policy), restarted (by the
+ * operator), failed, destroyed, …), each with the time, the event and the unikernel's name,
+ * written synchronously so that the order on disk is the order things happened. To stdout by
+ * default, or appended to a file.
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -19,10 +20,15 @@ export type LifecycleEvent =
   | "started"
   | "exited"
   | "restarting"
+  | "restarted"
+  | "metrics-ready"
   | "failed"
   | "destroyed"
   | "image-stored"
-  | "images-collected";
+  | "images-collected"
+  | "tls-listening"
+  | "tls-accepted"
+  | "tls-refused";
 
 export class EventLog {
   #fd: number | undefined;

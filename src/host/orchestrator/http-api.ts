@@ -1,11 +1,13 @@
 /**
  * @module host/orchestrator/http-api
- * tsukid's API as HTTP/1.1 requests, served on the local Unix socket (and, later, over mutual
- * TLS). Bodies are JSON except image uploads (raw bytes); every answer is JSON, and every error
- * is `{ error: { code, message, problems, exit } }` with a stable code. Bodies are counted as
- * they arrive and refused past their limit (413) without being read further.
+ * tsukid's API as HTTP/1.1 requests, served on the local Unix socket (the host's administrator)
+ * and over mutual TLS (tenants, each confined to its subtree: see scope.ts and tenants.ts). Bodies
+ * are JSON except image uploads (raw bytes); every answer is JSON, and every error is
+ * `{ error: { code, message, problems, exit } }` with a stable code. Bodies are counted as they
+ * arrive and refused past their limit (413) without being read further.
  *
  *   GET    /v1/daemon                          the daemon: version, pid, state dir, memory
+ *                                              (a tenant: its path, and each level's policy and usage)
  *   HEAD   /v1/images/SHA256                   200 if the image is stored, else 404
  *   PUT    /v1/images/SHA256                   upload an image (application/octet-stream)
  *   GET    /v1/unikernels                      list
@@ -22,6 +24,8 @@ import { TSUKI_VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
 import { DaemonError, errorBody } from "./errors.ts";
 import { checkSha256, parseSpec } from "./spec.ts";
+import { ADMIN, type Caller, asCaller, callerName, fullName, placeBlockFiles, present } from "./scope.ts";
+import { admit, budgets, tenantName } from "./tenants.ts";
 
 export const API_VERSION = 1;
 
@@ -37,19 +41,26 @@ export const API_LIMIT_DEFAULTS: ApiLimits = { maxImageBytes: 64 * 2 ** 20, maxJ
 /** A follower that has this much unread is cut off rather than buffered without bound. */
 const MAX_FOLLOW_BUFFER = 1 * 2 ** 20;
 
-export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now()) {
+/** `callerOf` says who sent a request (the Unix socket: the administrator); it throws to refuse one. */
+export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now(), callerOf: (req: IncomingMessage) => Caller | Promise<Caller> = () => ADMIN) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    route(daemon, limits, started, req, res).catch((error: unknown) => fail(res, error));
+    Promise.resolve()
+      .then(() => callerOf(req))
+      .then((caller) => route(daemon, limits, started, caller, req, res))
+      .catch((error: unknown) => fail(res, error));
   };
 }
 
-async function route(daemon: Daemon, limits: ApiLimits, started: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(daemon: Daemon, limits: ApiLimits, started: number, caller: Caller, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://tsukid");
   const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const method = req.method ?? "GET";
   if (parts[0] !== "v1") throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)} (the API lives under /v1/)`);
   const [, collection, id, action] = parts;
 
+  if (collection === "daemon" && id === undefined && method === "GET" && caller.kind === "tenant") {
+    return send(res, 200, { tsuki: TSUKI_VERSION, api: API_VERSION, tenant: tenantName(caller.tenant), client: caller.tenant.client, budgets: budgets(caller.tenant, daemon.list()) });
+  }
   if (collection === "daemon" && id === undefined && method === "GET") {
     const memory = process.memoryUsage();
     return send(res, 200, {
@@ -67,7 +78,9 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, req: In
   if (collection === "images" && id !== undefined && action === undefined) {
     const sha = checkSha256(id, "the image's path");
     if (method === "HEAD") {
-      res.writeHead(daemon.images.has(sha) ? 200 : 404).end();
+      // A tenant learns only of images its own unikernels use (it uploads the rest again).
+      const known = daemon.images.has(sha) && (caller.kind === "admin" || daemon.list().some((i) => i.image === sha && callerName(caller, i.name) !== undefined));
+      res.writeHead(known ? 200 : 404).end();
       return;
     }
     if (method === "PUT") {
@@ -78,17 +91,38 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, req: In
     }
   }
   if (collection === "unikernels" && id === undefined) {
-    if (method === "GET") return send(res, 200, { unikernels: daemon.list() });
-    if (method === "POST") return send(res, 201, await daemon.create(parseSpec(await readJson(req, limits.maxJsonBytes))));
+    if (method === "GET") return send(res, 200, { unikernels: daemon.list().filter((i) => callerName(caller, i.name) !== undefined).map((i) => present(caller, i, daemon.stateDir)) });
+    if (method === "POST") return send(res, 201, present(caller, await create(daemon, caller, await readJson(req, limits.maxJsonBytes)), daemon.stateDir));
   }
   if (collection === "unikernels" && id !== undefined) {
-    if (action === undefined && method === "GET") return send(res, 200, daemon.get(id).info());
-    if (action === undefined && method === "DELETE") return send(res, 200, await daemon.destroy(id));
-    if (action === "restart" && method === "POST") return send(res, 200, await daemon.restart(id));
-    if (action === "stats" && method === "GET") return send(res, 200, daemon.get(id).stats());
-    if (action === "console" && method === "GET") return consoleLines(daemon, id, url.searchParams, req, res);
+    const name = fullName(caller, id);
+    const answer = await asCaller(id, async () => {
+      if (action === undefined && method === "GET") return daemon.get(name).info();
+      if (action === undefined && method === "DELETE") return daemon.destroy(name);
+      if (action === "restart" && method === "POST") return daemon.restart(name);
+      if (action === "stats" && method === "GET") return daemon.get(name).stats();
+      if (action === "console" && method === "GET") return void consoleLines(daemon, name, url.searchParams, req, res);
+      throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
+    });
+    if (answer !== undefined) return send(res, 200, present(caller, answer, daemon.stateDir));
+    return;
   }
   throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
+}
+
+/** A create: the administrator's as it comes; a tenant's under its path, its block files placed, and admitted by its policy. */
+function create(daemon: Daemon, caller: Caller, body: unknown) {
+  if (caller.kind === "admin") return daemon.create(parseSpec(body));
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    const o = body as Record<string, unknown>;
+    if (typeof o.name === "string" && o.name.includes("/")) {
+      throw new DaemonError("POLICY_DENIED", `"${o.name.slice(0, 80)}": a tenant creates unikernels under its own path only; to create one for a sub-tenant, use the sub-tenant's certificate`);
+    }
+    if (o.devices !== undefined) body = { ...o, devices: placeBlockFiles(caller, o.devices, daemon.stateDir) };
+  }
+  const spec = parseSpec(body);
+  const tenant = caller.tenant;
+  return daemon.create({ ...spec, name: fullName(caller, spec.name) }, (s, manifest, others) => admit(tenant, s, manifest, others));
 }
 
 function consoleLines(daemon: Daemon, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {

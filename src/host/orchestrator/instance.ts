@@ -6,8 +6,13 @@
  * or a restart. Operations on one instance run one at a time (`exclusive`), so a restart and a
  * destroy that arrive together cannot interleave.
  *
- * Each boot gets a tender of its own whose console sink knows the daemon's name for the
- * unikernel: the tender labels lines with the image's name, which several unikernels may share.
+ * Each boot gets a tender of its own (a small object) whose console sink is this instance's ring,
+ * and boots under the daemon's name for the unikernel (`BootOptions.name`): its console lines and
+ * the guest's `name` say "web-1", not the image's name, which several unikernels may share.
+ *
+ * What it uses is read from the tender's `Unikernel` (CPU time, heap, bytes per device) when asked
+ * (`stats`, `usage`): nothing is sampled on a timer. Counters are summed over every boot since the
+ * daemon started, so they only grow across restarts (as Prometheus expects of a counter).
  */
 
 import type { ExitStatus } from "../../abi/index.ts";
@@ -16,6 +21,7 @@ import { TsukiError } from "../errors.ts";
 import { TARGETS } from "../tender/targets/index.ts";
 import { Tender } from "../tender/tender.ts";
 import type { Unikernel } from "../tender/unikernel.ts";
+import type { DeviceStats } from "../tender/devices/stats.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";
 import type { ImageStore } from "./image-store.ts";
@@ -41,6 +47,15 @@ export interface InstanceDeps {
   readonly ringLines: number;
 }
 
+/** A device's counters summed over boots: its kind and every counter of its kind (open connections excluded). */
+export type DeviceTotals = { kind: string } & Record<string, number | string>;
+
+/** What an instance has used since the daemon started: the figures metrics are made of. */
+export interface Usage {
+  readonly cpuMs: number;
+  readonly devices: Readonly<Record<string, DeviceTotals>>;
+}
+
 export class Instance {
   readonly spec: UnikernelSpec;
   readonly created: number;
@@ -58,6 +73,9 @@ export class Instance {
   /** Bumped by every stop: a boot or an exit from before it is stale. */
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** CPU time and device counters of the boots that have ended. */
+  #pastCpuMs = 0;
+  #pastDevices: Record<string, DeviceTotals> = {};
 
   constructor(spec: UnikernelSpec, created: number, deps: InstanceDeps) {
     this.spec = spec;
@@ -68,6 +86,21 @@ export class Instance {
 
   get state(): InstanceState {
     return this.#state;
+  }
+
+  /** Times it was booted again by its restart policy. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** The running unikernel's heap, where its target can tell. */
+  heap(): { used: number; limit: number } | undefined {
+    return this.#unikernel?.heap();
+  }
+
+  /** The running unikernel's devices (this boot); empty when it is not running. */
+  deviceStats(): Record<string, DeviceStats> {
+    return this.#unikernel?.deviceStats() ?? {};
   }
 
   /** Runs `op` after every operation before it on this instance. */
@@ -87,7 +120,7 @@ export class Instance {
     try {
       const image: Image = this.#deps.images.get(this.spec.image);
       const tender = new Tender({ target: TARGETS[this.spec.target], console: { line: (l) => this.ring.push(l.time, l.stream, l.text) } });
-      unikernel = await tender.boot(image, { bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs });
+      unikernel = await tender.boot(image, { name: this.spec.name, bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs });
     } catch (error) {
       if (generation === this.#generation) this.#fail(error);
       throw error;
@@ -110,10 +143,13 @@ export class Instance {
     this.#clearTimer();
     const unikernel = this.#unikernel;
     this.#unikernel = undefined;
-    if (unikernel !== undefined && unikernel.status === undefined) {
-      unikernel.stop(reason);
-      const status = await unikernel.exited;
-      this.#recordExit(status);
+    if (unikernel !== undefined) {
+      if (unikernel.status === undefined) {
+        unikernel.stop(reason);
+        const status = await unikernel.exited;
+        this.#recordExit(status);
+      }
+      this.#retire(unikernel);
     }
     this.#state = "stopped";
   }
@@ -128,6 +164,7 @@ export class Instance {
   #ended(unikernel: Unikernel, status: ExitStatus, generation: number): void {
     if (generation !== this.#generation || this.#unikernel !== unikernel) return;
     this.#unikernel = undefined;
+    this.#retire(unikernel);
     this.#recordExit(status);
     if (this.#startedAt !== undefined && Date.now() - this.#startedAt >= this.#deps.backoff.stableMs) this.#failures = 0;
     const decision = decideRestart(this.spec.restart, status);
@@ -150,6 +187,19 @@ export class Instance {
       this.#restarts++;
       void this.exclusive(() => this.boot()).catch(() => undefined);
     }, delay);
+  }
+
+  /** Adds what an ended boot used to the totals. */
+  #retire(unikernel: Unikernel): void {
+    this.#pastCpuMs += unikernel.cpuTime()?.cpuMs ?? 0;
+    this.#pastDevices = addDeviceTotals(this.#pastDevices, unikernel.deviceStats());
+  }
+
+  /** CPU time and device counters summed over every boot since the daemon started, read now. */
+  usage(): Usage {
+    const unikernel = this.#unikernel;
+    if (unikernel === undefined) return { cpuMs: this.#pastCpuMs, devices: this.#pastDevices };
+    return { cpuMs: this.#pastCpuMs + (unikernel.cpuTime()?.cpuMs ?? 0), devices: addDeviceTotals(this.#pastDevices, unikernel.deviceStats()) };
   }
 
   #recordExit(status: ExitStatus): void {
@@ -219,19 +269,28 @@ export class Instance {
   stats() {
     const unikernel = this.#unikernel;
     const heap = unikernel?.heap();
+    const cpu = unikernel?.cpuTime();
+    const usage = this.usage();
     return {
       name: this.spec.name,
       state: this.#state,
+      target: this.spec.target,
       uptimeMs: unikernel !== undefined && this.#startedAt !== undefined ? Date.now() - this.#startedAt : 0,
-      // The tender does not measure CPU time yet (isolated-vm knows it for the isolate target).
-      cpuTimeMs: null,
+      /** This boot's CPU time (null when it is not running, or the target cannot tell). */
+      cpuTimeMs: cpu === undefined ? null : round3(cpu.cpuMs),
+      /** Every boot's since the daemon started. */
+      cpuTimeTotalMs: round3(usage.cpuMs),
       heap: heap === undefined ? null : { used: heap.used, limit: heap.limit },
       memoryLimitBytes: this.spec.memoryMb * 2 ** 20,
       connections: unikernel?.connections ?? 0,
+      /** This boot's devices: bytes in and out, connections, datagrams, block I/O. */
+      devices: this.deviceStats(),
+      /** The same counters summed over every boot since the daemon started. */
+      deviceTotals: usage.devices,
       rejectedCalls: unikernel === undefined ? {} : Object.fromEntries(unikernel.rejectedCalls),
       restarts: this.#restarts,
       lastExit: this.#lastExit === undefined ? null : { kind: this.#lastExit.kind, code: this.#lastExit.code, reason: this.#lastExit.reason },
-      console: { lines: this.ring.history().length, dropped: this.ring.dropped, followers: this.ring.followers },
+      console: { lines: this.ring.history().length, total: this.ring.total, dropped: this.ring.dropped, followers: this.ring.followers },
     };
   }
 
@@ -243,6 +302,21 @@ export class Instance {
     }
   }
 }
+
+/** `totals` plus `stats`' counters (every number but the open connections, a gauge). */
+function addDeviceTotals(totals: Readonly<Record<string, DeviceTotals>>, stats: Readonly<Record<string, DeviceStats>>): Record<string, DeviceTotals> {
+  const out: Record<string, DeviceTotals> = {};
+  for (const [name, t] of Object.entries(totals)) out[name] = { ...t };
+  for (const [name, s] of Object.entries(stats)) {
+    const into: DeviceTotals = (out[name] ??= { kind: s.kind });
+    for (const [key, value] of Object.entries(s)) {
+      if (key !== "connections" && typeof value === "number") into[key] = (typeof into[key] === "number" ? (into[key] as number) : 0) + value;
+    }
+  }
+  return out;
+}
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export type InstanceInfo = ReturnType<Instance["info"]>;
 export type InstanceStats = ReturnType<Instance["stats"]>;

@@ -44,9 +44,19 @@ export interface UnikernelSpec {
 
 const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restart", "priority", "args", "signature"] as const;
 
+/** One segment of a name: a tenant's, or a unikernel's own. */
+export const NAME_LABEL = IMAGE_NAME;
+/** Segments in a full name: up to 8 tenants (tenants.ts) and the unikernel's own. */
+export const MAX_NAME_SEGMENTS = 9;
+
+/**
+ * A unikernel's name: one segment (`web-1`), or a path under tenants (`acme/web/web-1`, see
+ * tenants.ts) of at most MAX_NAME_SEGMENTS segments.
+ */
 export function checkName(name: unknown): string {
-  if (typeof name !== "string" || !IMAGE_NAME.test(name)) {
-    throw new DaemonError("NAME_INVALID", `unikernel name ${JSON.stringify(name)?.slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit (e.g. web-1)`);
+  const segments = typeof name === "string" ? name.split("/") : [];
+  if (typeof name !== "string" || segments.length > MAX_NAME_SEGMENTS || !segments.every((s) => NAME_LABEL.test(s))) {
+    throw new DaemonError("NAME_INVALID", `unikernel name ${JSON.stringify(name)?.slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit (e.g. web-1), or such segments joined by "/" under a tenant (acme/web-1)`);
   }
   return name;
 }

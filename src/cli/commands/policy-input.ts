@@ -1,0 +1,105 @@
+/**
+ * @module cli/commands/policy-input
+ * A tenant's policy as `tsuki cert issue` takes it: a YAML file (`--policy FILE`) and/or flags,
+ * the flags winning; what neither gives comes from the parent tenant's policy (`--parent`), or
+ * for a tenant directly under the CA from the defaults (targets isolate, address 127.0.0.1, no
+ * ports, no storage) except the unikernel count and memory, which must be given.
+ *
+ *   # policy.yaml
+ *   unikernels: 4
+ *   memory: 512M
+ *   storage: 1G
+ *   targets: [isolate, process]
+ *   addresses: [127.0.0.1]
+ *   ports: [8000-8099, 9000]
+ */
+
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { DaemonError } from "../../host/orchestrator/errors.ts";
+import { type Policy, checkPolicy, parsePortRange } from "../../host/orchestrator/policy.ts";
+import { parseSize } from "../../host/size.ts";
+
+export interface PolicyFlags {
+  policy?: string | undefined;
+  "max-unikernels"?: string | undefined;
+  memory?: string | undefined;
+  storage?: string | undefined;
+  targets?: string | undefined;
+  addresses?: string | undefined;
+  ports?: string | undefined;
+}
+
+export const POLICY_FLAGS = {
+  policy: { type: "string" },
+  "max-unikernels": { type: "string" },
+  memory: { type: "string" },
+  storage: { type: "string" },
+  targets: { type: "string" },
+  addresses: { type: "string" },
+  ports: { type: "string" },
+} as const;
+
+const KEYS = ["unikernels", "memory", "storage", "targets", "addresses", "ports"] as const;
+
+export function policyInput(flags: PolicyFlags, parent: Policy | undefined): Policy {
+  const file = flags.policy === undefined ? {} : readPolicyFile(flags.policy);
+  const where = flags.policy === undefined ? "the flags" : `${flags.policy} and the flags`;
+  const pick = <T>(flag: string | undefined, key: (typeof KEYS)[number], convert: (v: unknown, name: string) => T, inherited: T | undefined, missing: string): T => {
+    if (flag !== undefined) return convert(flag, `--${key === "unikernels" ? "max-unikernels" : key}`);
+    if (file[key] !== undefined) return convert(file[key], `${key} in ${flags.policy}`);
+    if (inherited !== undefined) return inherited;
+    throw new DaemonError("POLICY_INVALID", `the policy needs ${missing}`);
+  };
+  return checkPolicy(
+    {
+      unikernels: pick(flags["max-unikernels"], "unikernels", count, parent?.unikernels, "the number of unikernels: give --max-unikernels N (or unikernels: N in --policy)"),
+      memoryMb: pick(flags.memory, "memory", mib, parent?.memoryMb, "its total memory: give --memory SIZE, e.g. --memory 512M (or memory: 512M in --policy)"),
+      storageMb: pick(flags.storage, "storage", mib, parent?.storageMb ?? 0, ""),
+      targets: pick(flags.targets, "targets", list, parent?.targets ?? ["isolate"], ""),
+      addresses: pick(flags.addresses, "addresses", list, parent?.addresses ?? ["127.0.0.1"], ""),
+      ports: pick(flags.ports, "ports", (v, name) => list(v, name).map(parsePortRange), parent?.ports ?? [], ""),
+    },
+    where,
+  );
+}
+
+function readPolicyFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new DaemonError("POLICY_INVALID", `cannot read the policy file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new DaemonError("POLICY_INVALID", `${file} is not YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new DaemonError("POLICY_INVALID", `${file} must be a mapping with the keys ${KEYS.join(", ")}`);
+  for (const key of Object.keys(doc)) {
+    if (!(KEYS as readonly string[]).includes(key)) throw new DaemonError("POLICY_INVALID", `unknown key ${JSON.stringify(key)} in ${file}: the keys are ${KEYS.join(", ")}`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+function count(value: unknown, name: string): number {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new DaemonError("POLICY_INVALID", `${name} ${JSON.stringify(value)} is not a whole number`);
+  return n;
+}
+
+/** A size (bare numbers are MiB) → whole MiB. */
+function mib(value: unknown, name: string): number {
+  const bytes = parseSize(value, 2 ** 20);
+  if (bytes === undefined || bytes % 2 ** 20 !== 0) throw new DaemonError("POLICY_INVALID", `${name} ${JSON.stringify(value)} is not a whole number of MiB: write e.g. 512M or 2G`);
+  return bytes / 2 ** 20;
+}
+
+/** `a,b` or a YAML list → strings. */
+function list(value: unknown, name: string): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === "string" || typeof value === "number") return String(value).split(",").map((s) => s.trim()).filter(Boolean);
+  throw new DaemonError("POLICY_INVALID", `${name} must be a list or comma-separated text`);
+}

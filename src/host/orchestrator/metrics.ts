@@ -1,0 +1,154 @@
+/**
+ * @module host/orchestrator/metrics
+ * tsukid's Prometheus metrics (prom-client): per unikernel, labelled by its `name` (a `tenant`
+ * label will join it, in `unikernelLabels`), whether it is up and in which state, its restarts,
+ * CPU seconds, heap, memory limit, open connections, bytes/connections/datagrams/frames/block
+ * operations per device, and console lines; for the daemon, unikernels by state and prom-client's
+ * default process metrics (CPU, RSS, heap, file descriptors, event-loop lag, GC).
+ *
+ * Everything is read from the daemon's instances when Prometheus scrapes (prom-client `collect`
+ * callbacks), never sampled on a timer; the one exception is prom-client's event-loop-lag metric,
+ * which Node measures continuously (perf_hooks.monitorEventLoopDelay). Counters are summed over
+ * every boot since the daemon started (see Instance.usage), so they never go back across restarts.
+ *
+ * prom-client is loaded only by a daemon started with --metrics (`loadMetrics`).
+ */
+
+import type * as PromClient from "prom-client";
+import type { Instance, InstanceState } from "./instance.ts";
+
+/** What the metrics read: the daemon's instances, now. */
+export interface MetricsSource {
+  instances(): Iterable<Instance>;
+}
+
+export const INSTANCE_STATES: readonly InstanceState[] = ["starting", "running", "backoff", "exited", "failed", "stopped"];
+
+/** The labels that name a unikernel in every per-unikernel series. */
+export function unikernelLabels(instance: Instance): { name: string } {
+  return { name: instance.spec.name };
+}
+
+/** A registry of tsukid's metrics, reading `source` on every scrape. */
+export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, options: { defaultMetrics?: boolean } = {}): PromClient.Registry {
+  const registry = new prom.Registry();
+  if (options.defaultMetrics !== false) prom.collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const u = ["name"] as const;
+  const d = ["name", "device", "kind"] as const;
+
+  /** A gauge whose values are all set on each scrape. */
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+    new prom.Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill((labels, value) => this.set(labels as PromClient.LabelValues<L>, value));
+      },
+    });
+  /** A counter whose totals (kept by the instances) are copied on each scrape. */
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (add: (labels: Record<L, string>, value: number) => void) => void) =>
+    new prom.Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill((labels, value) => this.inc(labels as PromClient.LabelValues<L>, Math.max(0, value)));
+      },
+    });
+
+  const each = (f: (i: Instance) => void) => {
+    for (const instance of source.instances()) f(instance);
+  };
+  /** Each device's totals, with its instance's labels. */
+  const eachDevice = (f: (labels: { name: string; device: string; kind: string }, totals: Readonly<Record<string, number | string>>) => void) =>
+    each((i) => {
+      for (const [device, totals] of Object.entries(i.usage().devices)) f({ ...unikernelLabels(i), device, kind: totals.kind }, totals);
+    });
+  const num = (value: unknown) => (typeof value === "number" ? value : undefined);
+
+  gauge("tsuki_unikernels", "Unikernels on this daemon, by state.", ["state"], (set) => {
+    const counts = new Map<string, number>(INSTANCE_STATES.map((s) => [s, 0]));
+    each((i) => counts.set(i.state, (counts.get(i.state) ?? 0) + 1));
+    for (const [state, n] of counts) set({ state }, n);
+  });
+  gauge("tsuki_unikernel_up", "1 if the unikernel is running, else 0.", u, (set) => each((i) => set(unikernelLabels(i), i.state === "running" ? 1 : 0)));
+  gauge("tsuki_unikernel_state", "The unikernel's state (one series, value 1, labelled with the current state).", ["name", "state"], (set) => each((i) => set({ ...unikernelLabels(i), state: i.state }, 1)));
+  counter("tsuki_unikernel_restarts_total", "Times the daemon booted the unikernel again by its restart policy.", u, (add) => each((i) => add(unikernelLabels(i), i.restarts)));
+  counter("tsuki_unikernel_cpu_seconds_total", "CPU time the unikernel used, every boot since the daemon started (isolate target: V8's time in its isolate; process target: its sandboxed processes).", u, (add) =>
+    each((i) => add(unikernelLabels(i), i.usage().cpuMs / 1000)),
+  );
+  gauge("tsuki_unikernel_heap_used_bytes", "Heap the running unikernel uses (V8 heap and external memory).", u, (set) =>
+    each((i) => {
+      const heap = i.heap();
+      if (heap) set(unikernelLabels(i), heap.used);
+    }),
+  );
+  gauge("tsuki_unikernel_heap_limit_bytes", "The running unikernel's heap limit as V8 applies it.", u, (set) =>
+    each((i) => {
+      const heap = i.heap();
+      if (heap) set(unikernelLabels(i), heap.limit);
+    }),
+  );
+  gauge("tsuki_unikernel_memory_limit_bytes", "The memory limit the unikernel was created with (--mem).", u, (set) => each((i) => set(unikernelLabels(i), i.spec.memoryMb * 2 ** 20)));
+  gauge("tsuki_unikernel_connections", "Connections open now, per listener or connector device.", d, (set) =>
+    each((i) => {
+      for (const [device, s] of Object.entries(i.deviceStats())) if ("connections" in s) set({ ...unikernelLabels(i), device, kind: s.kind }, s.connections);
+    }),
+  );
+  counter("tsuki_unikernel_device_connections_total", "Connections accepted (listener) or opened (connector).", d, (add) =>
+    eachDevice((labels, t) => {
+      const n = num(t.connectionsTotal);
+      if (n !== undefined) add(labels, n);
+    }),
+  );
+  counter("tsuki_unikernel_device_bytes_total", 'Bytes a device carried; direction "in" is towards the unikernel (received, read from a block device), "out" from it (sent, written).', [...d, "direction"], (add) =>
+    eachDevice((labels, t) => {
+      add({ ...labels, direction: "in" }, num(t.bytesIn) ?? 0);
+      add({ ...labels, direction: "out" }, num(t.bytesOut) ?? 0);
+    }),
+  );
+  counter("tsuki_unikernel_device_datagrams_total", "Datagrams a udp device received (in) and sent (out).", [...d, "direction"], (add) =>
+    eachDevice((labels, t) => {
+      if (t.kind !== "udp") return;
+      add({ ...labels, direction: "in" }, num(t.datagramsIn) ?? 0);
+      add({ ...labels, direction: "out" }, num(t.datagramsOut) ?? 0);
+    }),
+  );
+  counter("tsuki_unikernel_device_frames_total", "Frames a net device received (in) and sent (out).", [...d, "direction"], (add) =>
+    eachDevice((labels, t) => {
+      if (t.kind !== "net") return;
+      add({ ...labels, direction: "in" }, num(t.framesIn) ?? 0);
+      add({ ...labels, direction: "out" }, num(t.framesOut) ?? 0);
+    }),
+  );
+  counter("tsuki_unikernel_device_dropped_total", "Datagrams (udp, arriving to a full queue) or frames (net, from the guest) dropped.", d, (add) =>
+    eachDevice((labels, t) => {
+      const n = num(t.dropped) ?? num(t.dropsOut);
+      if (n !== undefined) add(labels, n);
+    }),
+  );
+  counter("tsuki_unikernel_device_block_operations_total", "Block device reads, writes and flushes.", [...d, "op"], (add) =>
+    eachDevice((labels, t) => {
+      if (t.kind !== "block") return;
+      add({ ...labels, op: "read" }, num(t.reads) ?? 0);
+      add({ ...labels, op: "write" }, num(t.writes) ?? 0);
+      add({ ...labels, op: "flush" }, num(t.flushes) ?? 0);
+    }),
+  );
+  counter("tsuki_unikernel_console_lines_total", "Console lines the unikernel wrote (all boots).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.total)));
+  counter("tsuki_unikernel_console_dropped_total", "Console lines dropped from the unikernel's ring buffer (the oldest, past its capacity).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.dropped)));
+  return registry;
+}
+
+/** prom-client, loaded when first needed (a daemon without --metrics never loads it). */
+export async function loadMetrics(source: MetricsSource): Promise<PromClient.Registry> {
+  const prom = await import("prom-client");
+  // A CommonJS module: its exports are the default export.
+  return tsukidRegistry(prom.default as unknown as typeof PromClient, source);
+}

@@ -1,0 +1,58 @@
+/**
+ * @module host/orchestrator/policy-der
+ * A policy as the value of its X.509 extension: the DER of `TsukiPolicy` (policy.ts describes
+ * it), encoded and parsed with `@peculiar/asn1-schema`. Apart from policy.ts so that only what
+ * makes or reads certificates (certs.ts) loads the ASN.1 stack.
+ */
+
+import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes } from "@peculiar/asn1-schema";
+import { DaemonError } from "./errors.ts";
+import { type Policy, POLICY_VERSION, checkPolicy } from "./policy.ts";
+
+// The ASN.1 schema, declared by calling asn1-schema's decorators as functions (Node runs our
+// TypeScript by stripping types, which leaves no room for decorator syntax).
+class PortRangeAsn {
+  first = 0;
+  last = 0;
+}
+AsnProp({ type: AsnPropTypes.Integer })(PortRangeAsn.prototype, "first");
+AsnProp({ type: AsnPropTypes.Integer })(PortRangeAsn.prototype, "last");
+AsnType({ type: AsnTypeTypes.Sequence })(PortRangeAsn);
+
+class PolicyAsn {
+  version = POLICY_VERSION;
+  unikernels = 0;
+  memoryMb = 0;
+  storageMb = 0;
+  targets: string[] = [];
+  addresses: string[] = [];
+  ports: PortRangeAsn[] = [];
+}
+for (const key of ["version", "unikernels", "memoryMb", "storageMb"]) AsnProp({ type: AsnPropTypes.Integer })(PolicyAsn.prototype, key);
+for (const key of ["targets", "addresses"]) AsnProp({ type: AsnPropTypes.Utf8String, repeated: "sequence" })(PolicyAsn.prototype, key);
+AsnProp({ type: PortRangeAsn, repeated: "sequence" })(PolicyAsn.prototype, "ports");
+AsnType({ type: AsnTypeTypes.Sequence })(PolicyAsn);
+
+/** The policy's DER, for the extension's value. */
+export function encodePolicy(policy: Policy): Uint8Array {
+  const asn = new PolicyAsn();
+  asn.unikernels = policy.unikernels;
+  asn.memoryMb = policy.memoryMb;
+  asn.storageMb = policy.storageMb;
+  asn.targets = [...policy.targets];
+  asn.addresses = [...policy.addresses];
+  asn.ports = policy.ports.map((r) => Object.assign(new PortRangeAsn(), r));
+  return new Uint8Array(AsnConvert.serialize(asn));
+}
+
+/** Parses and checks an extension's value; `where` names the certificate for messages. */
+export function decodePolicy(der: ArrayBuffer | ArrayBufferView, where: string): Policy {
+  let asn: PolicyAsn;
+  try {
+    asn = AsnConvert.parse(der, PolicyAsn);
+  } catch (error) {
+    throw new DaemonError("POLICY_INVALID", `the policy in ${where} is not DER of TsukiPolicy (${(error as Error).message}): issue the certificate again with "tsuki cert issue"`);
+  }
+  if (asn.version !== POLICY_VERSION) throw new DaemonError("POLICY_INVALID", `the policy in ${where} has version ${asn.version}; this tsukid reads version ${POLICY_VERSION}: issue it again with this tsuki`);
+  return checkPolicy({ unikernels: asn.unikernels, memoryMb: asn.memoryMb, storageMb: asn.storageMb, targets: asn.targets, addresses: asn.addresses, ports: asn.ports.map((r) => ({ first: r.first, last: r.last })) }, where);
+}

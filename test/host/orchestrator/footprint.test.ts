@@ -1,0 +1,45 @@
+/**
+ * What `tsuki daemon` loads at start, which is most of its own memory (issue 7): through the
+ * module hook of bin/tsuki.js, none of Node's type stripper (amaro), the X.509 stack (loaded with
+ * --listen and by the certificate commands) or Node's bundled undici (an ESM import of node:http
+ * loads it). Each child process loads the modules as bin/tsuki.js would, then lists what it got.
+ */
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const url = (file: string) => JSON.stringify(pathToFileURL(path.join(ROOT, file)).href);
+
+/** Loads `modules` in a fresh Node behind the hook; the packages it resolved and the internals it loaded. */
+function loaded(modules: string[]): { packages: string[]; internals: string[] } {
+  const script = `
+    (await import(${url("src/host/loader/hook.js")})).register();
+    const { registerHooks } = await import("node:module");
+    const packages = new Set();
+    registerHooks({ resolve(specifier, context, next) {
+      const r = next(specifier, context);
+      const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
+      if (m) packages.add(m[1]);
+      return r;
+    } });
+    for (const m of [${modules.map(url).join(", ")}]) await import(m);
+    console.log(JSON.stringify({ packages: [...packages], internals: process.moduleLoadList }));`;
+  const out = execFileSync(process.execPath, ["--no-node-snapshot", "--experimental-vm-modules", "--disable-warning=ExperimentalWarning", "--input-type=module", "-e", script], { encoding: "utf8" });
+  return JSON.parse(out) as { packages: string[]; internals: string[] };
+}
+
+test("tsuki daemon loads neither Node's type stripper, the X.509 stack nor undici", () => {
+  const { packages, internals } = loaded(["src/cli/main.ts", "src/cli/commands/daemon.ts"]);
+  assert.deepEqual(packages.filter((p) => p.startsWith("@peculiar/") || p === "reflect-metadata" || p === "asn1js" || p === "tsyringe"), []);
+  assert.deepEqual(internals.filter((m) => /amaro|undici/.test(m)), []);
+  assert.ok(packages.includes("isolated-vm"), `the daemon loads the tender (${packages.join(", ")})`);
+});
+
+test("the certificate commands and the TLS listener still load the X.509 stack when they run", () => {
+  const { packages } = loaded(["src/cli/commands/cert.ts", "src/host/orchestrator/tenant-chain.ts"]);
+  assert.ok(packages.includes("@peculiar/x509") && packages.includes("@peculiar/asn1-schema"), packages.join(", "));
+});

@@ -1,0 +1,142 @@
+/**
+ * Policies in certificates, without a daemon: the extension's DER round-trips and is refused when
+ * malformed; a sub-policy is checked against its parent field by field; a chain is mapped to a
+ * tenant path or refused with a clear code (no tenant, no policy, a bad name, a policy larger
+ * than its parent's); the chain header a client sends is verified, not trusted (another CA's
+ * certificates, a forged order); and a create is admitted against the policy and the budgets of
+ * every ancestor (block storage included), with devices tenants may not bind refused.
+ */
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as x509 from "../../../src/host/orchestrator/x509.ts";
+import { createCa, issueClient, issueTenant } from "../../../src/host/orchestrator/certs.ts";
+import type { DaemonError } from "../../../src/host/orchestrator/errors.ts";
+import { chainHeader, verifiedChain } from "../../../src/host/orchestrator/peer-chain.ts";
+import { POLICY_OID, checkPolicy, policyExcess } from "../../../src/host/orchestrator/policy.ts";
+import { decodePolicy, encodePolicy } from "../../../src/host/orchestrator/policy-der.ts";
+import type { UnikernelSpec } from "../../../src/host/orchestrator/spec.ts";
+import { admit } from "../../../src/host/orchestrator/tenants.ts";
+import { tenantFromChain } from "../../../src/host/orchestrator/tenant-chain.ts";
+import { fullName, placeBlockFiles, present } from "../../../src/host/orchestrator/scope.ts";
+import type { Manifest } from "../../../src/abi/index.ts";
+import { POLICY } from "./pki.ts";
+import path from "node:path";
+import { tempDir } from "../../helpers.ts";
+
+const code = (c: string, message?: RegExp) => (e: DaemonError) => {
+  assert.equal(e.code, c, e.message);
+  if (message) assert.match(e.message, message);
+  return true;
+};
+const notRoot = () => false;
+
+describe("the policy extension", () => {
+  test("encodes to DER and decodes to the same policy", () => {
+    assert.deepEqual(decodePolicy(encodePolicy(POLICY), "test"), POLICY);
+  });
+
+  test("garbage, a wrong version and out-of-range fields are ERR_POLICY_INVALID naming the field", () => {
+    assert.throws(() => decodePolicy(new Uint8Array([1, 2, 3]), "x"), code("ERR_POLICY_INVALID", /not DER of TsukiPolicy/));
+    assert.throws(() => checkPolicy({ ...POLICY, unikernels: 0 }, "x"), code("ERR_POLICY_INVALID", /unikernels .* from 1/));
+    assert.throws(() => checkPolicy({ ...POLICY, targets: ["unix"] }, "x"), code("ERR_POLICY_INVALID", /target "unix" is not one of isolate, process/));
+    assert.throws(() => checkPolicy({ ...POLICY, addresses: ["example.com"] }, "x"), code("ERR_POLICY_INVALID", /not an IP address/));
+    assert.throws(() => checkPolicy({ ...POLICY, ports: [{ first: 9000, last: 8000 }] }, "x"), code("ERR_POLICY_INVALID", /ends before it starts/));
+  });
+
+  test("a sub-policy fits when every number is at most the parent's and every list is inside it", () => {
+    assert.deepEqual(policyExcess(POLICY, POLICY), []);
+    assert.deepEqual(policyExcess({ ...POLICY, unikernels: 1, ports: [{ first: 18110, last: 18120 }] }, POLICY), []);
+    assert.deepEqual(policyExcess({ ...POLICY, unikernels: 9, memoryMb: 512, storageMb: 65, targets: ["isolate", "process"], addresses: ["::1"], ports: [{ first: 18150, last: 18250 }] }, POLICY), [
+      "unikernels 9 > 4",
+      "memory 512M > 256M",
+      "storage 65M > 64M",
+      "targets process not in isolate",
+      "addresses ::1 not in 127.0.0.1",
+      "ports 18150-18250 not inside 18100-18199",
+    ]);
+  });
+});
+
+describe("tenants from certificate chains", async () => {
+  const ca = await createCa("CA");
+  const root = { cert: ca.cert, key: ca.keys.privateKey };
+  const acme = await issueTenant(root, "acme", POLICY);
+  const web = await issueTenant({ cert: acme.cert, key: acme.keys.privateKey }, "web", { ...POLICY, unikernels: 2 });
+  const leaf = await issueClient({ cert: web.cert, key: web.keys.privateKey }, "web-client");
+
+  test("each tenant certificate is one segment of the path, with its policy", () => {
+    const tenant = tenantFromChain([leaf.cert, web.cert, acme.cert, ca.cert], (c) => c === ca.cert);
+    assert.deepEqual(tenant.path, ["acme", "web"]);
+    assert.deepEqual(tenant.policies.map((p) => p.unikernels), [4, 2]);
+    assert.equal(tenant.client, "web-client");
+  });
+
+  test("a client certificate issued by the CA itself, a tenant presented as the client, a tenant without a policy or with a bad name are ERR_CERT_INVALID", async () => {
+    const direct = await issueClient(root, "nobody");
+    assert.throws(() => tenantFromChain([direct.cert], notRoot), code("ERR_CERT_INVALID", /issued by the CA itself and so names no tenant/));
+    assert.throws(() => tenantFromChain([web.cert, acme.cert], notRoot), code("ERR_CERT_INVALID", /is a tenant \(CA\) certificate/));
+    const bare = await x509.X509CertificateGenerator.create({ serialNumber: "01", subject: "CN=bare", issuer: ca.cert.subject, notBefore: new Date(Date.now() - 1000), notAfter: new Date(Date.now() + 86_400_000), signingAlgorithm: { name: "ECDSA", hash: "SHA-256" }, publicKey: acme.keys.publicKey, signingKey: ca.keys.privateKey, extensions: [new x509.BasicConstraintsExtension(true)] });
+    assert.throws(() => tenantFromChain([leaf.cert, bare], notRoot), code("ERR_CERT_INVALID", /carries no tsuki policy/));
+    const shouty = await issueTenant(root, "ACME", POLICY);
+    assert.throws(() => tenantFromChain([leaf.cert, shouty.cert], notRoot), code("ERR_CERT_INVALID", /CN "ACME", which is not a name segment/));
+  });
+
+  test("a sub-tenant whose policy exceeds its parent's is ERR_POLICY_EXCEEDS_PARENT", async () => {
+    const greedy = await issueTenant({ cert: acme.cert, key: acme.keys.privateKey }, "greedy", { ...POLICY, memoryMb: 4096 });
+    const client = await issueClient({ cert: greedy.cert, key: greedy.keys.privateKey }, "g");
+    assert.throws(() => tenantFromChain([client.cert, greedy.cert, acme.cert], notRoot), code("ERR_POLICY_EXCEEDS_PARENT", /"acme\/greedy" exceeds its parent "acme": memory 4096M > 256M/));
+  });
+
+  test("the chain header is verified up to the trusted CA: a good one passes; missing, reordered, foreign or forged ones are ERR_CERT_INVALID", async () => {
+    const header = chainHeader([leaf.cert, web.cert, acme.cert]);
+    assert.deepEqual((await verifiedChain(leaf.cert, header, [ca.cert])).map((c) => c.subject), ["CN=web-client", "CN=web", "CN=acme"]);
+    await assert.rejects(verifiedChain(leaf.cert, undefined, [ca.cert]), code("ERR_CERT_INVALID", /no "tsuki-chain" header/));
+    await assert.rejects(verifiedChain(leaf.cert, chainHeader([leaf.cert, acme.cert, web.cert]), [ca.cert]), code("ERR_CERT_INVALID", /is not validly issued by/));
+    const other = await createCa("CA");
+    await assert.rejects(verifiedChain(leaf.cert, header, [other.cert]), code("ERR_CERT_INVALID", /not issued by the CA this daemon trusts/));
+    // A forged "acme" with a bigger policy, self-made under the same names: its signature gives it away.
+    const forger = await createCa("CA");
+    const fakeAcme = await issueTenant({ cert: forger.cert, key: forger.keys.privateKey }, "acme", { ...POLICY, unikernels: 1000 });
+    await assert.rejects(verifiedChain(leaf.cert, chainHeader([leaf.cert, web.cert, fakeAcme.cert]), [ca.cert]), code("ERR_CERT_INVALID"));
+    await assert.rejects(verifiedChain(leaf.cert, "not base64!", [ca.cert]), code("ERR_CERT_INVALID", /base64/));
+  });
+});
+
+describe("admitting a create", () => {
+  const manifest = { name: "m", devices: { web: { kind: "listener" }, data: { kind: "block" }, db: { kind: "connector" } } } as unknown as Manifest;
+  const tenant = { path: ["acme", "web"], policies: [{ ...POLICY, storageMb: 100 }, { ...POLICY, storageMb: 64 }], client: "c" };
+  const spec = (name: string, devices: string[], memoryMb = 32): UnikernelSpec => ({ name, image: "0".repeat(64), devices, memoryMb, cpuMs: 100, target: "isolate", restart: "never", priority: 50, args: {} });
+
+  test("block storage is accounted by size= across the subtree, and a block device without a size is refused", () => {
+    admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=64M"]), manifest, []);
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=65M"]), manifest, []), code("ERR_POLICY_BUDGET", /tenant "acme\/web" has 64M of its 64M block storage left and this create asks for 65M/));
+    const sibling = spec("acme/db/x", ["data=file:/s/x.img?size=50M"]);
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=60M"]), manifest, [sibling]), code("ERR_POLICY_BUDGET", /tenant "acme" \(which "acme\/web" is under\) has 50M of its 100M block storage left/));
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["data=file:/s/d.img"]), manifest, []), code("ERR_POLICY_DENIED", /needs its size/));
+  });
+
+  test("connectors, tap interfaces and tls: listeners with host files are the administrator's", () => {
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["db=tcp://10.0.0.1:5432"]), manifest, []), code("ERR_POLICY_DENIED", /connector bound to tcp:, which tenants may not bind yet/));
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tls://127.0.0.1:18100?cert=/etc/ssl/k.pem&key=/etc/ssl/k.key"]), manifest, []), code("ERR_POLICY_DENIED", /tls: listener reads its certificate and key from host files/));
+  });
+});
+
+describe("a tenant's names and block files", () => {
+  const caller = { kind: "tenant" as const, tenant: { path: ["acme", "web"], policies: [POLICY, POLICY], client: "c" } };
+  const state = tempDir("tsuki-scope-");
+
+  test("names are relative to the tenant's path, and cannot climb out of it", () => {
+    assert.equal(fullName(caller, "app"), "acme/web/app");
+    assert.equal(fullName(caller, "sub/app"), "acme/web/sub/app");
+    for (const bad of ["..", "../globex/app", "/etc", "a//b", "A"]) assert.throws(() => fullName(caller, bad), code("ERR_NAME_INVALID"), bad);
+  });
+
+  test("block files named by bare names are placed in the tenant's directory, shown back by their names; host paths are refused", () => {
+    const placed = placeBlockFiles(caller, ["data=file:data.img?size=1M", "web=tcp://127.0.0.1:18100"], state) as string[];
+    assert.deepEqual(placed, [`data=file:${path.join(state, "tenants", "acme", "web", "data.img")}?size=1M`, "web=tcp://127.0.0.1:18100"]);
+    assert.deepEqual(present(caller, { name: "acme/web/app", devices: placed }, state), { name: "app", devices: ["data=file:data.img?size=1M", "web=tcp://127.0.0.1:18100"] });
+    for (const bad of ["data=file:/etc/passwd?size=1M", "data=file:../x.img?size=1M", "data=file:a/b.img"]) assert.throws(() => placeBlockFiles(caller, [bad], state), code("ERR_POLICY_DENIED", /bare name/), bad);
+    assert.deepEqual(placeBlockFiles({ kind: "admin" }, ["data=file:/srv/d.img"], state), ["data=file:/srv/d.img"]);
+  });
+});
