@@ -104,6 +104,15 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     assert.match(JSON.stringify(events), /ECONNREFUSED/);
   });
 
+  test("Linux's abortive close (a RST) ends the guest's connection with ECONNRESET, and the stack goes on serving", { skip: has("curl") ? undefined : "curl is not installed" }, async () => {
+    const l = await open();
+    await l.peer("reset", GUEST_ADDRESS, "7");
+    const failed = await l.event("echo-error");
+    assert.equal(failed.code, "ECONNRESET", JSON.stringify(failed));
+    const r = await l.spawn("curl", ["-sS", "--max-time", "10", `http://${GUEST_ADDRESS}/`]);
+    assert.equal(r.stdout, "hello from tsuki/tcpip\n", r.stderr);
+  });
+
   test("1 GB from the kernel to the guest, checked byte for byte", async () => {
     const l = await open();
     const [events, sink] = await Promise.all([l.peer("send", GUEST_ADDRESS, "9000", String(GiB)), l.event("sink", 110_000)]);

@@ -7,6 +7,7 @@
  *   read HOST PORT         connect, read to the end, checking every byte against the pattern
  *   recv PORT              listen on 0.0.0.0:PORT, say {"event":"listening"}, take one connection,
  *                          read it to the end checking every byte
+ *   reset HOST PORT        connect, send a line, read its echo, then abort with a RST (SO_LINGER 0)
  */
 
 import { createConnection, createServer, type Socket } from "node:net";
@@ -70,8 +71,15 @@ try {
     const socket = await new Promise<Socket>((resolve) => server.once("connection", resolve));
     server.close();
     print({ event: "received", ...(await receive(socket)) });
+  } else if (mode === "reset") {
+    const [host, port] = rest;
+    const socket = await connect(host!, Number(port));
+    socket.write("ping\n");
+    await new Promise((resolve) => socket.once("data", resolve));
+    socket.resetAndDestroy();
+    print({ event: "reset" });
   } else {
-    throw new Error(`peer: unknown mode ${mode}: send HOST PORT BYTES | read HOST PORT | recv PORT`);
+    throw new Error(`peer: unknown mode ${mode}: send HOST PORT BYTES | read HOST PORT | recv PORT | reset HOST PORT`);
   }
 } catch (error) {
   print({ event: "error", message: String(error), code: (error as { code?: string }).code });
