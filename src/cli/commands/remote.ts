@@ -4,7 +4,9 @@
  * `--state` for this host's daemon, or `--remote https://HOST:PORT` with `--cert`, `--key` and
  * `--ca` for a remote one over mutual TLS (each also from $TSUKI_REMOTE, $TSUKI_CERT, $TSUKI_KEY,
  * $TSUKI_CA) — the client, and the daemon's errors printed the way every tsuki error is
- * (`tsuki: error CODE: message`, one line per problem) with the exit code they carry.
+ * (`tsuki: error CODE: message`, one line per problem) with the exit code they carry. The
+ * clients a command made are closed when it ends (a remote client keeps its TLS connections
+ * alive), so that tsuki exits as soon as it is done.
  */
 
 import { readFileSync } from "node:fs";
@@ -43,6 +45,9 @@ export function isRemote(values: ClientFlags): boolean {
   return (values.remote ?? (values.socket === undefined && values.state === undefined ? process.env.TSUKI_REMOTE : undefined)) !== undefined;
 }
 
+/** The clients made by the running command, closed by `reporting` when it ends. */
+const open = new Set<DaemonClient>();
+
 export function client(values: ClientFlags): DaemonClient {
   if (!isRemote(values)) return new DaemonClient(socketPath(values));
   const url = values.remote ?? process.env.TSUKI_REMOTE!;
@@ -56,12 +61,14 @@ export function client(values: ClientFlags): DaemonClient {
       throw new TsukiError("FLAG_VALUE", `--${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${what}`);
     }
   };
-  return new DaemonClient({
+  const remote = new DaemonClient({
     url,
     cert: file("cert", "TSUKI_CERT", "your client certificate chain, client.pem from tsuki cert issue"),
     key: file("key", "TSUKI_KEY", "your client key, client.key from tsuki cert issue"),
     ca: file("ca", "TSUKI_CA", "the CA the daemon's certificate is issued by, ca.pem from tsuki cert issue"),
   });
+  open.add(remote);
+  return remote;
 }
 
 /** Runs a client command; a daemon's error becomes its lines on stderr and its exit code. */
@@ -73,6 +80,9 @@ export async function reporting(command: () => Promise<number>): Promise<number>
     if (!(error instanceof RemoteError)) throw error;
     for (const { code, message } of error.problems) process.stderr.write(`tsuki: error ${code}: ${message}\n`);
     return error.exitCode;
+  } finally {
+    for (const c of open) c.close();
+    open.clear();
   }
 }
 

@@ -9,6 +9,9 @@
  *        │   └─ client certificate (the leaf a tenant's tsuki presents: clientAuth, no policy)
  *        └─ client certificate
  *
+ * The daemon does not read certificates with this module: it reads client chains with Node's own
+ * X509Certificate (native-certs.ts, peer-chain.ts), so `--listen` does not load @peculiar/x509.
+ *
  * Every key is ECDSA P-256 with SHA-256: OpenSSL (Node's TLS), curl and `openssl s_client` all
  * take it for client authentication in TLS 1.3. Keys are written as PKCS #8 PEM, certificates as
  * PEM; a chain file holds the leaf first, then each issuer up to (not including) the CA.
@@ -175,11 +178,6 @@ export async function readKey(file: string): Promise<CryptoKey> {
   } catch (error) {
     throw new DaemonError("CERT_FILE", `${file} is not an ECDSA P-256 private key in PKCS #8 PEM (${(error as Error).message}): give the .key written by tsuki ca create / tsuki cert issue`);
   }
-}
-
-/** DER → certificate, for chains that come off a TLS socket. */
-export function fromDer(der: Uint8Array): x509.X509Certificate {
-  return new x509.X509Certificate(der);
 }
 
 function serial(): string {

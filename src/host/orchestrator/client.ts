@@ -7,10 +7,16 @@
  * daemon already holds (images are named by their SHA-256). A TLS failure (our certificate
  * refused as untrusted, expired or missing; the daemon's certificate not trusted) becomes an
  * error with its own code that says what to fix (tls-errors.ts).
+ *
+ * Remote requests share a few kept-alive TLS connections (`REMOTE_SOCKETS`), so that a command
+ * pays for one handshake, not one per request, and the daemon's per-connection tenant is found
+ * once; `close()` ends them (the tsuki commands call it when they finish, so that the process
+ * exits at once). A request on a kept connection that the daemon had just closed as idle is sent
+ * again once on a new one when it is safe to repeat (GET, HEAD, and PUT of an image by its hash).
  */
 
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent, request as httpsRequest } from "node:https";
 import { sha256 } from "../build/image.ts";
 import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "./instance.ts";
@@ -24,6 +30,9 @@ import { X509Certificate } from "node:crypto";
 // namespace, which reads the lazy WebSocket, CloseEvent and MessageEvent exports and so loads
 // Node's bundled undici (about 4 MiB of tsukid's RSS, 3 MiB of it private; it never uses it).
 const { request } = process.getBuiltinModule("node:http");
+
+/** Connections a remote client keeps open at most (requests beyond wait for one), and idle ones kept. */
+export const REMOTE_SOCKETS = { max: 4, idle: 2 } as const;
 
 /** A daemon reached over mutual TLS. */
 export interface RemoteTarget {
@@ -45,6 +54,8 @@ export class DaemonClient {
   readonly remote: RemoteTarget | undefined;
   /** The tenant certificates above our leaf, sent with every remote request (peer-chain.ts). */
   #chain = "";
+  /** Kept-alive TLS connections to the remote daemon. */
+  #agent: Agent | undefined;
 
   constructor(target: string | RemoteTarget) {
     this.socketPath = typeof target === "string" ? target : target.url;
@@ -55,7 +66,13 @@ export class DaemonClient {
         .slice(1)
         .map((pem) => new X509Certificate(pem).raw.toString("base64"))
         .join(",");
+      this.#agent = new Agent({ keepAlive: true, maxSockets: REMOTE_SOCKETS.max, maxFreeSockets: REMOTE_SOCKETS.idle, maxTotalSockets: REMOTE_SOCKETS.max });
     }
+  }
+
+  /** Closes the kept-alive connections (a request after this opens new ones). */
+  close(): void {
+    this.#agent?.destroy();
   }
 
   /** One request; resolves with the status and the parsed body of a success, throws RemoteError for an error answer. */
@@ -152,14 +169,21 @@ export class DaemonClient {
       headers["content-type"] = body instanceof Uint8Array ? "application/octet-stream" : "application/json";
       headers["content-length"] = payload.length;
     }
-    return new Promise((resolve, reject) => {
-      const req = this.#request({ method, path, headers }, (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 500, text }));
+    const once = () =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = this.#request({ method, path, headers }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 500, text }));
+        });
+        req.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(this.#unreachable(error), { stale: req.reusedSocket && STALE.has(error.code ?? "") })));
+        req.end(payload);
       });
-      req.on("error", (error: NodeJS.ErrnoException) => reject(this.#unreachable(error)));
-      req.end(payload);
+    const repeatable = method === "GET" || method === "HEAD" || (method === "PUT" && path.startsWith("/v1/images/"));
+    return once().catch((error: RemoteError & { stale?: boolean }) => {
+      if (!error.stale) throw error;
+      if (repeatable) return once();
+      throw RemoteError.from(new DaemonError("DAEMON_UNREACHABLE", `the connection to tsukid at ${this.socketPath} closed before it answered ${method} ${path.split("?")[0]}, so it may or may not have been carried out: see "tsuki list" or "tsuki info", then try again if need be`));
     });
   }
 
@@ -177,7 +201,7 @@ export class DaemonClient {
         cert: this.remote.cert,
         key: this.remote.key,
         minVersion: "TLSv1.3",
-        agent: false,
+        agent: this.#agent,
       },
       onResponse,
     );
@@ -187,6 +211,9 @@ export class DaemonClient {
     return this.remote === undefined ? unreachable(this.socketPath, error) : tlsFailure(this.remote, error);
   }
 }
+
+/** How a kept connection that the daemon closed as idle fails when it is used. */
+const STALE = new Set(["ECONNRESET", "EPIPE"]);
 
 function parseAnswer<T>(status: number, text: string): T {
   let body: unknown;

@@ -26,6 +26,8 @@ export type LifecycleEvent =
   | "destroyed"
   | "image-stored"
   | "images-collected"
+  | "restore-refused"
+  | "block-files-collected"
   | "tls-listening"
   | "tls-accepted"
   | "tls-refused";

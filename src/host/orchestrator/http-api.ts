@@ -99,7 +99,7 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
     const answer = await asCaller(id, async () => {
       if (action === undefined && method === "GET") return daemon.get(name).info();
       if (action === undefined && method === "DELETE") return daemon.destroy(name);
-      if (action === "restart" && method === "POST") return daemon.restart(name);
+      if (action === "restart" && method === "POST") return daemon.restart(name, caller.kind === "tenant");
       if (action === "stats" && method === "GET") return daemon.get(name).stats();
       if (action === "console" && method === "GET") return void consoleLines(daemon, name, url.searchParams, req, res);
       throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
@@ -122,7 +122,7 @@ function create(daemon: Daemon, caller: Caller, body: unknown) {
   }
   const spec = parseSpec(body);
   const tenant = caller.tenant;
-  return daemon.create({ ...spec, name: fullName(caller, spec.name) }, (s, manifest, others) => admit(tenant, s, manifest, others));
+  return daemon.create({ ...spec, name: fullName(caller, spec.name) }, (s, manifest, others) => admit(tenant, s, manifest, others), tenant);
 }
 
 function consoleLines(daemon: Daemon, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {

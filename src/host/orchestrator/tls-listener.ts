@@ -5,15 +5,16 @@
  * `requestCert` + `rejectUnauthorized`). OpenSSL refuses a certificate from another CA, an expired
  * one or none at all during the handshake (the daemon logs a `tls-refused` event with the
  * reason). A chain that verifies is then mapped to a tenant (peer-chain.ts, tenant-chain.ts) once per
- * connection; a chain that names no tenant or whose policy exceeds its parent's gets a 403 with
- * the reason on every request, also logged.
+ * connection and header, and kept across connections (`ChainCache`: by the leaf's and the
+ * header's SHA-256, until the chain's earliest notAfter, for at most `CHAIN_CACHE_ENTRIES`
+ * chains); a chain that names no tenant or whose policy exceeds its parent's gets a 403 with the
+ * reason on every request of that connection, also logged.
  */
 
 import { type Server, createServer } from "node:https";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { X509Certificate } from "./x509.ts";
-import { CHAIN_HEADER, verifiedChain } from "./peer-chain.ts";
+import { CHAIN_HEADER, ChainCache, certFromDer, verifiedChain } from "./peer-chain.ts";
 import { DaemonError } from "./errors.ts";
 import type { EventLog } from "./event-log.ts";
 import type { Caller } from "./scope.ts";
@@ -51,23 +52,69 @@ const VERIFY_REASONS: Record<string, string> = {
 
 export type CallerHandler = (caller: (req: IncomingMessage) => Promise<Caller>) => Parameters<typeof createServer>[1];
 
+/** Verified chains the daemon keeps (peer-chain.ts's ChainCache): a few hundred bytes each. */
+export const CHAIN_CACHE_ENTRIES = 1024;
+
+/** What one connection found for the last chain header seen on it. */
+interface Found {
+  readonly header: string | undefined;
+  readonly tenant: Promise<Tenant>;
+  /** Past this (ms since the epoch) a certificate of the chain has expired: look again. */
+  notAfter: number;
+}
+
 /** Listens; `handler(callerOf)` is the API handler given how to tell who sent a request. */
 export async function listenTls(options: TlsOptions, handler: CallerHandler, log: EventLog): Promise<Server> {
-  // The X.509 stack (about 17 MiB), loaded here: a daemon without --listen never needs it.
-  const { certsFromPem } = await import("./certs.ts");
+  // Node's X509Certificate and the policy extension's ASN.1 parser, loaded here: a daemon
+  // without --listen never needs them.
+  const [{ certsFromPem }, { tenantFromChain }] = await Promise.all([import("./native-certs.ts"), import("./tenant-chain.ts")]);
   const roots = certsFromPem(options.ca, "the --ca file");
-  // Per connection, the tenant found for the last chain header seen on it.
-  const known = new WeakMap<TLSSocket, { header: string | undefined; tenant: Promise<Tenant> }>();
+  const verified = new ChainCache<Tenant>(CHAIN_CACHE_ENTRIES);
+  // Per connection: its TLS-verified leaf (read once), and the tenant found for the last header seen on it.
+  const connections = new WeakMap<TLSSocket, { raw: Buffer | undefined; found?: Found }>();
+
+  /** The tenant of a connection's verified leaf and a request's chain header, and until when; logged either way. */
+  const findTenant = async (socket: TLSSocket, raw: Buffer | undefined, header: string | undefined): Promise<{ tenant: Tenant; notAfter: number }> => {
+    try {
+      if (raw === undefined) throw new DaemonError("CERT_INVALID", "the client presented no certificate: give --cert with a client certificate from tsuki cert issue");
+      const key = header === undefined ? undefined : ChainCache.key(raw, header);
+      let kept = key === undefined ? undefined : verified.get(key, raw);
+      if (kept === undefined) {
+        const chain = await verifiedChain(certFromDer(raw, "the client certificate"), header, roots);
+        const tenant = tenantFromChain(chain, () => false);
+        kept = { value: tenant, notAfter: verified.set(key!, chain, tenant).notAfter };
+      }
+      log.emit("tls-accepted", { peer: socket.remoteAddress ?? null, tenant: tenantName(kept.value), client: kept.value.client });
+      return { tenant: kept.value, notAfter: kept.notAfter };
+    } catch (caught) {
+      const error = caught instanceof DaemonError ? caught : new DaemonError("CERT_INVALID", `the client's certificate chain cannot be read: ${(caught as Error).message}`);
+      log.emit("tls-refused", { peer: socket.remoteAddress ?? null, code: error.code, reason: error.message });
+      throw error;
+    }
+  };
 
   const callerOf = async (req: IncomingMessage): Promise<Caller> => {
     const socket = req.socket as TLSSocket;
     const header = req.headers[CHAIN_HEADER] as string | undefined;
-    let entry = known.get(socket);
-    if (entry === undefined || entry.header !== header) {
-      entry = { header, tenant: findTenant(socket, header, roots, log) };
-      known.set(socket, entry);
+    let conn = connections.get(socket);
+    if (conn === undefined) {
+      conn = { raw: socket.getPeerCertificate().raw };
+      connections.set(socket, conn);
     }
-    return { kind: "tenant", tenant: await entry.tenant };
+    let found = conn.found;
+    // A long-lived connection looks again once a certificate of its chain has expired (and is refused then).
+    if (found === undefined || found.header !== header || Date.now() > found.notAfter) {
+      const entry: Found = {
+        header,
+        notAfter: Infinity,
+        tenant: findTenant(socket, conn.raw, header).then(({ tenant, notAfter }) => {
+          entry.notAfter = notAfter;
+          return tenant;
+        }),
+      };
+      conn.found = found = entry;
+    }
+    return { kind: "tenant", tenant: await found.tenant };
   };
 
   let server: Server;
@@ -93,23 +140,6 @@ export async function listenTls(options: TlsOptions, handler: CallerHandler, log
     });
   });
   return server;
-}
-
-/** The tenant of a connection's verified leaf and the request's chain header; logged either way. */
-async function findTenant(socket: TLSSocket, header: string | undefined, roots: readonly X509Certificate[], log: EventLog): Promise<Tenant> {
-  try {
-    const raw = socket.getPeerCertificate().raw;
-    if (raw === undefined) throw new DaemonError("CERT_INVALID", "the client presented no certificate: give --cert with a client certificate from tsuki cert issue");
-    const [{ fromDer }, { tenantFromChain }] = await Promise.all([import("./certs.ts"), import("./tenant-chain.ts")]);
-    const chain = await verifiedChain(fromDer(new Uint8Array(raw)), header, roots);
-    const tenant = tenantFromChain(chain, () => false);
-    log.emit("tls-accepted", { peer: socket.remoteAddress ?? null, tenant: tenantName(tenant), client: tenant.client });
-    return tenant;
-  } catch (caught) {
-    const error = caught instanceof DaemonError ? caught : new DaemonError("CERT_INVALID", `the client's certificate chain cannot be read: ${(caught as Error).message}`);
-    log.emit("tls-refused", { peer: socket.remoteAddress ?? null, code: error.code, reason: error.message });
-    throw error;
-  }
 }
 
 function serve(options: TlsOptions, handler: ReturnType<CallerHandler>): Server {

@@ -1,7 +1,7 @@
 /**
  * What `tsuki daemon` loads at start, which is most of its own memory (issue 7): through the
- * module hook of bin/tsuki.js, none of Node's type stripper (amaro), the X.509 stack (loaded with
- * --listen and by the certificate commands) or Node's bundled undici (an ESM import of node:http
+ * module hook of bin/tsuki.js, none of Node's type stripper (amaro), the X.509 stack (the
+ * certificate commands load @peculiar/x509; --listen only asn1-schema) or Node's bundled undici (an ESM import of node:http
  * loads it). Each child process loads the modules as bin/tsuki.js would, then lists what it got.
  */
 
@@ -39,7 +39,13 @@ test("tsuki daemon loads neither Node's type stripper, the X.509 stack nor undic
   assert.ok(packages.includes("isolated-vm"), `the daemon loads the tender (${packages.join(", ")})`);
 });
 
-test("the certificate commands and the TLS listener still load the X.509 stack when they run", () => {
-  const { packages } = loaded(["src/cli/commands/cert.ts", "src/host/orchestrator/tenant-chain.ts"]);
+test("the certificate commands still load the X.509 stack when they run", () => {
+  const { packages } = loaded(["src/cli/commands/cert.ts"]);
   assert.ok(packages.includes("@peculiar/x509") && packages.includes("@peculiar/asn1-schema"), packages.join(", "));
+});
+
+test("the TLS listener reads chains with Node's X509Certificate: only asn1-schema (the policy extension), never @peculiar/x509", () => {
+  const { packages } = loaded(["src/host/orchestrator/tls-listener.ts", "src/host/orchestrator/peer-chain.ts", "src/host/orchestrator/tenant-chain.ts", "src/host/orchestrator/native-certs.ts"]);
+  assert.ok(packages.includes("@peculiar/asn1-schema"), packages.join(", "));
+  assert.deepEqual(packages.filter((p) => p === "@peculiar/x509" || p === "reflect-metadata" || p === "tsyringe"), []);
 });

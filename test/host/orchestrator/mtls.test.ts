@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
+import { DaemonClient, REMOTE_SOCKETS } from "../../../src/host/orchestrator/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
 import { tempDir } from "../../helpers.ts";
 import { tsuki } from "../../cli/spawn.ts";
@@ -180,6 +180,26 @@ describe("tsukid over mutual TLS", () => {
     const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     assert.equal((lost.reason as RemoteError).code, "ERR_NAME_TAKEN");
     assert.deepEqual((await client.listUnikernels()).map((u) => u.name), ["twin"]);
+  });
+
+  test("a client's requests share kept-alive connections (one handshake and one chain check for many requests); close() ends them", T, async () => {
+    const accepted = () => daemon.events().filter((e) => e.event === "tls-accepted" && e.tenant === "globex").length;
+    // The event log reaches us through a pipe, the answers through TCP: let it catch up before counting.
+    const settled = async (atLeast: number) => {
+      await daemon.waitFor(() => accepted() >= atLeast, `${atLeast} tls-accepted events`);
+      await new Promise((r) => setTimeout(r, 300));
+      return accepted();
+    };
+    const before = await settled(0);
+    const client = remote(globex);
+    for (let i = 0; i < 20; i++) await client.listUnikernels();
+    await Promise.all(Array.from({ length: 8 }, () => client.listUnikernels()));
+    const used = (await settled(before + 1)) - before;
+    assert.ok(used <= REMOTE_SOCKETS.max, `${used} connections for 28 requests`);
+    client.close();
+    await client.listUnikernels();
+    assert.equal((await settled(before + used + 1)) - before, used + 1, "a request after close() opens a new connection");
+    client.close();
   });
 
   test("openssl s_client: TLS 1.3 is negotiated with a tenant's certificate; without one the daemon refuses; TLS 1.2 is refused", T, () => {

@@ -8,11 +8,13 @@
  */
 
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { describe, test } from "node:test";
 import * as x509 from "../../../src/host/orchestrator/x509.ts";
 import { createCa, issueClient, issueTenant } from "../../../src/host/orchestrator/certs.ts";
 import type { DaemonError } from "../../../src/host/orchestrator/errors.ts";
-import { chainHeader, verifiedChain } from "../../../src/host/orchestrator/peer-chain.ts";
+import { ChainCache, chainHeader, verifiedChain } from "../../../src/host/orchestrator/peer-chain.ts";
+import { policyOf } from "../../../src/host/orchestrator/native-certs.ts";
 import { POLICY_OID, checkPolicy, policyExcess } from "../../../src/host/orchestrator/policy.ts";
 import { decodePolicy, encodePolicy } from "../../../src/host/orchestrator/policy-der.ts";
 import type { UnikernelSpec } from "../../../src/host/orchestrator/spec.ts";
@@ -59,14 +61,18 @@ describe("the policy extension", () => {
 });
 
 describe("tenants from certificate chains", async () => {
+  // Made with @peculiar/x509 (as tsuki cert issue makes them), read with Node's X509Certificate (as the daemon reads them).
+  const nat = (c: x509.X509Certificate) => new X509Certificate(Buffer.from(c.rawData));
+  const der = (...certs: x509.X509Certificate[]) => certs.map((c) => new Uint8Array(c.rawData));
   const ca = await createCa("CA");
   const root = { cert: ca.cert, key: ca.keys.privateKey };
   const acme = await issueTenant(root, "acme", POLICY);
   const web = await issueTenant({ cert: acme.cert, key: acme.keys.privateKey }, "web", { ...POLICY, unikernels: 2 });
   const leaf = await issueClient({ cert: web.cert, key: web.keys.privateKey }, "web-client");
+  const caN = nat(ca.cert);
 
   test("each tenant certificate is one segment of the path, with its policy", () => {
-    const tenant = tenantFromChain([leaf.cert, web.cert, acme.cert, ca.cert], (c) => c === ca.cert);
+    const tenant = tenantFromChain([nat(leaf.cert), nat(web.cert), nat(acme.cert), caN], (c) => c === caN);
     assert.deepEqual(tenant.path, ["acme", "web"]);
     assert.deepEqual(tenant.policies.map((p) => p.unikernels), [4, 2]);
     assert.equal(tenant.client, "web-client");
@@ -74,32 +80,83 @@ describe("tenants from certificate chains", async () => {
 
   test("a client certificate issued by the CA itself, a tenant presented as the client, a tenant without a policy or with a bad name are ERR_CERT_INVALID", async () => {
     const direct = await issueClient(root, "nobody");
-    assert.throws(() => tenantFromChain([direct.cert], notRoot), code("ERR_CERT_INVALID", /issued by the CA itself and so names no tenant/));
-    assert.throws(() => tenantFromChain([web.cert, acme.cert], notRoot), code("ERR_CERT_INVALID", /is a tenant \(CA\) certificate/));
+    assert.throws(() => tenantFromChain([nat(direct.cert)], notRoot), code("ERR_CERT_INVALID", /issued by the CA itself and so names no tenant/));
+    assert.throws(() => tenantFromChain([nat(web.cert), nat(acme.cert)], notRoot), code("ERR_CERT_INVALID", /is a tenant \(CA\) certificate/));
     const bare = await x509.X509CertificateGenerator.create({ serialNumber: "01", subject: "CN=bare", issuer: ca.cert.subject, notBefore: new Date(Date.now() - 1000), notAfter: new Date(Date.now() + 86_400_000), signingAlgorithm: { name: "ECDSA", hash: "SHA-256" }, publicKey: acme.keys.publicKey, signingKey: ca.keys.privateKey, extensions: [new x509.BasicConstraintsExtension(true)] });
-    assert.throws(() => tenantFromChain([leaf.cert, bare], notRoot), code("ERR_CERT_INVALID", /carries no tsuki policy/));
+    assert.throws(() => tenantFromChain([nat(leaf.cert), nat(bare)], notRoot), code("ERR_CERT_INVALID", /carries no tsuki policy/));
     const shouty = await issueTenant(root, "ACME", POLICY);
-    assert.throws(() => tenantFromChain([leaf.cert, shouty.cert], notRoot), code("ERR_CERT_INVALID", /CN "ACME", which is not a name segment/));
+    assert.throws(() => tenantFromChain([nat(leaf.cert), nat(shouty.cert)], notRoot), code("ERR_CERT_INVALID", /CN "ACME", which is not a name segment/));
+    // A CN cannot smuggle a second line into the subject Node prints.
+    const sneaky = await issueTenant(root, "evil\nCN=acme", POLICY);
+    assert.throws(() => tenantFromChain([nat(leaf.cert), nat(sneaky.cert)], notRoot), code("ERR_CERT_INVALID", /not a name segment/));
+    // A policy extension that is not TsukiPolicy's DER.
+    const broken = await x509.X509CertificateGenerator.create({ serialNumber: "02", subject: "CN=broken", issuer: ca.cert.subject, notBefore: new Date(Date.now() - 1000), notAfter: new Date(Date.now() + 86_400_000), signingAlgorithm: { name: "ECDSA", hash: "SHA-256" }, publicKey: acme.keys.publicKey, signingKey: ca.keys.privateKey, extensions: [new x509.BasicConstraintsExtension(true), new x509.Extension(POLICY_OID, false, new Uint8Array([4, 1, 0]))] });
+    assert.throws(() => tenantFromChain([nat(leaf.cert), nat(broken)], notRoot), code("ERR_POLICY_INVALID", /not DER of TsukiPolicy/));
+  });
+
+  test("the policy read from the extension by the daemon (asn1-schema over Node's certificate) is the one tsuki cert issue wrote", () => {
+    assert.deepEqual(policyOf(nat(acme.cert)), POLICY);
+    assert.deepEqual(policyOf(nat(web.cert)), { ...POLICY, unikernels: 2 });
+    assert.equal(policyOf(nat(leaf.cert)), undefined);
+    assert.equal(policyOf(caN), undefined);
   });
 
   test("a sub-tenant whose policy exceeds its parent's is ERR_POLICY_EXCEEDS_PARENT", async () => {
     const greedy = await issueTenant({ cert: acme.cert, key: acme.keys.privateKey }, "greedy", { ...POLICY, memoryMb: 4096 });
     const client = await issueClient({ cert: greedy.cert, key: greedy.keys.privateKey }, "g");
-    assert.throws(() => tenantFromChain([client.cert, greedy.cert, acme.cert], notRoot), code("ERR_POLICY_EXCEEDS_PARENT", /"acme\/greedy" exceeds its parent "acme": memory 4096M > 256M/));
+    assert.throws(() => tenantFromChain([nat(client.cert), nat(greedy.cert), nat(acme.cert)], notRoot), code("ERR_POLICY_EXCEEDS_PARENT", /"acme\/greedy" exceeds its parent "acme": memory 4096M > 256M/));
   });
 
-  test("the chain header is verified up to the trusted CA: a good one passes; missing, reordered, foreign or forged ones are ERR_CERT_INVALID", async () => {
-    const header = chainHeader([leaf.cert, web.cert, acme.cert]);
-    assert.deepEqual((await verifiedChain(leaf.cert, header, [ca.cert])).map((c) => c.subject), ["CN=web-client", "CN=web", "CN=acme"]);
-    await assert.rejects(verifiedChain(leaf.cert, undefined, [ca.cert]), code("ERR_CERT_INVALID", /no "tsuki-chain" header/));
-    await assert.rejects(verifiedChain(leaf.cert, chainHeader([leaf.cert, acme.cert, web.cert]), [ca.cert]), code("ERR_CERT_INVALID", /is not validly issued by/));
+  test("the chain header is verified up to the trusted CA: a good one passes; missing, reordered, foreign, forged or expired ones are ERR_CERT_INVALID", async () => {
+    const header = chainHeader(der(leaf.cert, web.cert, acme.cert));
+    const leafN = nat(leaf.cert);
+    assert.deepEqual((await verifiedChain(leafN, header, [caN])).map((c) => c.subject), ["CN=web-client", "CN=web", "CN=acme"]);
+    await assert.rejects(verifiedChain(leafN, undefined, [caN]), code("ERR_CERT_INVALID", /no "tsuki-chain" header/));
+    await assert.rejects(verifiedChain(leafN, chainHeader(der(leaf.cert, acme.cert, web.cert)), [caN]), code("ERR_CERT_INVALID", /is not validly issued by/));
     const other = await createCa("CA");
-    await assert.rejects(verifiedChain(leaf.cert, header, [other.cert]), code("ERR_CERT_INVALID", /not issued by the CA this daemon trusts/));
+    await assert.rejects(verifiedChain(leafN, header, [nat(other.cert)]), code("ERR_CERT_INVALID", /not issued by the CA this daemon trusts/));
     // A forged "acme" with a bigger policy, self-made under the same names: its signature gives it away.
     const forger = await createCa("CA");
     const fakeAcme = await issueTenant({ cert: forger.cert, key: forger.keys.privateKey }, "acme", { ...POLICY, unikernels: 1000 });
-    await assert.rejects(verifiedChain(leaf.cert, chainHeader([leaf.cert, web.cert, fakeAcme.cert]), [ca.cert]), code("ERR_CERT_INVALID"));
-    await assert.rejects(verifiedChain(leaf.cert, "not base64!", [ca.cert]), code("ERR_CERT_INVALID", /base64/));
+    await assert.rejects(verifiedChain(leafN, chainHeader(der(leaf.cert, web.cert, fakeAcme.cert)), [caN]), code("ERR_CERT_INVALID"));
+    await assert.rejects(verifiedChain(leafN, "not base64!", [caN]), code("ERR_CERT_INVALID", /base64/));
+    await assert.rejects(verifiedChain(leafN, "AAAA", [caN]), code("ERR_CERT_INVALID", /is not an X\.509 certificate/));
+    // Valid now, not later: a tenant certificate past its notAfter, and the leaf past its own.
+    const later = new Date(Date.now() + 400 * 86_400_000);
+    await assert.rejects(verifiedChain(leafN, header, [caN], later), code("ERR_CERT_INVALID", /is not valid now/));
+    const shortLived = await issueTenant(root, "brief", POLICY, { notAfter: new Date(Date.now() + 60_000) });
+    const briefLeaf = await issueClient({ cert: shortLived.cert, key: shortLived.keys.privateKey }, "b", { days: 30 });
+    await verifiedChain(nat(briefLeaf.cert), chainHeader(der(briefLeaf.cert, shortLived.cert)), [caN]);
+    await assert.rejects(verifiedChain(nat(briefLeaf.cert), chainHeader(der(briefLeaf.cert, shortLived.cert)), [caN], new Date(Date.now() + 120_000)), code("ERR_CERT_INVALID", /tenant certificate "CN=brief" is not valid now/));
+  });
+
+  test("verified chains are kept per leaf and header, never for another leaf, never past the earliest notAfter, and bounded", async () => {
+    const cache = new ChainCache<string>(2);
+    const header = chainHeader(der(leaf.cert, web.cert, acme.cert));
+    const chain = await verifiedChain(nat(leaf.cert), header, [caN]);
+    const raw = new Uint8Array(leaf.cert.rawData);
+    const key = ChainCache.key(raw, header);
+    const { notAfter } = cache.set(key, chain, "acme/web");
+    assert.equal(notAfter, Math.min(...[leaf, web, acme].map((i) => i.cert.notAfter.getTime())));
+    assert.deepEqual(cache.get(key, raw), { value: "acme/web", notAfter });
+    // Another leaf (another client of the same tenant) has another key; and under this key, other bytes are refused.
+    const sibling = await issueClient({ cert: web.cert, key: web.keys.privateKey }, "web-client");
+    const siblingRaw = new Uint8Array(sibling.cert.rawData);
+    assert.notEqual(ChainCache.key(siblingRaw, header), key);
+    assert.equal(cache.get(ChainCache.key(siblingRaw, header), siblingRaw), undefined);
+    assert.equal(cache.get(key, siblingRaw), undefined, "an entry is checked against the leaf's bytes");
+    cache.set(key, chain, "acme/web");
+    assert.equal(cache.get(key, raw, notAfter + 1), undefined, "expired with the earliest notAfter");
+    assert.equal(cache.get(key, raw), undefined, "and dropped");
+    // Bounded: the least recently used goes first.
+    cache.set("a", chain, "a");
+    cache.set("b", chain, "b");
+    cache.get("a", raw);
+    cache.set("c", chain, "c");
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get("b", raw), undefined);
+    assert.equal(cache.get("a", raw)?.value, "a");
+    assert.equal(cache.get("c", raw)?.value, "c");
   });
 });
 
