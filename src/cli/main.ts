@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import("./commands/info.ts")).info,
   console: async () => (await import("./commands/console.ts")).consoleCommand,
   stats: async () => (await import("./commands/stats.ts")).stats,
+  block: async () => (await import("./commands/block.ts")).blockCommand,
   ca: async () => (await import("./commands/ca.ts")).caCommand,
   cert: async () => (await import("./commands/cert.ts")).certCommand,
 };
@@ -57,6 +58,8 @@ On a host running tsukid:
   info <name>          one unikernel: state, image, bindings, addresses, last exit
   console <name>       its console lines (--follow, --count, --since)
   stats <name>         what it uses: CPU, heap, connections and bytes per device
+  block <subcommand>   block volumes (create NAME --size 64M, list, info, destroy): they outlive
+                       the unikernels that bind them
   ca create            make the CA of tsukid's remote API, and the daemon's certificate
   cert issue           issue a tenant with a policy, and its client certificate
   cert show <file>     a certificate chain: subjects, validity, policies, tenant path

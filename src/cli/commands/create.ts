@@ -26,7 +26,8 @@ stores the image, checks the bindings against its manifest, boots it, and keeps 
 restart policy, across its own restarts too.
 
   --dev NAME=URI     bind the declared device NAME (repeatable), as for tsuki run; relative file
-                     paths are made absolute here
+                     paths are made absolute here; a block volume (tsuki block create) is
+                     volume:NAME, or file:NAME for a tenant over --remote
   --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
   --mem SIZE         heap limit, e.g. 32M (default ${LIMIT_DEFAULTS.memoryMb}M)
   --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
@@ -59,7 +60,7 @@ export async function create(argv: string[]): Promise<number> {
   } catch (error) {
     throw new TsukiError("FLAG_VALUE", (error as DaemonError).message);
   }
-  // A remote daemon's tenant names block files by bare name (the daemon places them); locally they are host paths.
+  // A remote daemon's tenant names its block volumes by bare name (file:NAME); locally files are host paths, volumes volume:NAME.
   const devices = (values.dev ?? []).map((text) => (isRemote(values) ? text : absoluteBinding(text)));
   const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
   const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);

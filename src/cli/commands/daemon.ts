@@ -29,7 +29,8 @@ export const usage = `Usage: tsuki daemon [--state DIR] [flags]
 Runs tsukid, which keeps this host's unikernels running: it stores what should run (and each image,
 once, by SHA-256) in the state directory, boots it again after its own restart in priority order,
 restarts unikernels by their restart policy, and keeps their console and stats. The tsuki commands
-create, destroy, restart, list, info, console and stats talk to it over a Unix socket (mode 0600).
+create, destroy, restart, list, info, console, stats and block talk to it over a Unix socket (mode
+0600).
 The event log (one JSON object per line) goes to stdout. SIGINT/SIGTERM stop it.
 
   --state DIR          the state directory (default $TSUKI_STATE, /var/lib/tsuki for root, else

@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/destroy
  * `tsuki destroy NAME`: tsukid stops the unikernel, forgets it (it does not come back after the
- * daemon restarts) and drops its image if no other unikernel uses it.
+ * daemon restarts) and drops its image if no other unikernel uses it; block volumes stay.
  */
 
 import { parse, positional } from "../args.ts";
@@ -10,7 +10,7 @@ import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
 export const usage = `Usage: tsuki destroy NAME
 
 Stops the unikernel NAME on tsukid and forgets it: it does not come back when the daemon restarts.
-Its image is removed when no other unikernel uses it.
+Its image is removed when no other unikernel uses it; its block volumes stay (tsuki block).
 
 ${REMOTE_USAGE}`;
 

@@ -22,6 +22,7 @@ import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "./instance.ts";
 import type { RingLine } from "./console-ring.ts";
 import type { UnikernelSpec } from "./spec.ts";
+import type { VolumeInfo } from "./volumes.ts";
 import { tlsFailure } from "./tls-errors.ts";
 import { CHAIN_HEADER } from "./peer-chain.ts";
 import { X509Certificate } from "node:crypto";
@@ -99,6 +100,23 @@ export class DaemonClient {
 
   restart(name: string): Promise<InstanceInfo> {
     return this.call("POST", `/v1/unikernels/${encodeURIComponent(name)}/restart`);
+  }
+
+  listBlocks(): Promise<VolumeInfo[]> {
+    return this.call<{ blocks: VolumeInfo[] }>("GET", "/v1/blocks").then((answer) => answer.blocks);
+  }
+
+  blockInfo(name: string): Promise<VolumeInfo> {
+    return this.call("GET", `/v1/blocks/${encodeURIComponent(name)}`);
+  }
+
+  /** Makes a block volume of `sizeMb` MiB. */
+  createBlock(name: string, sizeMb: number): Promise<VolumeInfo> {
+    return this.call("POST", "/v1/blocks", { name, sizeMb });
+  }
+
+  destroyBlock(name: string): Promise<VolumeInfo> {
+    return this.call("DELETE", `/v1/blocks/${encodeURIComponent(name)}`);
   }
 
   /** Uploads the image unless the daemon holds it already; returns its SHA-256. */

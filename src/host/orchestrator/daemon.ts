@@ -15,13 +15,16 @@
  * still counts against its tenant's budget, and a tenant's restart of it is refused; the tenant
  * destroys it (and creates it again within its policy), or the administrator restarts it.
  *
- * A tenant's block files (in STATE/tenants/PATH/, scope.ts) live as long as a unikernel binds
- * them: a destroy (or a create that could not boot) deletes those no other unikernel binds, and
- * a start deletes any that no stored unikernel binds (left by a kill -9 in between), so the disk
- * a tenant holds is what its budget accounts. The administrator's files are never deleted.
+ * Block volumes (volumes.ts) are resources of their own: made by `createVolume` and removed only
+ * by `destroyVolume`, which refuses while a unikernel binds one; destroying a unikernel never
+ * touches its volumes, so a destroy and a create with a new image keep the data. A volume's row
+ * and file are made in one transaction (state-db.ts); on start, files in the daemon's volume
+ * directories that no volume (nor any stored unikernel) owns are removed — only a create that was
+ * never acknowledged or a destroy that was committed leaves one — and volumes whose file has
+ * gone are reported, never made again empty. The administrator's host files are never touched.
  */
 
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { checkBindings } from "../tender/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
@@ -33,7 +36,9 @@ import { BACKOFF_DEFAULTS, type Backoff } from "./restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
 import { StateDb } from "./state-db.ts";
-import { type Tenant, admit as admitByPolicy } from "./tenants.ts";
+import { parseSize } from "../size.ts";
+import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
+import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, checkVolumeName, checkVolumeSize, volumeBinding, volumeFile, volumeMb } from "./volumes.ts";
 import type { KeyObject } from "node:crypto";
 import type { Manifest } from "../../abi/index.ts";
 import type { Policy } from "./policy.ts";
@@ -58,6 +63,8 @@ export class Daemon {
   #trusted: readonly KeyObject[];
   /** Unikernels not brought back because their tenant's policy no longer admits them, and why. */
   #refused = new Map<string, string>();
+  /** Block volumes by full name, as in the database. */
+  #volumes = new Map<string, VolumeRecord>();
 
   constructor(options: DaemonOptions) {
     this.stateDir = options.stateDir;
@@ -65,11 +72,14 @@ export class Daemon {
     try {
       mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
       this.images = new ImageStore(path.join(this.stateDir, "images"));
-      this.#db = new StateDb(path.join(this.stateDir, "state.db"));
+      this.#db = new StateDb(path.join(this.stateDir, "state.db"), path.join(this.stateDir, "tenants"));
+      mkdirSync(path.join(this.stateDir, VOLUMES_DIR), { recursive: true, mode: 0o700 });
     } catch (error) {
       if (error instanceof DaemonError) throw error;
       throw new DaemonError("STATE_DIR", `cannot use the state directory ${this.stateDir}: ${(error as Error).message}`);
     }
+    if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
+    for (const volume of this.#db.volumes()) this.#volumes.set(volume.name, volume);
     this.#trusted = options.trustedKeys ?? [];
     this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024 };
   }
@@ -80,8 +90,7 @@ export class Daemon {
     const removed = this.images.collect((sha) => this.#db.imageInUse(sha));
     if (removed.length > 0) this.log.emit("images-collected", { images: removed });
     const stored = this.#db.all();
-    const removedFiles = this.#collectBlockFiles(stored.map((u) => u.spec));
-    if (removedFiles.length > 0) this.log.emit("block-files-collected", { files: removedFiles });
+    this.#reconcileVolumes(stored.map((u) => u.spec));
     for (const { spec, created } of stored) this.#instances.set(spec.name, new Instance(spec, created, this.#deps));
     const policies = this.#db.tenantPolicies();
     const admitted: UnikernelSpec[] = [];
@@ -155,11 +164,15 @@ export class Daemon {
 
   /**
    * `admit`, when given (a tenant's create over mutual TLS), may refuse the create by throwing; it
-   * runs synchronously with the name's claim, against every unikernel the daemon holds.
+   * runs synchronously with the name's claim, against every unikernel the daemon holds. Bindings
+   * to block volumes (`NAME=volume:FULL`) are resolved to the volume's file in the same
+   * synchronous run, so a volume cannot be destroyed between the check and the claim;
+   * `nameOf` writes a volume's name as the caller would in an error.
    */
-  async create(spec: UnikernelSpec, admit?: (spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[]) => void, tenant?: Tenant): Promise<InstanceInfo> {
+  async create(spec: UnikernelSpec, admit?: (spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[]) => void, tenant?: Tenant, nameOf: (volume: string) => string = (v) => v): Promise<InstanceInfo> {
     if (this.#instances.has(spec.name)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists: destroy it first, or choose another name`);
     if (this.#trusted.length > 0) checkSignature(spec.image, spec.signature, this.#trusted);
+    spec = { ...spec, devices: spec.devices.map((binding) => this.#resolveVolume(binding, nameOf)) };
     const image = this.images.get(spec.image);
     checkBindings(image.manifest, specBindings(spec));
     admit?.(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec));
@@ -180,12 +193,36 @@ export class Daemon {
         this.#db.remove(spec.name);
         this.#instances.delete(spec.name);
         this.#collectImage(spec.image);
-        this.#deleteBlockFiles(spec);
         this.log.emit("create-failed", { name: spec.name, code: (error as { code?: unknown }).code ?? "ERR_INTERNAL", reason: (error as Error).message });
       }
       throw error;
     }
     return instance.info();
+  }
+
+  /** `NAME=volume:FULL[?sector=N]` as the volume's file (`NAME=file:FILE[?sector=N]`); other bindings as they are. */
+  #resolveVolume(binding: string, nameOf: (volume: string) => string): string {
+    const ref = volumeBinding(binding);
+    if (ref === undefined) return binding;
+    const shown = nameOf(ref.volume);
+    const params = new URLSearchParams(ref.query ?? "");
+    const size = params.get("size");
+    const volume = this.#volumes.get(ref.volume);
+    if (volume === undefined) {
+      checkVolumeName(ref.volume);
+      throw new DaemonError("BLOCK_NOT_FOUND", `device "${ref.device}": no block volume named "${shown}": create it first with "tsuki block create ${shown} --size ${size ?? "64M"}", then create the unikernel again (a volume outlives the unikernels that bind it)`);
+    }
+    if (!existsSync(volume.file)) {
+      throw new DaemonError("BLOCK_NOT_FOUND", `device "${ref.device}": the file of block volume "${shown}" is missing (removed behind tsukid's back; its data is gone): destroy the volume (tsuki block destroy ${shown}) and create it again`);
+    }
+    for (const key of params.keys()) {
+      if (key !== "size" && key !== "sector") throw new DaemonError("REQUEST_VALUE", `device "${ref.device}": unknown option "${key}" on block volume "${shown}": a volume binding takes sector=N only`);
+    }
+    if (size !== null) {
+      if (parseSize(size) !== volume.size) throw new DaemonError("REQUEST_VALUE", `device "${ref.device}": block volume "${shown}" is ${volumeMb(volume)}M (${volume.size} bytes), not size=${size}: drop ?size= (a volume's size is set by tsuki block create), or bind another volume`);
+      params.delete("size");
+    }
+    return `${ref.device}=file:${volume.file}${params.size === 0 ? "" : `?${params}`}`;
   }
 
   async destroy(name: string): Promise<InstanceInfo> {
@@ -197,8 +234,7 @@ export class Daemon {
     instance.ring.close();
     this.#refused.delete(instance.spec.name);
     this.#collectImage(instance.spec.image);
-    const files = this.#deleteBlockFiles(instance.spec);
-    this.log.emit("destroyed", { name: instance.spec.name, ...(files.length > 0 ? { files } : {}) });
+    this.log.emit("destroyed", { name: instance.spec.name });
     return instance.info();
   }
 
@@ -221,52 +257,166 @@ export class Daemon {
     this.#db.close();
   }
 
-  /** The files under STATE/tenants/ that a spec binds. */
-  #tenantFiles(spec: Pick<UnikernelSpec, "devices">): string[] {
-    const root = `${path.join(this.stateDir, "tenants")}${path.sep}`;
-    const files: string[] = [];
-    for (const binding of spec.devices) {
-      const at = binding.indexOf("=file:");
-      if (at < 0) continue;
-      const file = path.resolve(binding.slice(at + "=file:".length).split("?", 1)[0]!);
-      if (file.startsWith(root)) files.push(file);
-    }
-    return files;
+  /** Every block volume, by name. */
+  volumeRecords(): VolumeRecord[] {
+    return [...this.#volumes.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Deletes the tenant's block files of `spec` that no unikernel the daemon holds binds; returns them. */
-  #deleteBlockFiles(spec: UnikernelSpec): string[] {
-    const bound = new Set([...this.#instances.values()].flatMap((i) => this.#tenantFiles(i.spec)));
-    const deleted = this.#tenantFiles(spec).filter((file) => !bound.has(file));
-    for (const file of deleted) rmSync(file, { force: true });
-    return deleted;
+  /** The volume whose file this is, if any. */
+  volumeOfFile(file: string): string | undefined {
+    for (const volume of this.#volumes.values()) if (volume.file === file) return volume.name;
+    return undefined;
   }
 
-  /** Deletes every file under STATE/tenants/ that none of `specs` binds (left by a kill -9); returns them. */
-  #collectBlockFiles(specs: readonly UnikernelSpec[]): string[] {
-    const bound = new Set(specs.flatMap((spec) => this.#tenantFiles(spec)));
-    const root = path.join(this.stateDir, "tenants");
-    let entries: string[];
+  volume(name: string): VolumeRecord {
+    const volume = this.#volumes.get(checkVolumeName(name));
+    if (volume === undefined) throw new DaemonError("NOT_FOUND", `no block volume named "${name}" on this host: "tsuki block list" shows them`);
+    return volume;
+  }
+
+  /** A volume with the unikernels that bind it (full names) and whether its file is there. */
+  volumeInfo(volume: VolumeRecord): VolumeInfo {
+    return {
+      name: volume.name,
+      size: volume.size,
+      sizeMb: volumeMb(volume),
+      file: volume.file,
+      tenant: volume.tenant ?? null,
+      created: new Date(volume.created).toISOString(),
+      boundBy: this.#boundBy(volume),
+      missing: !existsSync(volume.file),
+    };
+  }
+
+  /**
+   * Makes a block volume: `admit`, when given (a tenant's), may refuse it by throwing, run
+   * synchronously with the claim of the name against every volume on the host. The row and the
+   * file are made in one transaction (state-db.ts), acknowledged once both are on disk.
+   */
+  createVolume(name: string, sizeMb: number, admit?: (sizeMb: number, volumes: readonly VolumeRecord[]) => void, tenant?: Tenant, shown = name): VolumeRecord {
+    checkVolumeName(name);
+    checkVolumeSize(sizeMb);
+    if (this.#volumes.has(name)) throw new DaemonError("NAME_TAKEN", `a block volume named "${shown}" already exists: "tsuki block info" shows it; destroy it first, or choose another name`);
+    admit?.(sizeMb, [...this.#volumes.values()]);
+    const volume: VolumeRecord = { name, file: volumeFile(this.stateDir, name), size: sizeMb * 2 ** 20, created: Date.now(), tenant: tenant === undefined ? undefined : tenantName(tenant) };
+    let made = false;
+    let inserted: boolean;
     try {
-      entries = readdirSync(root, { recursive: true, encoding: "utf8" });
-    } catch {
-      return [];
+      inserted = this.#db.insertVolume(volume, () => {
+        makeVolumeFile(volume);
+        made = true;
+      });
+    } catch (error) {
+      // Not committed (say the commit itself failed): the file goes too.
+      if (made) rmSync(volume.file, { force: true });
+      throw error;
     }
+    if (!inserted) throw new DaemonError("NAME_TAKEN", `a block volume named "${name}" already exists`);
+    this.#volumes.set(name, volume);
+    this.log.emit("block-created", { name, size: volume.size, file: volume.file, ...(volume.tenant === undefined ? {} : { tenant: volume.tenant }) });
+    return volume;
+  }
+
+  /** Forgets a volume and removes its file; refused while a unikernel binds it. */
+  /** `shown` writes a name (a volume's, a unikernel's) as the caller would in an error. */
+  destroyVolume(name: string, shown: (name: string) => string = (n) => n): VolumeRecord {
+    const volume = this.volume(name);
+    const bound = this.#boundBy(volume);
+    if (bound.length > 0) {
+      const names = bound.map((u) => `"${shown(u)}"`).join(", ");
+      throw new DaemonError("BLOCK_IN_USE", `block volume "${shown(name)}" is bound by the unikernel${bound.length > 1 ? "s" : ""} ${names}: destroy ${bound.length > 1 ? "them" : "it"} first (tsuki destroy), then the volume`);
+    }
+    // The row first: a kill -9 from here on leaves a file without a row, which the next start removes.
+    this.#db.removeVolume(volume.name);
+    this.#volumes.delete(volume.name);
+    failpoint("block-destroy:row-removed");
+    rmSync(volume.file, { force: true });
+    this.log.emit("block-destroyed", { name: volume.name, file: volume.file });
+    return volume;
+  }
+
+  /** The unikernels (full names) whose bindings name the volume's file. */
+  #boundBy(volume: VolumeRecord): string[] {
+    return [...this.#instances.values()].filter((i) => i.spec.devices.some((b) => bindingFile(b) === volume.file)).map((i) => i.spec.name).sort();
+  }
+
+  /**
+   * On start: removes the files in the daemon's volume directories (STATE/volumes, and
+   * STATE/tenants where schema 2 kept them) that no volume owns and no stored unikernel binds,
+   * and reports volumes whose file is missing. Files that a volume owns are never removed.
+   */
+  #reconcileVolumes(specs: readonly UnikernelSpec[]): void {
+    const owned = new Set([...this.#volumes.values()].map((v) => v.file));
+    for (const spec of specs) for (const b of spec.devices) owned.add(bindingFile(b) ?? "");
     const removed: string[] = [];
-    for (const entry of entries) {
-      const file = path.join(root, entry);
+    for (const dir of [VOLUMES_DIR, "tenants"]) {
+      const root = path.join(this.stateDir, dir);
+      let entries: string[];
       try {
-        if (bound.has(file) || !statSync(file).isFile()) continue;
+        entries = readdirSync(root, { recursive: true, encoding: "utf8" });
       } catch {
         continue;
       }
-      rmSync(file, { force: true });
-      removed.push(file);
+      for (const entry of entries) {
+        const file = path.join(root, entry);
+        try {
+          if (owned.has(file) || !statSync(file).isFile()) continue;
+        } catch {
+          continue;
+        }
+        rmSync(file, { force: true });
+        removed.push(file);
+      }
     }
-    return removed;
+    if (removed.length > 0) this.log.emit("block-files-removed", { files: removed, reason: "no block volume owns them: left by a create that was not acknowledged, or a destroy that was" });
+    const missing = [...this.#volumes.values()].filter((v) => !existsSync(v.file));
+    if (missing.length > 0) this.log.emit("block-files-missing", { volumes: missing.map((v) => ({ name: v.name, file: v.file })), reason: "their files are gone; unikernels that bind them fail to boot: destroy the volume and create it again" });
   }
 
   #collectImage(sha: string): void {
     if (![...this.#instances.values()].some((i) => i.spec.image === sha) && !this.#db.imageInUse(sha)) this.images.remove(sha);
   }
+}
+
+/** Makes a volume's file, all zeros (sparse), and syncs it and its directory; on failure, none is left. */
+function makeVolumeFile(volume: VolumeRecord): void {
+  let fd: number;
+  try {
+    fd = openSync(volume.file, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new DaemonError("STATE_DIR", `${volume.file} is in the way of block volume "${volume.name}" and no volume owns it: remove it (tsukid removes such files when it starts)`);
+    throw error;
+  }
+  try {
+    ftruncateSync(fd, volume.size);
+    fsyncSync(fd);
+    closeSync(fd);
+    syncDir(path.dirname(volume.file));
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(volume.file, { force: true });
+    throw new DaemonError("STATE_DIR", `cannot make the file of block volume "${volume.name}" (${volume.file}): ${(error as Error).message}; free space in the state directory and try again`);
+  }
+  failpoint("block-create:file-made");
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * For the crash tests only: with TSUKID_FAILPOINT set to `name`, the daemon kills itself with
+ * SIGKILL there, as a `kill -9` at that instant would.
+ */
+function failpoint(name: string): void {
+  if (process.env.TSUKID_FAILPOINT === name) process.kill(process.pid, "SIGKILL");
 }

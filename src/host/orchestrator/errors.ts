@@ -26,6 +26,10 @@ export const DaemonErrorCode = {
   NAME_INVALID: { status: 400, exit: ExitCode.USAGE },
   NAME_TAKEN: { status: 409, exit: EX_CANTCREAT },
   NOT_FOUND: { status: 404, exit: EX_NOINPUT },
+  /** A create binds a block volume that does not exist: `tsuki block create` it first. */
+  BLOCK_NOT_FOUND: { status: 404, exit: EX_NOINPUT },
+  /** A block volume that a unikernel binds cannot be destroyed: destroy the unikernel first. */
+  BLOCK_IN_USE: { status: 409, exit: EX_TEMPFAIL },
   /** The create names an image by SHA-256 that the daemon does not hold: upload it first. */
   IMAGE_UNKNOWN: { status: 404, exit: ExitCode.BAD_IMAGE },
   /** The uploaded bytes do not hash to the SHA-256 they were sent under. */

@@ -2,9 +2,9 @@
  * @module host/orchestrator/event-log
  * The daemon's structured event log: one JSON object per line for every lifecycle change
  * (daemon-started, created, started, exited, restarting (by its policy), restarted (by the
- * operator), failed, destroyed, …), each with the time, the event and the unikernel's name,
- * written synchronously so that the order on disk is the order things happened. To stdout by
- * default, or appended to a file.
+ * operator), failed, destroyed, block-created, block-destroyed, …), each with the time, the event
+ * and the unikernel's (or block volume's) name, written synchronously so that the order on disk
+ * is the order things happened. To stdout by default, or appended to a file.
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -27,7 +27,11 @@ export type LifecycleEvent =
   | "image-stored"
   | "images-collected"
   | "restore-refused"
-  | "block-files-collected"
+  | "block-created"
+  | "block-destroyed"
+  | "block-files-removed"
+  | "block-files-missing"
+  | "state-migrated"
   | "tls-listening"
   | "tls-accepted"
   | "tls-refused";

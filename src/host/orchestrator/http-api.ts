@@ -17,6 +17,10 @@
  *   POST   /v1/unikernels/NAME/restart         restart
  *   GET    /v1/unikernels/NAME/stats           stats
  *   GET    /v1/unikernels/NAME/console?count=N&since=TIME&follow=1   console lines, one JSON object per line
+ *   GET    /v1/blocks                          block volumes: list
+ *   POST   /v1/blocks                          create a volume: { name, sizeMb }
+ *   GET    /v1/blocks/NAME                     a volume: size, the unikernels that bind it
+ *   DELETE /v1/blocks/NAME                     destroy a volume (refused while a unikernel binds it)
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -24,8 +28,9 @@ import { TSUKI_VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
 import { DaemonError, errorBody } from "./errors.ts";
 import { checkSha256, parseSpec } from "./spec.ts";
-import { ADMIN, type Caller, asCaller, callerName, fullName, placeBlockFiles, present } from "./scope.ts";
-import { admit, budgets, tenantName } from "./tenants.ts";
+import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "./scope.ts";
+import { admit, admitVolume, budgets, tenantName } from "./tenants.ts";
+import type { VolumeRecord } from "./volumes.ts";
 
 export const API_VERSION = 1;
 
@@ -59,7 +64,7 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
   const [, collection, id, action] = parts;
 
   if (collection === "daemon" && id === undefined && method === "GET" && caller.kind === "tenant") {
-    return send(res, 200, { tsuki: TSUKI_VERSION, api: API_VERSION, tenant: tenantName(caller.tenant), client: caller.tenant.client, budgets: budgets(caller.tenant, daemon.list()) });
+    return send(res, 200, { tsuki: TSUKI_VERSION, api: API_VERSION, tenant: tenantName(caller.tenant), client: caller.tenant.client, budgets: budgets(caller.tenant, daemon.list(), daemon.volumeRecords()) });
   }
   if (collection === "daemon" && id === undefined && method === "GET") {
     const memory = process.memoryUsage();
@@ -69,6 +74,7 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
       pid: process.pid,
       stateDir: daemon.stateDir,
       unikernels: daemon.count,
+      blocks: daemon.volumeRecords().length,
       uptimeMs: Date.now() - started,
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
@@ -90,9 +96,10 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
       return send(res, 201, { sha256: image.sha256, size: image.size, name: image.manifest.name, version: image.manifest.version, devices: image.manifest.devices });
     }
   }
+  const volumeOf = (file: string) => daemon.volumeOfFile(file);
   if (collection === "unikernels" && id === undefined) {
-    if (method === "GET") return send(res, 200, { unikernels: daemon.list().filter((i) => callerName(caller, i.name) !== undefined).map((i) => present(caller, i, daemon.stateDir)) });
-    if (method === "POST") return send(res, 201, present(caller, await create(daemon, caller, await readJson(req, limits.maxJsonBytes)), daemon.stateDir));
+    if (method === "GET") return send(res, 200, { unikernels: daemon.list().filter((i) => callerName(caller, i.name) !== undefined).map((i) => present(caller, i, volumeOf)) });
+    if (method === "POST") return send(res, 201, present(caller, await create(daemon, caller, await readJson(req, limits.maxJsonBytes)), volumeOf));
   }
   if (collection === "unikernels" && id !== undefined) {
     const name = fullName(caller, id);
@@ -104,13 +111,30 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
       if (action === "console" && method === "GET") return void consoleLines(daemon, name, url.searchParams, req, res);
       throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
     });
-    if (answer !== undefined) return send(res, 200, present(caller, answer, daemon.stateDir));
+    if (answer !== undefined) return send(res, 200, present(caller, answer, volumeOf));
     return;
+  }
+  if (collection === "blocks" && id === undefined) {
+    if (method === "GET") return send(res, 200, { blocks: daemon.volumeRecords().filter((v) => callerName(caller, v.name) !== undefined).map((v) => presentVolume(daemon, caller, v)) });
+    if (method === "POST") return send(res, 201, presentVolume(daemon, caller, createVolume(daemon, caller, await readJson(req, limits.maxJsonBytes))));
+  }
+  if (collection === "blocks" && id !== undefined && action === undefined) {
+    const name = fullName(caller, id, "block volume");
+    const answer = await asCaller(
+      id,
+      () => {
+        if (method === "GET") return daemon.volume(name);
+        if (method === "DELETE") return daemon.destroyVolume(name, (n) => shownUnikernel(caller, n));
+        throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
+      },
+      "block volume",
+    );
+    return send(res, 200, presentVolume(daemon, caller, answer));
   }
   throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)}`);
 }
 
-/** A create: the administrator's as it comes; a tenant's under its path, its block files placed, and admitted by its policy. */
+/** A create: the administrator's as it comes; a tenant's under its path, its block volumes named in full, and admitted by its policy. */
 function create(daemon: Daemon, caller: Caller, body: unknown) {
   if (caller.kind === "admin") return daemon.create(parseSpec(body));
   if (typeof body === "object" && body !== null && !Array.isArray(body)) {
@@ -118,11 +142,45 @@ function create(daemon: Daemon, caller: Caller, body: unknown) {
     if (typeof o.name === "string" && o.name.includes("/")) {
       throw new DaemonError("POLICY_DENIED", `"${o.name.slice(0, 80)}": a tenant creates unikernels under its own path only; to create one for a sub-tenant, use the sub-tenant's certificate`);
     }
-    if (o.devices !== undefined) body = { ...o, devices: placeBlockFiles(caller, o.devices, daemon.stateDir) };
+    if (o.devices !== undefined) body = { ...o, devices: placeVolumes(caller, o.devices) };
   }
   const spec = parseSpec(body);
   const tenant = caller.tenant;
-  return daemon.create({ ...spec, name: fullName(caller, spec.name) }, (s, manifest, others) => admit(tenant, s, manifest, others), tenant);
+  return daemon.create(
+    { ...spec, name: fullName(caller, spec.name) },
+    (s, manifest, others) => admit(tenant, s, manifest, others),
+    tenant,
+    (volume) => callerName(caller, volume) ?? volume,
+  );
+}
+
+const VOLUME_KEYS = ["name", "sizeMb"];
+
+/** A block volume's create: a tenant's directly under its path, admitted against its storage budget and each ancestor's. */
+function createVolume(daemon: Daemon, caller: Caller, body: unknown): VolumeRecord {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DaemonError("REQUEST_MALFORMED", "a block volume's create is a JSON object: { name, sizeMb }");
+  const o = body as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!VOLUME_KEYS.includes(key)) throw new DaemonError("REQUEST_MALFORMED", `unknown key ${JSON.stringify(key).slice(0, 80)} in the block volume's create: the keys are ${VOLUME_KEYS.join(", ")}`);
+  }
+  if (typeof o.name !== "string") throw new DaemonError("REQUEST_MALFORMED", "name must be the block volume's name, a string (e.g. data)");
+  if (caller.kind === "admin") return daemon.createVolume(o.name, o.sizeMb as number);
+  if (o.name.includes("/")) throw new DaemonError("POLICY_DENIED", `"${o.name.slice(0, 80)}": a tenant creates block volumes under its own path only; to create one for a sub-tenant, use the sub-tenant's certificate`);
+  const tenant = caller.tenant;
+  return daemon.createVolume(fullName(caller, o.name, "block volume"), o.sizeMb as number, (sizeMb, volumes) => admitVolume(tenant, sizeMb, volumes), tenant, o.name);
+}
+
+/** A volume as the caller sees it: its name and its unikernels' relative to the tenant, and no host path. */
+function presentVolume(daemon: Daemon, caller: Caller, volume: VolumeRecord) {
+  const info = daemon.volumeInfo(volume);
+  if (caller.kind === "admin") return info;
+  const { file: _file, tenant: _tenant, ...rest } = info;
+  return { ...rest, name: callerName(caller, info.name) ?? info.name, boundBy: info.boundBy.map((u) => shownUnikernel(caller, u)) };
+}
+
+/** A unikernel's (or volume's) name as the caller writes it; one outside its subtree (the administrator's) is not named. */
+function shownUnikernel(caller: Caller, name: string): string {
+  return callerName(caller, name) ?? "(a unikernel of the host's administrator)";
 }
 
 function consoleLines(daemon: Daemon, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {

@@ -7,22 +7,23 @@
  * the host's `acme/web-1`, and `sub/web-1` on its sub-tenant's `acme/sub/web-1`; answers name
  * unikernels the same way. A name can therefore never reach outside the tenant's subtree, and a
  * unikernel of another tenant is answered exactly as one that does not exist (404
- * ERR_NOT_FOUND, same message), so a tenant cannot learn what others run.
+ * ERR_NOT_FOUND, same message), so a tenant cannot learn what others run. Block volumes are
+ * named and hidden the same way.
  */
 
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { DaemonError } from "./errors.ts";
 import { checkName } from "./spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
+import { VOLUME_LABEL, bindingFile, checkVolumeName } from "./volumes.ts";
 
 export type Caller = { readonly kind: "admin" } | { readonly kind: "tenant"; readonly tenant: Tenant };
 
 export const ADMIN: Caller = { kind: "admin" };
 
 /** The host's name for a name the caller wrote. */
-export function fullName(caller: Caller, name: string): string {
-  checkName(name);
+export function fullName(caller: Caller, name: string, what: "unikernel" | "block volume" = "unikernel"): string {
+  if (what === "unikernel") checkName(name);
+  else checkVolumeName(caller.kind === "admin" ? name : `${tenantName(caller.tenant)}/${name}`);
   return caller.kind === "admin" ? name : `${tenantName(caller.tenant)}/${name}`;
 }
 
@@ -35,50 +36,52 @@ export function callerName(caller: Caller, full: string): string | undefined {
 
 /**
  * An answer about one unikernel as the caller would write it: its name relative to the tenant,
- * and its block files by the bare names the tenant gave (the daemon's directories are not its
- * business).
+ * and its block volumes by the names the tenant gave them (`file:NAME`; the daemon's files are
+ * not its business). `volumeOf` names the volume a file is, if any.
  */
-export function present<T extends { name: string; devices?: unknown }>(caller: Caller, answer: T, stateDir: string): T {
+export function present<T extends { name: string; devices?: unknown }>(caller: Caller, answer: T, volumeOf: (file: string) => string | undefined): T {
   if (caller.kind === "admin") return answer;
-  const dir = `=file:${blockDir(caller.tenant, stateDir)}${path.sep}`;
   // An info's devices are its bindings; a stats answer's are counters, left as they are.
-  const devices = Array.isArray(answer.devices) ? answer.devices.map((d: unknown) => (typeof d === "string" ? d.replace(dir, "=file:") : d)) : answer.devices;
+  const devices = Array.isArray(answer.devices) ? answer.devices.map((d: unknown) => (typeof d === "string" ? presentBinding(caller, d, volumeOf) : d)) : answer.devices;
   return { ...answer, name: callerName(caller, answer.name) ?? answer.name, devices };
 }
 
-function blockDir(tenant: Tenant, stateDir: string): string {
-  return path.join(stateDir, "tenants", ...tenant.path);
+function presentBinding(caller: Caller, binding: string, volumeOf: (file: string) => string | undefined): string {
+  const file = bindingFile(binding);
+  const volume = file === undefined ? undefined : volumeOf(file);
+  if (volume === undefined) return binding;
+  const query = binding.slice(binding.indexOf("=file:")).split("?", 2)[1];
+  return `${binding.slice(0, binding.indexOf("=file:"))}=file:${callerName(caller, volume) ?? volume}${query === undefined ? "" : `?${query}`}`;
 }
 
-/** Runs `op`; a not-found names the unikernel as the caller wrote it, whoever it belongs to. */
-export async function asCaller<T>(name: string, op: () => T | Promise<T>): Promise<T> {
+/** Runs `op`; a not-found names the unikernel (or volume) as the caller wrote it, whoever it belongs to. */
+export async function asCaller<T>(name: string, op: () => T | Promise<T>, what: "unikernel" | "block volume" = "unikernel"): Promise<T> {
   try {
     return await op();
   } catch (error) {
-    if (error instanceof DaemonError && error.code === "ERR_NOT_FOUND") throw new DaemonError("NOT_FOUND", `no unikernel named "${name}" here: "tsuki list" shows yours`);
+    if (error instanceof DaemonError && error.code === "ERR_NOT_FOUND") {
+      throw new DaemonError("NOT_FOUND", what === "unikernel" ? `no unikernel named "${name}" here: "tsuki list" shows yours` : `no block volume named "${name}" here: "tsuki block list" shows yours`);
+    }
     throw error;
   }
 }
 
-const BLOCK_FILE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
 /**
- * A tenant's device bindings with its block files placed in the daemon's directory for it:
- * `data=file:data.img?size=64M` becomes `data=file:STATE/tenants/acme/web/data.img?size=64M`.
- * A tenant names no host path; the administrator's bindings pass unchanged.
+ * A tenant's device bindings with its block volumes named in full: `data=file:data.img` (or
+ * `data=volume:data.img`) becomes `data=volume:acme/web/data.img`, resolved by the daemon to the
+ * volume's file. A tenant names only its own volumes, by bare name, and no host path; the
+ * administrator's bindings pass unchanged (host paths, or `volume:FULL/NAME`).
  */
-export function placeBlockFiles(caller: Caller, devices: unknown, stateDir: string): unknown {
+export function placeVolumes(caller: Caller, devices: unknown): unknown {
   if (caller.kind === "admin" || !Array.isArray(devices)) return devices;
-  const dir = blockDir(caller.tenant, stateDir);
   return devices.map((binding: unknown) => {
     if (typeof binding !== "string") return binding;
-    const at = binding.indexOf("=file:");
-    if (at < 0) return binding;
-    const [file, query] = binding.slice(at + "=file:".length).split("?", 2) as [string, string | undefined];
-    if (!BLOCK_FILE.test(file)) {
-      throw new DaemonError("POLICY_DENIED", `${binding.slice(0, 120)}: a tenant names a block file by a bare name (e.g. file:data.img?size=64M), which the daemon keeps in a directory of its own for the tenant; host paths are the administrator's`);
+    const match = /^([^=]+)=(file|volume):([^?]*)(\?.*)?$/.exec(binding);
+    if (match === null) return binding;
+    const [, device, , name, query] = match as unknown as [string, string, string, string, string | undefined];
+    if (!VOLUME_LABEL.test(name)) {
+      throw new DaemonError("POLICY_DENIED", `${binding.slice(0, 120)}: a tenant binds its block volumes by their bare names (e.g. file:data.img, after "tsuki block create data.img --size 64M"); host paths are the administrator's`);
     }
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return `${binding.slice(0, at)}=file:${path.join(dir, file)}${query === undefined ? "" : `?${query}`}`;
+    return `${device}=volume:${tenantName(caller.tenant)}/${name}${query ?? ""}`;
   });
 }

@@ -14,15 +14,37 @@
  * the same transaction: on start the daemon admits the tenant's unikernels again against those
  * policies (daemon.ts). Schema 1 (before tenants were recorded) is migrated in place: its
  * unikernels have no tenant and are brought back as the administrator's.
+ *
+ * Block volumes (volumes.ts) are rows of their own (schema 3). A volume's row and its file are
+ * made in one transaction: the row is inserted (the primary key decides between racing creates),
+ * the file made and synced, and only then is the transaction committed; a destroy commits the
+ * row's deletion before the file is removed. So a `kill -9` at any moment leaves at worst a file
+ * without a row (from a create that was never acknowledged, or a destroy that was committed),
+ * which the daemon removes when it starts, and never a row whose file it deleted. Schema 2 is
+ * migrated in place, in one transaction: each block file a tenant's unikernel bound in
+ * `STATE/tenants/PATH/` becomes a volume of that tenant, named as the tenant named the file, and
+ * its bindings lose their `size=` (a volume's size is its own).
  */
 
+import { statSync } from "node:fs";
+import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DaemonError } from "./errors.ts";
 import type { UnikernelSpec } from "./spec.ts";
 import type { Policy } from "./policy.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
+import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
+import { parseSize } from "../size.ts";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/** What an in-place migration did, for the event log. */
+export interface Migration {
+  readonly from: number;
+  readonly to: number;
+  /** Volumes adopted from schema 2's tenant block files. */
+  readonly volumes: readonly string[];
+}
 
 export interface StoredUnikernel {
   readonly spec: UnikernelSpec;
@@ -35,7 +57,11 @@ export interface StoredUnikernel {
 export class StateDb {
   #db: DatabaseSync;
 
-  constructor(file: string) {
+  /** Set when the constructor migrated the database. */
+  readonly migration: Migration | undefined;
+
+  /** `tenantsDir`: where schema 2 kept tenants' block files (STATE/tenants), to adopt them as volumes. */
+  constructor(file: string, tenantsDir?: string) {
     this.#db = new DatabaseSync(file);
     try {
       this.#db.exec("PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
@@ -45,7 +71,7 @@ export class StateDb {
       if ((error as { errcode?: unknown }).errcode === 5) throw new DaemonError("DAEMON_RUNNING", `another tsukid holds ${file}: one daemon per state directory (stop the other, or give another --state)`);
       throw error;
     }
-    this.transaction(() => {
+    const migration = this.transaction((): Migration | undefined => {
       this.#db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
         CREATE TABLE IF NOT EXISTS unikernels (
           name TEXT PRIMARY KEY,
@@ -55,18 +81,29 @@ export class StateDb {
           created INTEGER NOT NULL,
           tenant TEXT
         ) STRICT;
-        CREATE TABLE IF NOT EXISTS tenant_policies (path TEXT PRIMARY KEY, policy TEXT NOT NULL, recorded INTEGER NOT NULL) STRICT;`);
+        CREATE TABLE IF NOT EXISTS tenant_policies (path TEXT PRIMARY KEY, policy TEXT NOT NULL, recorded INTEGER NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS volumes (
+          name TEXT PRIMARY KEY,
+          file TEXT NOT NULL UNIQUE,
+          size INTEGER NOT NULL,
+          created INTEGER NOT NULL,
+          tenant TEXT
+        ) STRICT;`);
       this.#db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
       const version = (this.#db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value;
-      if (version === "1") {
-        this.#db.exec("ALTER TABLE unikernels ADD COLUMN tenant TEXT");
+      if (version === "1") this.#db.exec("ALTER TABLE unikernels ADD COLUMN tenant TEXT");
+      if (version === "1" || version === "2") {
+        const volumes = tenantsDir === undefined ? [] : this.#adoptTenantFiles(tenantsDir);
         this.#db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+        return { from: Number(version), to: SCHEMA_VERSION, volumes };
       }
+      return undefined;
     });
+    this.migration = migration;
     const version = (this.#db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value;
     if (version !== String(SCHEMA_VERSION)) {
       this.#db.close();
-      throw new DaemonError("STATE_DIR", `${file} has schema version ${version}; this tsukid reads versions 1 and ${SCHEMA_VERSION}: run the tsuki that wrote it, or give another --state`);
+      throw new DaemonError("STATE_DIR", `${file} has schema version ${version}; this tsukid reads versions 1 to ${SCHEMA_VERSION}: run the tsuki that wrote it, or give another --state`);
     }
   }
 
@@ -118,7 +155,73 @@ export class StateDb {
     return this.#db.prepare("SELECT 1 FROM unikernels WHERE image = ? LIMIT 1").get(sha256) !== undefined;
   }
 
+  /** Every block volume, by name. */
+  volumes(): VolumeRecord[] {
+    const rows = this.#db.prepare("SELECT name, file, size, created, tenant FROM volumes ORDER BY name").all() as { name: string; file: string; size: number; created: number; tenant: string | null }[];
+    return rows.map((row) => ({ name: row.name, file: row.file, size: row.size, created: row.created, tenant: row.tenant ?? undefined }));
+  }
+
+  /**
+   * Adds a volume and makes its file in one transaction: the row first (false when the name is
+   * taken), then `makeFile`, then the commit. If `makeFile` throws, nothing is committed.
+   */
+  insertVolume(volume: VolumeRecord, makeFile: () => void): boolean {
+    return this.transaction(() => {
+      const result = this.#db.prepare("INSERT OR IGNORE INTO volumes (name, file, size, created, tenant) VALUES (?, ?, ?, ?, ?)").run(volume.name, volume.file, volume.size, volume.created, volume.tenant ?? null);
+      if (result.changes !== 1) return false;
+      makeFile();
+      return true;
+    });
+  }
+
+  removeVolume(name: string): boolean {
+    return this.#db.prepare("DELETE FROM volumes WHERE name = ?").run(name).changes === 1;
+  }
+
   close(): void {
     this.#db.close();
+  }
+
+  /**
+   * Schema 2 → 3, inside the migration's transaction: every block file a tenant's unikernel binds
+   * under `tenantsDir` becomes a volume (its size the file's, or the binding's when the file is
+   * absent), and those bindings drop `size=`. Returns the volumes' names.
+   */
+  #adoptTenantFiles(tenantsDir: string): string[] {
+    const root = `${path.resolve(tenantsDir)}${path.sep}`;
+    const adopted = new Map<string, VolumeRecord>();
+    const update = this.#db.prepare("UPDATE unikernels SET spec = ? WHERE name = ?");
+    for (const { spec, created, tenant } of this.all()) {
+      if (tenant === undefined) continue;
+      let changed = false;
+      const devices = spec.devices.map((binding) => {
+        const file = bindingFile(binding);
+        if (file === undefined || !file.startsWith(root)) return binding;
+        let name: string;
+        try {
+          name = checkVolumeName(file.slice(root.length).split(path.sep).join("/"));
+        } catch {
+          return binding;
+        }
+        const [head, query] = binding.split("?", 2) as [string, string | undefined];
+        const params = new URLSearchParams(query ?? "");
+        const declared = params.has("size") ? parseSize(params.get("size")) : undefined;
+        let size: number | undefined;
+        try {
+          size = statSync(file).size;
+        } catch {
+          size = declared;
+        }
+        if (size === undefined) return binding;
+        if (!adopted.has(name)) adopted.set(name, { name, file, size, created, tenant });
+        params.delete("size");
+        changed = true;
+        return params.size === 0 ? head : `${head}?${params}`;
+      });
+      if (changed) update.run(JSON.stringify({ ...spec, devices }), spec.name);
+    }
+    const insert = this.#db.prepare("INSERT OR IGNORE INTO volumes (name, file, size, created, tenant) VALUES (?, ?, ?, ?, ?)");
+    for (const v of adopted.values()) insert.run(v.name, v.file, v.size, v.created, v.tenant ?? null);
+    return [...adopted.keys()];
   }
 }

@@ -8,16 +8,18 @@
  * chain is read in tenant-chain.ts, with the X.509 stack; this module needs none of it.
  *
  * Usage is accounted across subtrees at run time: a create by `acme/web` must leave `acme/web`
- * *and* `acme` within their budgets (unikernels, memory, block storage), counting every unikernel
- * already under each path, whoever created it. The check runs synchronously with the daemon's
- * claim of the name, so two concurrent creates cannot both squeeze into the last slot.
+ * *and* `acme` within their budgets (unikernels, memory), counting every unikernel already under
+ * each path, whoever created it; a block volume's create likewise for block storage, counting
+ * every volume under each path from its create to its destroy (volumes.ts), however many
+ * unikernels bind it. The checks run synchronously with the daemon's claim of the name, so two
+ * concurrent creates cannot both squeeze into the last slot.
  */
 
-import { parseSize } from "../size.ts";
 import type { Manifest } from "../../abi/index.ts";
 import { DaemonError } from "./errors.ts";
 import { type Policy, formatPorts, portAllowed } from "./policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
+import { type VolumeRecord, volumeMb } from "./volumes.ts";
 
 /** Tenant certificates in one chain, at most (Albatross: chains shorter than 10). */
 export const MAX_TENANT_DEPTH = 8;
@@ -41,35 +43,41 @@ export interface Usage {
   storageMb: number;
 }
 
-/** Block storage a spec binds, in MiB (rounded up): the `size=` of each `file:` binding. */
 /** What accounting reads of a unikernel. */
-export type Accounted = Pick<UnikernelSpec, "name" | "memoryMb" | "devices">;
+export type Accounted = Pick<UnikernelSpec, "name" | "memoryMb">;
 
-export function storageMb(spec: Pick<UnikernelSpec, "devices">): number {
-  let bytes = 0;
-  for (const { uri } of specBindings(spec as UnikernelSpec)) {
-    if (!uri.startsWith("file:")) continue;
-    const size = new URLSearchParams(uri.split("?")[1] ?? "").get("size");
-    bytes += size === null ? 0 : (parseSize(size) ?? 0);
-  }
-  return Math.ceil(bytes / 2 ** 20);
-}
+/** What accounting reads of a block volume. */
+export type AccountedVolume = Pick<VolumeRecord, "name" | "size">;
 
-/** What the unikernels under `prefix/` use. */
-export function usageUnder(prefix: string, specs: Iterable<Accounted>): Usage {
+/** What the unikernels and block volumes under `prefix/` use. */
+export function usageUnder(prefix: string, specs: Iterable<Accounted>, volumes: Iterable<AccountedVolume> = []): Usage {
   const usage: Usage = { unikernels: 0, memoryMb: 0, storageMb: 0 };
   for (const spec of specs) {
     if (!spec.name.startsWith(`${prefix}/`)) continue;
     usage.unikernels++;
     usage.memoryMb += spec.memoryMb;
-    usage.storageMb += storageMb(spec);
   }
+  for (const volume of volumes) if (volume.name.startsWith(`${prefix}/`)) usage.storageMb += volumeMb(volume);
   return usage;
 }
 
 /** Each level of the tenant's path with its policy and what its subtree uses now. */
-export function budgets(tenant: Tenant, specs: readonly Accounted[]): { tenant: string; policy: Policy; used: Usage }[] {
-  return tenant.policies.map((policy, i) => ({ tenant: tenantName(tenant, i + 1), policy, used: usageUnder(tenantName(tenant, i + 1), specs) }));
+export function budgets(tenant: Tenant, specs: readonly Accounted[], volumes: readonly AccountedVolume[] = []): { tenant: string; policy: Policy; used: Usage }[] {
+  return tenant.policies.map((policy, i) => ({ tenant: tenantName(tenant, i + 1), policy, used: usageUnder(tenantName(tenant, i + 1), specs, volumes) }));
+}
+
+/**
+ * Checks a tenant's block volume create against the storage left to the tenant and to each of
+ * its ancestors, counting every volume on the host under each path (`volumes`).
+ */
+export function admitVolume(tenant: Tenant, sizeMb: number, volumes: readonly AccountedVolume[]): void {
+  const me = tenantName(tenant);
+  for (const { tenant: who, policy, used } of budgets(tenant, [], volumes)) {
+    const whose = who === me ? `tenant "${who}"` : `tenant "${who}" (which "${me}" is under)`;
+    if (used.storageMb + sizeMb > policy.storageMb) {
+      throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.storageMb - used.storageMb}M of its ${policy.storageMb}M block storage left and this volume asks for ${sizeMb}M: destroy a volume first (tsuki block list), ask for less, or have a larger policy issued`);
+    }
+  }
 }
 
 /**
@@ -91,18 +99,16 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
       const port = Number(url.port);
       if (!own.addresses.includes(host)) throw new DaemonError("POLICY_DENIED", `device "${name}": listening on ${host} is not allowed for tenant "${me}" (its policy allows ${own.addresses.join(", ") || "no addresses"}): bind one of those`);
       if (!portAllowed(own, port)) throw new DaemonError("POLICY_DENIED", `device "${name}": port ${port} is outside the ports of tenant "${me}" (${formatPorts(own.ports)}): bind a port in that range${port === 0 ? " (port 0, any free port, could land anywhere)" : ""}`);
-    } else if (kind === "block") {
-      if (!/[?&]size=/.test(uri)) throw new DaemonError("POLICY_DENIED", `device "${name}": a tenant's block device needs its size, so that it can be accounted: write file:NAME?size=64M`);
-    } else {
+    } else if (kind !== "block") {
       throw new DaemonError("POLICY_DENIED", `device "${name}" is a ${kind ?? "device"} bound to ${scheme}:, which tenants may not bind yet (only listeners, udp sockets and block devices are delegated): ask the host's administrator to create it`);
     }
   }
-  const wanted = { memoryMb: spec.memoryMb, storageMb: storageMb(spec) };
+  // Block volumes are accounted from their own create (admitVolume); a unikernel binds them for free.
+  const wanted = { memoryMb: spec.memoryMb };
   for (const { tenant: who, policy, used } of budgets(tenant, others)) {
     const whose = who === me ? `tenant "${who}"` : `tenant "${who}" (which "${me}" is under)`;
     const fix = "destroy one of its unikernels first (tsuki list), ask for less, or have a larger policy issued";
     if (used.unikernels + 1 > policy.unikernels) throw new DaemonError("POLICY_BUDGET", `${whose} may run ${policy.unikernels} unikernels and runs ${used.unikernels} already: ${fix}`);
     if (used.memoryMb + wanted.memoryMb > policy.memoryMb) throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.memoryMb - used.memoryMb}M of its ${policy.memoryMb}M memory left and this create asks for ${wanted.memoryMb}M: ${fix}`);
-    if (used.storageMb + wanted.storageMb > policy.storageMb) throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.storageMb - used.storageMb}M of its ${policy.storageMb}M block storage left and this create asks for ${wanted.storageMb}M: ${fix}`);
   }
 }

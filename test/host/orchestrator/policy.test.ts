@@ -4,7 +4,8 @@
  * tenant path or refused with a clear code (no tenant, no policy, a bad name, a policy larger
  * than its parent's); the chain header a client sends is verified, not trusted (another CA's
  * certificates, a forged order); and a create is admitted against the policy and the budgets of
- * every ancestor (block storage included), with devices tenants may not bind refused.
+ * every ancestor, with devices tenants may not bind refused; a block volume's create against
+ * the storage left across the subtree.
  */
 
 import assert from "node:assert/strict";
@@ -18,13 +19,11 @@ import { policyOf } from "../../../src/host/orchestrator/native-certs.ts";
 import { POLICY_OID, checkPolicy, policyExcess } from "../../../src/host/orchestrator/policy.ts";
 import { decodePolicy, encodePolicy } from "../../../src/host/orchestrator/policy-der.ts";
 import type { UnikernelSpec } from "../../../src/host/orchestrator/spec.ts";
-import { admit } from "../../../src/host/orchestrator/tenants.ts";
+import { admit, admitVolume, budgets } from "../../../src/host/orchestrator/tenants.ts";
 import { tenantFromChain } from "../../../src/host/orchestrator/tenant-chain.ts";
-import { fullName, placeBlockFiles, present } from "../../../src/host/orchestrator/scope.ts";
+import { fullName, placeVolumes, present } from "../../../src/host/orchestrator/scope.ts";
 import type { Manifest } from "../../../src/abi/index.ts";
 import { POLICY } from "./pki.ts";
-import path from "node:path";
-import { tempDir } from "../../helpers.ts";
 
 const code = (c: string, message?: RegExp) => (e: DaemonError) => {
   assert.equal(e.code, c, e.message);
@@ -165,12 +164,17 @@ describe("admitting a create", () => {
   const tenant = { path: ["acme", "web"], policies: [{ ...POLICY, storageMb: 100 }, { ...POLICY, storageMb: 64 }], client: "c" };
   const spec = (name: string, devices: string[], memoryMb = 32): UnikernelSpec => ({ name, image: "0".repeat(64), devices, memoryMb, cpuMs: 100, target: "isolate", restart: "never", priority: 50, args: {} });
 
-  test("block storage is accounted by size= across the subtree, and a block device without a size is refused", () => {
-    admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=64M"]), manifest, []);
-    assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=65M"]), manifest, []), code("ERR_POLICY_BUDGET", /tenant "acme\/web" has 64M of its 64M block storage left and this create asks for 65M/));
-    const sibling = spec("acme/db/x", ["data=file:/s/x.img?size=50M"]);
-    assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img?size=60M"]), manifest, [sibling]), code("ERR_POLICY_BUDGET", /tenant "acme" \(which "acme\/web" is under\) has 50M of its 100M block storage left/));
-    assert.throws(() => admit(tenant, spec("acme/web/a", ["data=file:/s/d.img"]), manifest, []), code("ERR_POLICY_DENIED", /needs its size/));
+  test("block storage is accounted by volume across the subtree, from the volume's create; a unikernel binding one asks for none", () => {
+    const volume = (name: string, mb: number) => ({ name, size: mb * 2 ** 20 });
+    admitVolume(tenant, 64, []);
+    assert.throws(() => admitVolume(tenant, 65, []), code("ERR_POLICY_BUDGET", /tenant "acme\/web" has 64M of its 64M block storage left and this volume asks for 65M: destroy a volume first \(tsuki block list\)/));
+    // A sibling's volume counts against the parent's budget.
+    assert.throws(() => admitVolume(tenant, 60, [volume("acme/db/x", 50)]), code("ERR_POLICY_BUDGET", /tenant "acme" \(which "acme\/web" is under\) has 50M of its 100M block storage left/));
+    // Another tenant's volume does not; a volume of a few bytes counts as a whole MiB.
+    admitVolume(tenant, 63, [volume("globex/x", 90), { name: "acme/web/tiny", size: 512 }]);
+    assert.deepEqual(budgets(tenant, [], [volume("acme/web/a", 3), volume("acme/db/b", 5)]).map((b) => [b.tenant, b.used.storageMb]), [["acme", 8], ["acme/web", 3]]);
+    // Binding a volume costs no storage: sizes are not read from bindings any more.
+    admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img"]), manifest, []);
   });
 
   test("connectors, tap interfaces and tls: listeners with host files are the administrator's", () => {
@@ -179,9 +183,8 @@ describe("admitting a create", () => {
   });
 });
 
-describe("a tenant's names and block files", () => {
+describe("a tenant's names and block volumes", () => {
   const caller = { kind: "tenant" as const, tenant: { path: ["acme", "web"], policies: [POLICY, POLICY], client: "c" } };
-  const state = tempDir("tsuki-scope-");
 
   test("names are relative to the tenant's path, and cannot climb out of it", () => {
     assert.equal(fullName(caller, "app"), "acme/web/app");
@@ -189,11 +192,14 @@ describe("a tenant's names and block files", () => {
     for (const bad of ["..", "../globex/app", "/etc", "a//b", "A"]) assert.throws(() => fullName(caller, bad), code("ERR_NAME_INVALID"), bad);
   });
 
-  test("block files named by bare names are placed in the tenant's directory, shown back by their names; host paths are refused", () => {
-    const placed = placeBlockFiles(caller, ["data=file:data.img?size=1M", "web=tcp://127.0.0.1:18100"], state) as string[];
-    assert.deepEqual(placed, [`data=file:${path.join(state, "tenants", "acme", "web", "data.img")}?size=1M`, "web=tcp://127.0.0.1:18100"]);
-    assert.deepEqual(present(caller, { name: "acme/web/app", devices: placed }, state), { name: "app", devices: ["data=file:data.img?size=1M", "web=tcp://127.0.0.1:18100"] });
-    for (const bad of ["data=file:/etc/passwd?size=1M", "data=file:../x.img?size=1M", "data=file:a/b.img"]) assert.throws(() => placeBlockFiles(caller, [bad], state), code("ERR_POLICY_DENIED", /bare name/), bad);
-    assert.deepEqual(placeBlockFiles({ kind: "admin" }, ["data=file:/srv/d.img"], state), ["data=file:/srv/d.img"]);
+  test("block volumes named by bare names are named in full under the tenant; shown back by their names; host paths are refused", () => {
+    const placed = placeVolumes(caller, ["data=file:data.img", "logs=volume:logs?sector=4096", "web=tcp://127.0.0.1:18100"]) as string[];
+    assert.deepEqual(placed, ["data=volume:acme/web/data.img", "logs=volume:acme/web/logs?sector=4096", "web=tcp://127.0.0.1:18100"]);
+    const files: Record<string, string> = { "/state/volumes/acme+web+data.img": "acme/web/data.img", "/state/volumes/acme+web+sub+x": "acme/web/sub/x" };
+    const volumeOf = (file: string) => files[file];
+    const bound = ["data=file:/state/volumes/acme+web+data.img", "x=file:/state/volumes/acme+web+sub+x?sector=4096", "web=tcp://127.0.0.1:18100"];
+    assert.deepEqual(present(caller, { name: "acme/web/app", devices: bound }, volumeOf), { name: "app", devices: ["data=file:data.img", "x=file:sub/x?sector=4096", "web=tcp://127.0.0.1:18100"] });
+    for (const bad of ["data=file:/etc/passwd", "data=file:../x.img", "data=file:a/b.img", "data=volume:globex/data"]) assert.throws(() => placeVolumes(caller, [bad]), code("ERR_POLICY_DENIED", /bare names/), bad);
+    assert.deepEqual(placeVolumes({ kind: "admin" }, ["data=file:/srv/d.img", "v=volume:acme/data"]), ["data=file:/srv/d.img", "v=volume:acme/data"]);
   });
 });

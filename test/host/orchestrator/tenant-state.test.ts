@@ -1,24 +1,21 @@
 /**
- * A tenant's unikernels and block files across the daemon's restarts (a real daemon over mutual
- * TLS, `kill -9` and SIGTERM): what the tenant's recorded policy no longer admits is not brought
- * back (failed, with the reason, a `restore-refused` event, still counted, and not restartable
- * by the tenant), the rest is; a tenant's block file is deleted with the last unikernel that
- * binds it, and files that no unikernel binds are collected when the daemon starts.
+ * A tenant's unikernels across the daemon's restarts (a real daemon over mutual TLS, `kill -9`
+ * and SIGTERM): what the tenant's recorded policy no longer admits is not brought back (failed,
+ * with the reason, a `restore-refused` event, still counted, and not restartable by the tenant),
+ * the rest is. Block volumes across restarts: blocks.test.ts.
  */
 
 import assert from "node:assert/strict";
-import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
-import { type RunningDaemon, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
+import { type RunningDaemon, helloHttpImage, startDaemon } from "./harness.ts";
 import { type Ca, POLICY, type TenantFiles, makeCa, makeTenant, target } from "./pki.ts";
 
 const T = { timeout: 90_000 };
 let ca: Ca;
 let hello: Uint8Array;
-let disk: Uint8Array;
 let stateDir: string;
 let daemon: RunningDaemon;
 let url: string;
@@ -47,11 +44,6 @@ function remote(tenant: TenantFiles): DaemonClient {
 before(async () => {
   ca = await makeCa();
   hello = await helloHttpImage();
-  disk = await sourceImage(
-    "disk",
-    `import { unikernel, block } from "tsuki";
-export default unikernel({ devices: { data: block() }, async start({ console, data }) { console.log("disk of " + data.size); await new Promise((r) => setTimeout(r, 3_600_000)); } });`,
-  );
   await start();
   stateDir = daemon.stateDir;
 });
@@ -113,47 +105,6 @@ describe("a tenant's unikernels when tsukid starts again", () => {
   });
 });
 
-describe("a tenant's block files", () => {
-  test("live as long as a unikernel binds them: the last destroy deletes the file, and a start collects files nothing binds", T, async () => {
-    const tenant = await makeTenant(ca, "disks", { ...POLICY, storageMb: 8 });
-    const client = remote(tenant);
-    const dir = path.join(stateDir, "tenants", "disks");
-    const file = path.join(dir, "data.img");
-    await client.create({ name: "one", devices: ["data=file:data.img?size=1M"], memoryMb: 32 }, disk);
-    assert.equal(statSync(file).size, 2 ** 20);
-    // Two unikernels binding one file: each is accounted, and destroying one keeps the file.
-    await client.create({ name: "two", devices: ["data=file:data.img?size=1M"], memoryMb: 32 }, disk);
-    await client.destroy("one");
-    assert.ok(existsSync(file), "still bound by two");
-    assert.deepEqual(daemon.events().find((e) => e.event === "destroyed" && e.name === "disks/one")?.files, undefined);
-    await client.destroy("two");
-    assert.ok(!existsSync(file), "deleted with the last unikernel that bound it");
-    assert.deepEqual(daemon.events().find((e) => e.event === "destroyed" && e.name === "disks/two")?.files, [file]);
-    // So a create of the same name with another size starts from a fresh file, not a leftover of the wrong size.
-    await client.create({ name: "one", devices: ["data=file:data.img?size=2M"], memoryMb: 32 }, disk);
-    assert.equal(statSync(file).size, 2 * 2 ** 20);
-
-    // A file left behind (a kill -9 between the destroy's commit and the file's deletion) is collected at start; bound ones are kept.
-    const stray = path.join(dir, "stray.img");
-    writeFileSync(stray, Buffer.alloc(4096));
-    await daemon.kill9();
-    await start();
-    const collected = await daemon.waitFor((e) => e.event === "block-files-collected", "block-files-collected");
-    assert.deepEqual(collected.files, [stray]);
-    assert.ok(!existsSync(stray));
-    assert.equal(statSync(file).size, 2 * 2 ** 20);
-    assert.equal((await remote(tenant).info("one")).state, "running");
-
-    // The administrator's own block files are never deleted by a destroy.
-    const own = path.join(stateDir, "..", "admin.img");
-    await daemon.client.create({ name: "admin-disk", devices: [`data=file:${own}?size=1M`], memoryMb: 32 }, disk);
-    await daemon.client.destroy("admin-disk");
-    assert.ok(existsSync(own));
-    await remote(tenant).destroy("one");
-    assert.ok(!existsSync(file));
-  });
-});
-
 describe("the state database", () => {
   test("schema 1 (before tenants were recorded) is migrated in place: its unikernels come back as the administrator's", async () => {
     const { DatabaseSync } = await import("node:sqlite");
@@ -168,6 +119,7 @@ describe("the state database", () => {
     const db = new StateDb(file);
     assert.deepEqual(db.all().map((u) => [u.spec.name, u.tenant]), [["acme/web", undefined]]);
     assert.equal(db.tenantPolicies().size, 0);
+    assert.deepEqual(db.migration, { from: 1, to: 3, volumes: [] });
     db.close();
     const again = new StateDb(file);
     assert.equal(again.all().length, 1);
