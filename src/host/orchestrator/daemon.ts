@@ -91,7 +91,7 @@ export class Daemon {
     if (removed.length > 0) this.log.emit("images-collected", { images: removed });
     const stored = this.#db.all();
     this.#reconcileVolumes(stored.map((u) => u.spec));
-    for (const { spec, created } of stored) this.#instances.set(spec.name, new Instance(spec, created, this.#deps));
+    for (const { spec, created, tenant } of stored) this.#instances.set(spec.name, new Instance(spec, created, this.#deps, tenant));
     const policies = this.#db.tenantPolicies();
     const admitted: UnikernelSpec[] = [];
     let refused = 0;
@@ -177,7 +177,7 @@ export class Daemon {
     checkBindings(image.manifest, specBindings(spec));
     admit?.(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec));
     // Claimed before the first await: a second create of the name finds it taken.
-    const instance = new Instance(spec, Date.now(), this.#deps);
+    const instance = new Instance(spec, Date.now(), this.#deps, tenant === undefined ? "" : tenantName(tenant));
     this.#instances.set(spec.name, instance);
     try {
       if (!this.#db.insert(spec, instance.created, tenant)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists`);

@@ -59,6 +59,8 @@ export interface Usage {
 export class Instance {
   readonly spec: UnikernelSpec;
   readonly created: number;
+  /** The path of the tenant that created it ("acme/web"), or "" for the host's administrator's. */
+  readonly tenant: string;
   readonly ring: ConsoleRing;
   #deps: InstanceDeps;
   #state: InstanceState = "stopped";
@@ -77,9 +79,10 @@ export class Instance {
   #pastCpuMs = 0;
   #pastDevices: Record<string, DeviceTotals> = {};
 
-  constructor(spec: UnikernelSpec, created: number, deps: InstanceDeps) {
+  constructor(spec: UnikernelSpec, created: number, deps: InstanceDeps, tenant = "") {
     this.spec = spec;
     this.created = created;
+    this.tenant = tenant;
     this.#deps = deps;
     this.ring = new ConsoleRing(deps.ringLines);
   }

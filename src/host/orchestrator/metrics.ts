@@ -1,7 +1,7 @@
 /**
  * @module host/orchestrator/metrics
- * tsukid's Prometheus metrics (prom-client): per unikernel, labelled by its `name` (a `tenant`
- * label will join it, in `unikernelLabels`), whether it is up and in which state, its restarts,
+ * tsukid's Prometheus metrics (prom-client): per unikernel, labelled by its `name` and its `tenant`
+ * (the path of the tenant that created it, "" for the administrator's), whether it is up and in which state, its restarts,
  * CPU seconds, heap, memory limit, open connections, bytes/connections/datagrams/frames/block
  * operations per device, and console lines; for the daemon, unikernels by state and prom-client's
  * default process metrics (CPU, RSS, heap, file descriptors, event-loop lag, GC).
@@ -25,8 +25,8 @@ export interface MetricsSource {
 export const INSTANCE_STATES: readonly InstanceState[] = ["starting", "running", "backoff", "exited", "failed", "stopped"];
 
 /** The labels that name a unikernel in every per-unikernel series. */
-export function unikernelLabels(instance: Instance): { name: string } {
-  return { name: instance.spec.name };
+export function unikernelLabels(instance: Instance): { name: string; tenant: string } {
+  return { name: instance.spec.name, tenant: instance.tenant };
 }
 
 /** A registry of tsukid's metrics, reading `source` on every scrape. */
@@ -34,8 +34,8 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
   const registry = new prom.Registry();
   if (options.defaultMetrics !== false) prom.collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const u = ["name"] as const;
-  const d = ["name", "device", "kind"] as const;
+  const u = ["name", "tenant"] as const;
+  const d = ["name", "tenant", "device", "kind"] as const;
 
   /** A gauge whose values are all set on each scrape. */
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
@@ -66,7 +66,7 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
     for (const instance of source.instances()) f(instance);
   };
   /** Each device's totals, with its instance's labels. */
-  const eachDevice = (f: (labels: { name: string; device: string; kind: string }, totals: Readonly<Record<string, number | string>>) => void) =>
+  const eachDevice = (f: (labels: { name: string; tenant: string; device: string; kind: string }, totals: Readonly<Record<string, number | string>>) => void) =>
     each((i) => {
       for (const [device, totals] of Object.entries(i.usage().devices)) f({ ...unikernelLabels(i), device, kind: totals.kind }, totals);
     });
@@ -78,7 +78,7 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
     for (const [state, n] of counts) set({ state }, n);
   });
   gauge("tsuki_unikernel_up", "1 if the unikernel is running, else 0.", u, (set) => each((i) => set(unikernelLabels(i), i.state === "running" ? 1 : 0)));
-  gauge("tsuki_unikernel_state", "The unikernel's state (one series, value 1, labelled with the current state).", ["name", "state"], (set) => each((i) => set({ ...unikernelLabels(i), state: i.state }, 1)));
+  gauge("tsuki_unikernel_state", "The unikernel's state (one series, value 1, labelled with the current state).", ["name", "tenant", "state"], (set) => each((i) => set({ ...unikernelLabels(i), state: i.state }, 1)));
   counter("tsuki_unikernel_restarts_total", "Times the daemon booted the unikernel again by its restart policy.", u, (add) => each((i) => add(unikernelLabels(i), i.restarts)));
   counter("tsuki_unikernel_cpu_seconds_total", "CPU time the unikernel used, every boot since the daemon started (isolate target: V8's time in its isolate; process target: its sandboxed processes).", u, (add) =>
     each((i) => add(unikernelLabels(i), i.usage().cpuMs / 1000)),

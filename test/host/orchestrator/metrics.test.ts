@@ -81,7 +81,7 @@ describe("tsuki daemon --metrics", () => {
   test("per-unikernel series carry its name; counters move with requests", T, async () => {
     const info = await daemon.client.create({ name: "web", devices: ["web=tcp://127.0.0.1:0"], memoryMb: 40 }, hello);
     const one = scrape();
-    const u = { name: "web" };
+    const u = { name: "web", tenant: "" };
     const families: [string, string][] = [
       ["tsuki_unikernel_up", "gauge"],
       ["tsuki_unikernel_state", "gauge"],

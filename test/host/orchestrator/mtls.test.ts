@@ -26,6 +26,7 @@ let hello: Uint8Array;
 let helloPath: string;
 let ca: Ca;
 let url: string;
+let metricsUrl: string;
 let acme: TenantFiles;
 let globex: TenantFiles;
 let nextPort = 18100 + Math.floor(Math.random() * 50);
@@ -46,7 +47,8 @@ before(async () => {
   ca = await makeCa();
   acme = await makeTenant(ca, "acme", POLICY);
   globex = await makeTenant(ca, "globex", POLICY);
-  daemon = await startDaemon(undefined, ["--listen", "127.0.0.1:0", "--ca", ca.caPem, "--cert", ca.serverPem, "--key", ca.serverKey]);
+  daemon = await startDaemon(undefined, ["--listen", "127.0.0.1:0", "--ca", ca.caPem, "--cert", ca.serverPem, "--key", ca.serverKey, "--metrics", "127.0.0.1:0"]);
+  metricsUrl = (await daemon.waitFor((e) => e.event === "metrics-ready", "metrics-ready")).url as string;
   const listening = await daemon.waitFor((e) => e.event === "tls-listening", "tls-listening");
   url = `https://127.0.0.1:${listening.port as number}`;
 });
@@ -66,6 +68,9 @@ describe("tsukid over mutual TLS", () => {
     // The administrator, on the socket, sees the full name.
     assert.deepEqual((await daemon.client.listUnikernels()).map((u) => u.name), ["acme/web"]);
     assert.ok(daemon.events().some((e) => e.event === "tls-accepted" && e.tenant === "acme"));
+    // Its Prometheus series carry the tenant's path as a label.
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /^tsuki_unikernel_up\{name="acme\/web",tenant="acme"\} 1$/m);
     // Every operator command works remotely too.
     // The children inherit our environment: the remote through $TSUKI_REMOTE, $TSUKI_CERT, $TSUKI_KEY, $TSUKI_CA.
     const env = { TSUKI_REMOTE: url, TSUKI_CERT: acme.clientPem, TSUKI_KEY: acme.clientKey, TSUKI_CA: ca.caPem };
