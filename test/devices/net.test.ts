@@ -322,6 +322,8 @@ describe("net device", { skip }, () => {
     await until(() => (lines.length > 0 ? true : undefined));
     assert.equal(lines[0]!.text, `up ${derivedMac("acme/web-1", "eth")} mtu 1500`);
     assert.notEqual(derivedMac("acme/web-1", "eth"), derivedMac(image.manifest.name, "eth"));
+    // The operator learns the same from the tender (tsuki run prints it).
+    assert.deepEqual(unikernel.links, { eth: { tap, mac: derivedMac("acme/web-1", "eth"), mtu: 1500 } });
   });
 
   test("the MTU is the interface's", async () => {

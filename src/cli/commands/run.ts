@@ -106,6 +106,9 @@ export async function run(argv: string[]): Promise<number> {
       const scheme = settings.bindings.find((b) => b.name === name)!.uri.split(":")[0];
       process.stderr.write(`tsuki: ${unikernel.name}: ${name} listening on ${scheme}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
     }
+    for (const [name, link] of Object.entries(unikernel.links)) {
+      process.stderr.write(`tsuki: ${unikernel.name}: ${name} attached to TAP ${link.tap} (MAC ${link.mac}, MTU ${link.mtu})\n`);
+    }
   }
 
   let signals = 0;

@@ -17,7 +17,7 @@ import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAdd
 import type { Image } from "../build/image.ts";
 import { ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
-import { type OpenDevice, deviceAddresses, deviceInfo } from "./devices/index.ts";
+import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
 import { TsukiError } from "../errors.ts";
@@ -85,6 +85,7 @@ export class Unikernel {
     this.#now = options.now;
     const devices = options.devices ?? [];
     this.addresses = deviceAddresses(devices);
+    this.links = deviceLinks(devices);
     const sink: EventSink = { post: (event) => this.#queue(event), ready: (source) => this.#queue(source) };
     // Events from the devices wait in the queue until the boot turn is over.
     this.#devices = new DeviceTable(devices, sink);
@@ -158,6 +159,9 @@ export class Unikernel {
 
   /** Where each listener and udp device is bound (the port the host chose for `:0`). */
   readonly addresses: Readonly<Record<string, PeerAddress>>;
+
+  /** What each net device is attached to: its TAP, the MAC the guest uses, the link's MTU. */
+  readonly links: Readonly<Record<string, { readonly tap: string; readonly mac: string; readonly mtu: number }>>;
 
   /** Open connections, for the operator. */
   get connections(): number {

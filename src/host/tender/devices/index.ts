@@ -70,6 +70,11 @@ export function deviceInfo(device: OpenDevice): DeviceInfo {
 }
 
 /** The bound address of each listener and udp device, by name. */
+/** What each net device is attached to, by name: the TAP, the guest's MAC and the link's MTU. */
+export function deviceLinks(devices: readonly OpenDevice[]): Record<string, { tap: string; mac: string; mtu: number }> {
+  return Object.fromEntries(devices.flatMap((d) => (d.kind === "net" ? [[d.name, { tap: d.backend.tap, mac: d.backend.mac, mtu: d.backend.mtu }]] : [])));
+}
+
 export function deviceAddresses(devices: readonly OpenDevice[]): Record<string, PeerAddress> {
   return Object.fromEntries(devices.flatMap((d) => (d.kind === "listener" || d.kind === "udp" ? [[d.name, d.backend.address]] : [])));
 }
