@@ -18,10 +18,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { parseBinding } from "../src/host/tender/bindings.ts";
-import { Tender } from "../src/host/tender/tender.ts";
-import { TARGETS } from "../src/host/tender/targets/index.ts";
 import type { ConsoleLine } from "../src/host/tender/console.ts";
-import { ROOT } from "../test/helpers.ts";
+import { ROOT, testTender } from "../test/helpers.ts";
 import { cleanup, netUnavailable } from "../test/netns.ts";
 import { FIXTURE, GUEST_ADDRESS, PEER, buildFolder, link } from "../test/tcpip/harness.ts";
 
@@ -87,8 +85,7 @@ async function bestRps(url: string, prefix: string[] = []): Promise<number> {
 
 /** Boots `image` on the host's sockets; resolves with the tender's unikernel and its console lines. */
 async function onSockets(image: Awaited<ReturnType<typeof buildFolder>>, bindings: string[], args: Record<string, unknown>) {
-  const lines: ConsoleLine[] = [];
-  const tender = new Tender({ target: TARGETS.isolate, console: { line: (l) => lines.push(l) } });
+  const { tender, lines } = testTender("isolate");
   const unikernel = await tender.boot(image, { bindings: bindings.map(parseBinding), args, memoryMb: 256 });
   return { unikernel, lines };
 }

@@ -11,9 +11,9 @@ import path from "node:path";
 import { buildImage } from "../../src/host/build/build.ts";
 import { type Image, readImage } from "../../src/host/build/image.ts";
 import type { ConsoleLine } from "../../src/host/tender/console.ts";
-import { Tender } from "../../src/host/tender/tender.ts";
-import { TARGETS, type TargetName } from "../../src/host/tender/targets/index.ts";
+import type { TargetName } from "../../src/host/tender/targets/index.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
+import { testTender } from "../helpers.ts";
 import { Netns, createTap, deleteLink } from "../netns.ts";
 import { readFileSync } from "node:fs";
 
@@ -66,8 +66,7 @@ export interface LinkOptions {
 export async function link(options: LinkOptions): Promise<Link> {
   const ns = Netns.create();
   const tap = createTap(undefined, options.mtu === undefined ? {} : { mtu: options.mtu });
-  const lines: ConsoleLine[] = [];
-  const tender = new Tender({ target: TARGETS[options.target ?? "isolate"], console: { line: (l) => lines.push(l) } });
+  const { tender, lines } = testTender(options.target ?? "isolate");
   let unikernel: Unikernel;
   try {
     unikernel = await tender.boot(options.image, {

@@ -234,27 +234,27 @@ export class Tcb {
 
   // ——— Opening ———
 
-  /** An active open (RFC 9293 §3.10.1): SYN-SENT; the SYN goes out at the next output. */
-  openActive(iss: number): void {
-    this.active = true;
+  /** The send sequence space starts at the ISS; the first data byte follows the SYN (RFC 9293 §3.4.1). */
+  #startSending(iss: number): void {
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
     this.bufferSeq = seqAdd(iss, 1);
     this.recover = iss;
+  }
+
+  /** An active open (RFC 9293 §3.10.1): SYN-SENT; the SYN goes out at the next output. */
+  openActive(iss: number): void {
+    this.active = true;
+    this.#startSending(iss);
     this.state = State.SYN_SENT;
     this.stats.activeOpens++;
   }
 
   /** A SYN arrived at a listener (RFC 9293 §3.10.7.2): SYN-RECEIVED; the SYN-ACK goes out at the next output. */
   openPassive(now: number, segment: TcpRepr, iss: number): void {
-    this.iss = iss;
-    this.sndUna = iss;
-    this.sndNxt = iss;
-    this.sndMax = iss;
-    this.bufferSeq = seqAdd(iss, 1);
-    this.recover = iss;
+    this.#startSending(iss);
     this.irs = segment.seq;
     this.rcvNxt = seqAdd(segment.seq, 1);
     this.rcvAdv = this.rcvNxt;
