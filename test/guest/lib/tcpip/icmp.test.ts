@@ -11,15 +11,9 @@ import { BROADCAST_MAC, EthernetFrame } from "../../../../src/guest/lib/tcpip/wi
 import { IcmpPacket, IcmpRepr } from "../../../../src/guest/lib/tcpip/wire/icmp.ts";
 import { Ipv4Packet } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";
 import { addr, echoRequest, fragments, icmpMessage, ipFrame, ipv4, udp } from "./build.ts";
-import { host as makeHost, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
+import { closingHosts, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
 
-const stacks: Stack[] = [];
-after(() => stacks.forEach((s) => s.close()));
-function host(...args: Parameters<typeof makeHost>) {
-  const made = makeHost(...args);
-  stacks.push(made.stack);
-  return made;
-}
+const host = closingHosts();
 
 function icmpOf(frame: Uint8Array): { ip: Ipv4Packet; icmp: IcmpRepr } {
   const ip = Ipv4Packet.check((EthernetFrame.check(frame) as EthernetFrame).payload) as Ipv4Packet;

@@ -10,16 +10,10 @@ import type { Stack } from "../../../../src/guest/lib/tcpip/index.ts";
 import { BROADCAST_MAC, EthernetFrame } from "../../../../src/guest/lib/tcpip/wire/ethernet.ts";
 import { Ipv4Packet } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";
 import { addr, echoRequest, ipFrame, udp } from "./build.ts";
-import { host as makeHost, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
+import { closingHosts, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
 import { arpFrame } from "./build.ts";
 
-const stacks: Stack[] = [];
-after(() => stacks.forEach((s) => s.close()));
-function host(...args: Parameters<typeof makeHost>) {
-  const made = makeHost(...args);
-  stacks.push(made.stack);
-  return made;
-}
+const host = closingHosts();
 
 const ping = (to = HOST, options: { destinationMac?: Uint8Array; source?: string } = {}) =>
   ipFrame(options.destinationMac ?? HOST_MAC, PEER_MAC, { source: options.source ?? PEER, destination: to, protocol: 1 }, echoRequest(1, 1, new Uint8Array(8)));

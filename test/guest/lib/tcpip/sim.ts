@@ -389,17 +389,23 @@ export interface Pair {
   clientPort: number;
 }
 
-export async function pair(options: SimOptions = {}, port = 80): Promise<Pair> {
-  const sim = new Sim(options);
-  const seen = record(sim);
+/** Connects side a to a listener on side b's `port`, in simulated time. */
+export async function connectPair(sim: Sim, port = 80): Promise<{ client: TcpConnection; server: TcpConnection }> {
   const listener = sim.b.tcp.listen(port);
   let server: TcpConnection | undefined;
   void listener.accept().then((c) => (server = c as TcpConnection));
   let client: TcpConnection | undefined;
   void sim.a.tcp.connect("10.0.0.2", port).then((c) => (client = c));
   assert.ok(await sim.run(() => client !== undefined && server !== undefined, 5000));
+  return { client: client!, server: server! };
+}
+
+export async function pair(options: SimOptions = {}, port = 80): Promise<Pair> {
+  const sim = new Sim(options);
+  const seen = record(sim);
+  const { client, server } = await connectPair(sim, port);
   await sim.runFor(100);
-  return { sim, client: client!, server: server!, seen, clientPort: client!.local.port };
+  return { sim, client, server, seen, clientPort: client.local.port };
 }
 
 /** The last segment `from` sent: its SEQ and ACK are what the other side expects next. */

@@ -7,19 +7,10 @@ import { Authority, decodeMessage, parseZone, serveTcp } from "../../../../src/g
 import { Response, serve } from "../../../../src/guest/lib/http/index.ts";
 import type { SystemError, TcpConnection } from "../../../../src/guest/lib/tcpip/tcp/index.ts";
 import { EXAMPLE_COM, query } from "../dns/fixtures.ts";
-import { Sim, collect, testData } from "./sim.ts";
+import { Sim, collect, connectPair, testData } from "./sim.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-async function connectPair(sim: Sim, port = 80): Promise<{ client: TcpConnection; server: TcpConnection }> {
-  const listener = sim.b.tcp.listen(port);
-  let server: TcpConnection | undefined;
-  void listener.accept().then((c) => (server = c as TcpConnection));
-  let client: TcpConnection | undefined;
-  void sim.a.tcp.connect("10.0.0.2", port).then((c) => (client = c));
-  assert.ok(await sim.run(() => client !== undefined && server !== undefined, 5000));
-  return { client: client!, server: server! };
-}
 
 describe("tcp sockets", () => {
   test("tsuki/http serve answers requests on a TCP listener, keep-alive then close", async () => {

@@ -10,16 +10,10 @@ import { BROADCAST_MAC, EthernetFrame } from "../../../../src/guest/lib/tcpip/wi
 import { Ipv4Packet } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";
 import { UdpPacket, UdpRepr } from "../../../../src/guest/lib/tcpip/wire/udp.ts";
 import { addr, ipFrame, udp } from "./build.ts";
-import { host as makeHost, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
+import { closingHosts, HOST, HOST_MAC, PEER, PEER_MAC } from "./host.ts";
 import { testNet } from "./link.ts";
 
-const stacks: Stack[] = [];
-after(() => stacks.forEach((s) => s.close()));
-function host(...args: Parameters<typeof makeHost>) {
-  const made = makeHost(...args);
-  stacks.push(made.stack);
-  return made;
-}
+const host = closingHosts();
 
 const datagram = (port: number, data: Uint8Array, options: { to?: string; mac?: Uint8Array } = {}) =>
   ipFrame(options.mac ?? HOST_MAC, PEER_MAC, { source: PEER, destination: options.to ?? HOST, protocol: 17 }, udp(PEER, 4000, options.to ?? HOST, port, data));
@@ -139,6 +133,8 @@ describe("sockets", () => {
 });
 
 describe("raw binding (DHCP)", () => {
+  const stacks: Stack[] = [];
+  after(() => stacks.forEach((s) => s.close()));
   function unconfigured() {
     const net = testNet({ mac: HOST_MAC });
     const stack = Stack.start(net);
