@@ -402,15 +402,13 @@ describe("net device", { skip }, () => {
     return `${r.stdout}${r.stderr}`;
   }
 
-  test("no permission on the TAP is ERR_TAP_PERMISSION, with the command that fixes it", async (t) => {
-    if (spawnSync("setpriv", ["--version"]).status !== 0) return t.skip("no setpriv");
+  test("no permission on the TAP is ERR_TAP_PERMISSION, with the command that fixes it", { skip: spawnSync("setpriv", ["--version"]).status === 0 ? undefined : "setpriv (util-linux), which drops the tender to an unprivileged user, is not installed" }, async () => {
     const tap = createTap();
     const output = await childBootError(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], tap);
     assert.match(output, /CODE ERR_TAP_PERMISSION .*ip tuntap add dev/, output);
   });
 
-  test("a host without /dev/net/tun is ERR_TAP_UNAVAILABLE", async (t) => {
-    if (spawnSync("unshare", ["--version"]).status !== 0) return t.skip("no unshare");
+  test("a host without /dev/net/tun is ERR_TAP_UNAVAILABLE", { skip: spawnSync("unshare", ["--version"]).status === 0 ? undefined : "unshare (util-linux), which gives the tender a mount namespace without /dev/net/tun, is not installed" }, async () => {
     const output = await childBootError(["unshare", "--mount", "--propagation", "private", "bash", "-c", 'mount -t tmpfs none /dev/net && exec "$@"', "--"], "tap0");
     assert.match(output, /CODE ERR_TAP_UNAVAILABLE .*no \/dev\/net\/tun/, output);
   });

@@ -21,6 +21,8 @@ import { FIXTURE, GUEST_ADDRESS, HOST_ADDRESS, type Link, buildFolder, link } fr
 
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
 const skip = netUnavailable();
+/** Why the process target cannot run here (its sandbox's walls), or undefined. */
+const processUnavailable = await processTargetUnavailable();
 const GiB = 1_000_000_000;
 
 describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
@@ -172,9 +174,7 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     }
   });
 
-  test("the process target runs the same stack: curl gets its answer", async (t) => {
-    const why = (await processTargetUnavailable()) ?? (has("curl") ? undefined : "curl is not installed");
-    if (why) return t.skip(why);
+  test("the process target runs the same stack: curl gets its answer", { skip: processUnavailable ?? (has("curl") ? undefined : "curl is not installed") }, async () => {
     const l = await open({ target: "process" });
     const r = await l.spawn("curl", ["-sS", "--max-time", "10", `http://${GUEST_ADDRESS}/`]);
     assert.equal(r.stdout, "hello from tsuki/tcpip\n", r.stderr);
