@@ -55,6 +55,5 @@ function describeDevice(d: DeviceStats): string {
   if ("connectionsTotal" in d) return `${d.kind}: ${d.connections} open, ${d.connectionsTotal} in all, ${io}`;
   if ("datagramsIn" in d) return `${d.kind}: ${d.datagramsIn} datagrams in, ${d.datagramsOut} out, ${d.dropped} dropped; ${io}`;
   if ("reads" in d) return `${d.kind}: ${d.reads} reads (${bytes(d.bytesIn)}), ${d.writes} writes (${bytes(d.bytesOut)}), ${d.flushes} flushes`;
-  if ("framesIn" in d) return `${d.kind}: ${d.framesIn} frames in, ${d.framesOut} out, ${d.dropsOut} dropped; ${io}`;
-  return `${d.kind}: not counted`;
+  return `${d.kind}: ${d.framesIn} frames in, ${d.framesOut} out, ${d.dropsOut} dropped; ${io}`;
 }
