@@ -34,3 +34,39 @@ export function initialWindow(mss: number): number {
 }
 
 export type CongestionControlName = "cubic" | "newreno";
+
+/**
+ * What every controller here shares: the window starts at the initial window and follows the
+ * SMSS, and fast recovery inflates it by a segment per duplicate ACK (RFC 5681 §3.2 step 4) and
+ * deflates it on a partial ACK (RFC 6582 §3.2 step 5). Controllers differ in growth and reduction.
+ */
+export abstract class WindowController implements CongestionController {
+  abstract readonly name: CongestionControlName;
+  cwnd: number;
+  ssthresh = Infinity;
+  /** The sender MSS in bytes. */
+  protected mss: number;
+
+  constructor(mss: number) {
+    this.mss = mss;
+    this.cwnd = initialWindow(mss);
+  }
+
+  setMss(mss: number): void {
+    this.mss = mss;
+    this.cwnd = Math.max(this.cwnd, initialWindow(mss));
+  }
+
+  onDuplicateAck(): void {
+    this.cwnd += this.mss;
+  }
+
+  onPartialAck(acked: number): void {
+    this.cwnd = Math.max(this.mss, this.cwnd - acked + (acked >= this.mss ? this.mss : 0));
+  }
+
+  abstract onAck(now: number, acked: number, rtt: number, flight: number): void;
+  abstract onLoss(now: number, flight: number): void;
+  abstract onRecoveryEnd(now: number, flight: number): void;
+  abstract onTimeout(now: number, flight: number): void;
+}

@@ -7,17 +7,14 @@
  * implemented. Fast recovery itself is NewReno's (RFC 6582), which RFC 9438 §4.6 allows.
  */
 
-import { type CongestionController, initialWindow } from "./congestion.ts";
+import { WindowController } from "./congestion.ts";
 
 const C = 0.4;
 const BETA = 0.7;
 const ALPHA_FRIENDLY = (3 * (1 - BETA)) / (1 + BETA);
 
-export class Cubic implements CongestionController {
+export class Cubic extends WindowController {
   readonly name = "cubic";
-  cwnd: number;
-  ssthresh = Infinity;
-  #mss: number;
   /** W_max in segments, the window before the last reduction. */
   #wMax = 0;
   /** Start of the current congestion-avoidance epoch (ms), or -1. */
@@ -27,16 +24,6 @@ export class Cubic implements CongestionController {
   /** The Reno-friendly estimate, in segments. */
   #wEst = 0;
 
-  constructor(mss: number) {
-    this.#mss = mss;
-    this.cwnd = initialWindow(mss);
-  }
-
-  setMss(mss: number): void {
-    this.#mss = mss;
-    this.cwnd = Math.max(this.cwnd, initialWindow(mss));
-  }
-
   /** W_cubic(t) in segments, `t` in seconds since the epoch began (RFC 9438 §4.2, equation 1). */
   #wCubic(t: number): number {
     const d = t - this.#k;
@@ -44,7 +31,7 @@ export class Cubic implements CongestionController {
   }
 
   onAck(now: number, acked: number, rtt: number, _flight: number): void {
-    const mss = this.#mss;
+    const mss = this.mss;
     if (this.cwnd < this.ssthresh) {
       this.cwnd += Math.min(acked, 2 * mss);
       return;
@@ -78,7 +65,7 @@ export class Cubic implements CongestionController {
   }
 
   #reduce(): void {
-    const mss = this.#mss;
+    const mss = this.mss;
     const cwndSegments = this.cwnd / mss;
     // §4.7: fast convergence.
     this.#wMax = cwndSegments < this.#wMax ? (cwndSegments * (1 + BETA)) / 2 : cwndSegments;
@@ -89,15 +76,7 @@ export class Cubic implements CongestionController {
 
   onLoss(_now: number, _flight: number): void {
     this.#reduce();
-    this.cwnd = this.ssthresh + 3 * this.#mss;
-  }
-
-  onDuplicateAck(): void {
-    this.cwnd += this.#mss;
-  }
-
-  onPartialAck(acked: number): void {
-    this.cwnd = Math.max(this.#mss, this.cwnd - acked + (acked >= this.#mss ? this.#mss : 0));
+    this.cwnd = this.ssthresh + 3 * this.mss;
   }
 
   onRecoveryEnd(_now: number, _flight: number): void {
@@ -107,6 +86,6 @@ export class Cubic implements CongestionController {
   onTimeout(_now: number, _flight: number): void {
     // §4.8: as a congestion event for W_max and ssthresh, then one segment.
     this.#reduce();
-    this.cwnd = this.#mss;
+    this.cwnd = this.mss;
   }
 }

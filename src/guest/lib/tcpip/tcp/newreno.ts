@@ -5,28 +5,15 @@
  * halving on loss, one segment after a timeout.
  */
 
-import { type CongestionController, initialWindow } from "./congestion.ts";
+import { WindowController } from "./congestion.ts";
 
-export class NewReno implements CongestionController {
+export class NewReno extends WindowController {
   readonly name = "newreno";
-  cwnd: number;
-  ssthresh = Infinity;
-  #mss: number;
   /** Bytes acknowledged in congestion avoidance not yet turned into window (RFC 5681 §3.1 byte counting). */
   #acked = 0;
 
-  constructor(mss: number) {
-    this.#mss = mss;
-    this.cwnd = initialWindow(mss);
-  }
-
-  setMss(mss: number): void {
-    this.#mss = mss;
-    this.cwnd = Math.max(this.cwnd, initialWindow(mss));
-  }
-
   onAck(_now: number, acked: number, _rtt: number, _flight: number): void {
-    const mss = this.#mss;
+    const mss = this.mss;
     if (this.cwnd < this.ssthresh) {
       // RFC 5681 §3.1 equation 2, with RFC 3465's limit L = 2·SMSS.
       this.cwnd += Math.min(acked, 2 * mss);
@@ -42,29 +29,20 @@ export class NewReno implements CongestionController {
 
   onLoss(_now: number, flight: number): void {
     // RFC 5681 §3.2 equation 4 and step 3.
-    this.ssthresh = Math.max(flight / 2, 2 * this.#mss);
-    this.cwnd = this.ssthresh + 3 * this.#mss;
+    this.ssthresh = Math.max(flight / 2, 2 * this.mss);
+    this.cwnd = this.ssthresh + 3 * this.mss;
     this.#acked = 0;
-  }
-
-  onDuplicateAck(): void {
-    this.cwnd += this.#mss;
-  }
-
-  onPartialAck(acked: number): void {
-    // RFC 6582 §3.2 step 5.
-    this.cwnd = Math.max(this.#mss, this.cwnd - acked + (acked >= this.#mss ? this.#mss : 0));
   }
 
   onRecoveryEnd(_now: number, flight: number): void {
     // RFC 6582 §3.2 step 3, option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS).
-    this.cwnd = Math.min(this.ssthresh, Math.max(flight, this.#mss) + this.#mss);
+    this.cwnd = Math.min(this.ssthresh, Math.max(flight, this.mss) + this.mss);
   }
 
   onTimeout(_now: number, flight: number): void {
     // RFC 5681 §3.1 equation 4, and the loss window of one segment.
-    this.ssthresh = Math.max(flight / 2, 2 * this.#mss);
-    this.cwnd = this.#mss;
+    this.ssthresh = Math.max(flight / 2, 2 * this.mss);
+    this.cwnd = this.mss;
     this.#acked = 0;
   }
 }
