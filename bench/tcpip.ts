@@ -48,8 +48,9 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-const peer = async (prefix: string[], ...args: string[]): Promise<Event[]> =>
-  (await run(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), "--disable-warning=ExperimentalWarning", PEER, ...args]))
+/** Runs the Node peer in this namespace (the direct stack's runs go through `Link.peer`). */
+const peer = async (...args: string[]): Promise<Event[]> =>
+  (await run(process.execPath, ["--disable-warning=ExperimentalWarning", PEER, ...args]))
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Event);
@@ -67,19 +68,20 @@ async function best(transfer: () => Promise<{ bytes: number; ms: number; mismatc
   return top;
 }
 
-function wrk(url: string, prefix: string[] = []): Promise<number> {
+/** wrk against `url`, inside network namespace `ns` if given. */
+function wrk(url: string, ns?: string): Promise<number> {
   const args = ["-t1", "-c64", `-d${DURATION}s`, url];
-  return run(prefix.length ? prefix[0]! : "wrk", prefix.length ? [...prefix.slice(1), "wrk", ...args] : args).then((out) => {
+  return run(ns ? "ip" : "wrk", ns ? ["netns", "exec", ns, "wrk", ...args] : args).then((out) => {
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
     if (!Number.isFinite(rps)) throw new Error(`wrk printed no rate:\n${out}`);
     return rps;
   });
 }
 
-async function bestRps(url: string, prefix: string[] = []): Promise<number> {
-  await wrk(url, prefix); // warm-up
+async function bestRps(url: string, ns?: string): Promise<number> {
+  await wrk(url, ns); // warm-up
   let top = 0;
-  for (let i = 0; i < ROUNDS; i++) top = Math.max(top, await wrk(url, prefix));
+  for (let i = 0; i < ROUNDS; i++) top = Math.max(top, await wrk(url, ns));
   return top;
 }
 
@@ -105,41 +107,39 @@ console.log(`bench:tcpip — ${mb} MB per transfer, best of ${ROUNDS}; wrk -t1 -
 
 // ---- bulk TCP on the direct stack ------------------------------------------------------------
 const direct = await link({ image: fixture, args: { sourceBytes: BYTES } });
-const inNs = ["ip", "netns", "exec", direct.ns.name];
 const directIn = await best(async () => {
-  const [sink] = await Promise.all([direct.event("sink", 600_000), peer(inNs, "send", GUEST_ADDRESS, "9000", String(BYTES))]);
+  const [sink] = await Promise.all([direct.event("sink", 600_000), direct.peer("send", GUEST_ADDRESS, "9000", String(BYTES))]);
   return sink as unknown as { bytes: number; ms: number; mismatch: number };
 });
 const directOut = await best(async () => {
-  const read = (await peer(inNs, "read", GUEST_ADDRESS, "9001")).find((e) => e.event === "read")!;
+  const read = (await direct.peer("read", GUEST_ADDRESS, "9001")).find((e) => e.event === "read")!;
   return read as unknown as { bytes: number; ms: number; mismatch: number };
 });
 await direct.stop();
 
 // ---- bulk TCP on the host's sockets -----------------------------------------------------------
 const sockets = await onSockets(fixture, ["sink=tcp://127.0.0.1:0", "source=tcp://127.0.0.1:0"], { sourceBytes: BYTES });
-const ports = await waitEvent(sockets.lines, "ready");
+await waitEvent(sockets.lines, "ready");
+const ports = { sink: sockets.unikernel.addresses.sink!.port, source: sockets.unikernel.addresses.source!.port };
 let seen = sockets.lines.length;
 const socketsIn = await best(async () => {
-  const sent = peer([], "send", "127.0.0.1", String(ports.sink), String(BYTES));
+  const sent = peer("send", "127.0.0.1", String(ports.sink), String(BYTES));
   const sink = await waitEvent(sockets.lines, "sink", seen);
   seen = sockets.lines.length;
   await sent;
   return sink as unknown as { bytes: number; ms: number; mismatch: number };
 });
-const socketsOut = await best(async () => (await peer([], "read", "127.0.0.1", String(ports.source))).find((e) => e.event === "read") as unknown as { bytes: number; ms: number; mismatch: number });
+const socketsOut = await best(async () => (await peer("read", "127.0.0.1", String(ports.source))).find((e) => e.event === "read") as unknown as { bytes: number; ms: number; mismatch: number });
 sockets.unikernel.stop();
 await sockets.unikernel.exited;
 
 // ---- the website ------------------------------------------------------------------------------
 const site = await link({ image: website, args: { address: `${GUEST_ADDRESS}/24`, port: 80 }, readyEvent: null });
 for (let i = 0; i < 500 && !site.lines.some((l) => l.text.includes("over the in-image TCP/IP stack")); i++) await new Promise((r) => setTimeout(r, 10));
-const siteDirect = await bestRps(`http://${GUEST_ADDRESS}/`, ["ip", "netns", "exec", site.ns.name]);
+const siteDirect = await bestRps(`http://${GUEST_ADDRESS}/`, site.ns.name);
 await site.stop();
 const siteHost = await onSockets(website, ["web=tcp://127.0.0.1:0"], {});
-for (let i = 0; i < 500 && !siteHost.lines.some((l) => l.text.startsWith("serving")); i++) await new Promise((r) => setTimeout(r, 10));
-const port = /127\.0\.0\.1:(\d+)/.exec(siteHost.lines.map((l) => l.text).join("\n"))?.[1];
-if (port === undefined) throw new Error(`the website did not say where it serves: ${siteHost.lines.map((l) => l.text).join("\n")}`);
+const port = siteHost.unikernel.addresses.web!.port;
 const siteSockets = await bestRps(`http://127.0.0.1:${port}/`);
 siteHost.unikernel.stop();
 await siteHost.unikernel.exited;
