@@ -20,3 +20,11 @@ export function parseMemoryMb(value: unknown): number | undefined {
   const bytes = parseSize(value, 2 ** 20);
   return bytes === undefined ? undefined : bytes / 2 ** 20;
 }
+
+/** Bytes in the largest unit that divides them exactly: 2097152 → "2M", 1000 → "1000". */
+export function formatSize(bytes: number): string {
+  for (const [unit, scale] of [["T", 2 ** 40], ["G", 2 ** 30], ["M", 2 ** 20], ["K", 2 ** 10]] as const) {
+    if (bytes >= scale && bytes % scale === 0) return `${bytes / scale}${unit}`;
+  }
+  return String(bytes);
+}

@@ -34,13 +34,18 @@ issue: makes a tenant of a tsukid, NAME, with its policy, and a client certifica
                         its policy must fit inside the parent's, and defaults to it
   --name NAME           the tenant's name: 1–63 lower-case letters, digits or dashes
   --policy FILE         the policy as YAML (unikernels, memory, storage, targets, addresses,
-                        ports); the flags below override it
+                        ports, cpu, connections, peers); the flags below override it
   --max-unikernels N    at most N unikernels (across its sub-tenants too)
   --memory SIZE         their memory limits add up to at most SIZE, e.g. 512M
   --storage SIZE        their block volumes add up to at most SIZE, e.g. 1G (default 0)
   --targets LIST        isolate,process (default isolate)
   --addresses LIST      IP addresses listeners may bind (default 127.0.0.1)
   --ports LIST          port ranges listeners may bind, e.g. 8000-8099,9000 (default none)
+  --cpu-ms N            the longest turn (--cpu-ms) a unikernel may ask for (default 1000)
+  --connections N       its listeners' and connectors' ?max= add up to at most N
+                        (default 1024 per unikernel)
+  --peers LIST          where connectors and udp peers may go, e.g. 10.0.0.5:5432,[::1]:53
+                        (default none)
   --days N              how long both certificates are valid (default 365)
   --out DIR             where to write them (never overwritten)
 

@@ -3,7 +3,8 @@
  * A tenant's policy as `tsuki cert issue` takes it: a YAML file (`--policy FILE`) and/or flags,
  * the flags winning; what neither gives comes from the parent tenant's policy (`--parent`), or
  * for a tenant directly under the CA from the defaults (targets isolate, address 127.0.0.1, no
- * ports, no storage) except the unikernel count and memory, which must be given.
+ * ports, no storage, the tender's default turn of 1000 ms, 1024 connections per unikernel, no
+ * peers) except the unikernel count and memory, which must be given.
  *
  *   # policy.yaml
  *   unikernels: 4
@@ -12,12 +13,17 @@
  *   targets: [isolate, process]
  *   addresses: [127.0.0.1]
  *   ports: [8000-8099, 9000]
+ *   cpu: 200                          # ms: the longest turn (--cpu-ms) a unikernel may ask for
+ *   connections: 2048                 # listeners' and connectors' ?max= add up to at most this
+ *   peers: [10.0.0.5:5432, "[::1]:53"] # where connectors and udp peers may go
  */
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { DaemonError } from "../../host/orchestrator/errors.ts";
-import { type Policy, checkPolicy, parsePortRange } from "../../host/orchestrator/policy.ts";
+import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/policy.ts";
+import { DEFAULT_MAX_CONNECTIONS } from "../../host/tender/devices/listener.ts";
+import { LIMIT_DEFAULTS } from "../../host/tender/tender.ts";
 import { parseSize } from "../../host/size.ts";
 
 export interface PolicyFlags {
@@ -28,6 +34,9 @@ export interface PolicyFlags {
   targets?: string | undefined;
   addresses?: string | undefined;
   ports?: string | undefined;
+  "cpu-ms"?: string | undefined;
+  connections?: string | undefined;
+  peers?: string | undefined;
 }
 
 export const POLICY_FLAGS = {
@@ -38,27 +47,35 @@ export const POLICY_FLAGS = {
   targets: { type: "string" },
   addresses: { type: "string" },
   ports: { type: "string" },
+  "cpu-ms": { type: "string" },
+  connections: { type: "string" },
+  peers: { type: "string" },
 } as const;
 
-const KEYS = ["unikernels", "memory", "storage", "targets", "addresses", "ports"] as const;
+const KEYS = ["unikernels", "memory", "storage", "targets", "addresses", "ports", "cpu", "connections", "peers"] as const;
+const FLAG_OF: Partial<Record<(typeof KEYS)[number], string>> = { unikernels: "max-unikernels", cpu: "cpu-ms" };
 
 export function policyInput(flags: PolicyFlags, parent: Policy | undefined): Policy {
   const file = flags.policy === undefined ? {} : readPolicyFile(flags.policy);
   const where = flags.policy === undefined ? "the flags" : `${flags.policy} and the flags`;
   const pick = <T>(flag: string | undefined, key: (typeof KEYS)[number], convert: (v: unknown, name: string) => T, inherited: T | undefined, missing: string): T => {
-    if (flag !== undefined) return convert(flag, `--${key === "unikernels" ? "max-unikernels" : key}`);
+    if (flag !== undefined) return convert(flag, `--${FLAG_OF[key] ?? key}`);
     if (file[key] !== undefined) return convert(file[key], `${key} in ${flags.policy}`);
     if (inherited !== undefined) return inherited;
     throw new DaemonError("POLICY_INVALID", `the policy needs ${missing}`);
   };
+  const unikernels = pick(flags["max-unikernels"], "unikernels", count, parent?.unikernels, "the number of unikernels: give --max-unikernels N (or unikernels: N in --policy)");
   return checkPolicy(
     {
-      unikernels: pick(flags["max-unikernels"], "unikernels", count, parent?.unikernels, "the number of unikernels: give --max-unikernels N (or unikernels: N in --policy)"),
+      unikernels,
       memoryMb: pick(flags.memory, "memory", mib, parent?.memoryMb, "its total memory: give --memory SIZE, e.g. --memory 512M (or memory: 512M in --policy)"),
       storageMb: pick(flags.storage, "storage", mib, parent?.storageMb ?? 0, ""),
       targets: pick(flags.targets, "targets", list, parent?.targets ?? ["isolate"], ""),
       addresses: pick(flags.addresses, "addresses", list, parent?.addresses ?? ["127.0.0.1"], ""),
       ports: pick(flags.ports, "ports", (v, name) => list(v, name).map(parsePortRange), parent?.ports ?? [], ""),
+      cpuMs: pick(flags["cpu-ms"], "cpu", count, parent?.cpuMs ?? LIMIT_DEFAULTS.cpuMs, ""),
+      connections: pick(flags.connections, "connections", count, parent?.connections ?? Math.min(POLICY_LIMITS.connections, unikernels * DEFAULT_MAX_CONNECTIONS), ""),
+      peers: pick(flags.peers, "peers", (v, name) => list(v, name).map(parsePeerRange), parent?.peers ?? [], ""),
     },
     where,
   );

@@ -17,10 +17,9 @@
 import path from "node:path";
 import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
 import type { DeviceKind } from "../../abi/index.ts";
-import { type Binding, endpointProblem } from "../tender/bindings.ts";
-import { DEFAULT_SECTOR, sectorProblem } from "../tender/devices/block.ts";
-import { tapUriProblem } from "../tender/devices/net.ts";
-import { peerProblem } from "../tender/devices/udp.ts";
+import type { Binding } from "../tender/bindings.ts";
+import { DEFAULT_SECTOR, type DeviceBinding, UriProblem, encodePath, formatDeviceUri, parseDeviceUri, parseSector } from "../spec/device-uri.ts";
+import { checkPathText, parsePeerText } from "../spec/endpoint.ts";
 import { parseSize } from "../size.ts";
 import { type KeySegment, closest } from "./problems.ts";
 import type { Reader } from "./reader.ts";
@@ -45,7 +44,7 @@ export const DEVICE_TAGS: Readonly<Record<string, TagSpec>> = {
     keys: ["url", "cert", "key", "max"],
     mappingExample: "{ url: tls://127.0.0.1:8443, cert: site.crt, key: site.key, max: 100 }",
   },
-  "!connect": { kind: "connector", takes: "tcp://HOST:PORT", example: "tcp://127.0.0.1:5432" },
+  "!connect": { kind: "connector", takes: "tcp://HOST:PORT[?max=N]", example: "tcp://127.0.0.1:5432" },
   "!udp": {
     kind: "udp",
     takes: "udp://ADDR:PORT",
@@ -141,41 +140,28 @@ export function deviceBinding(reader: Reader, name: string, tag: string, node: N
 
 /** The URI of a scalar form; `bad` reports why it is not one (its text completes "which …"). */
 function scalarUri(kind: DeviceKind, text: string, reader: Reader, bad: (why: string) => undefined): string | undefined {
-  switch (kind) {
-    case "listener": {
-      const { base, options } = splitQuery(text);
-      const problem = schemeEndpointProblem(base, ["tcp:", "tls:"], true);
-      if (problem) return bad(problem);
-      const allowed = base.startsWith("tls:") ? ["cert", "key", "max"] : ["max"];
-      const unknown = [...options.keys()].find((k) => !allowed.includes(k));
-      if (unknown !== undefined) return bad(`has the option "${unknown}": a ${base.slice(0, 3)} listener takes ${allowed.join(", ")}`);
-      if (options.has("max") && !/^[1-9]\d*$/.test(options.get("max")!)) return bad(`has max=${options.get("max")}: max is a whole number of connections, at least 1`);
-      if (base.startsWith("tls:") && (!options.get("cert") || !options.get("key"))) return bad("has no cert and key: a tls:// listener needs ?cert=PATH&key=PATH");
-      for (const file of ["cert", "key"]) if (options.has(file)) options.set(file, path.resolve(reader.dir, options.get(file)!));
-      return withQuery(base, [...options]);
+  if (kind === "block") {
+    // `!block PATH` is a path as it is, not a URI: '%', '#' and spaces are part of the name.
+    const file = text.startsWith("file:") ? text.slice("file:".length) : text;
+    if (file === "") return bad("names no file");
+    if (file.includes("?")) return bad("has a '?', which cannot be in a block file's path (it starts the options); rename the file, and give options as { path, size, sector }");
+    try {
+      checkPathText(file);
+    } catch (error) {
+      return bad((error as UriProblem).message);
     }
-    case "connector": {
-      if (text.includes("?")) return bad("has ?options: a connector takes none");
-      return schemeEndpointProblem(text, ["tcp:"], false) ? bad(schemeEndpointProblem(text, ["tcp:"], false)!) : text;
-    }
-    case "udp": {
-      const { base, options } = splitQuery(text);
-      const problem = schemeEndpointProblem(base, ["udp:"], true);
-      if (problem) return bad(problem);
-      const unknown = [...options.keys()].find((k) => k !== "peer");
-      if (unknown !== undefined) return bad(`has the option "${unknown}": a udp device takes peer`);
-      if (options.has("peer") && peerProblem(options.get("peer")!)) return bad(`has peer=${options.get("peer")}: ${peerProblem(options.get("peer")!)}`);
-      return withQuery(base, [...options]);
-    }
-    case "block": {
-      const file = text.startsWith("file:") ? text.slice("file:".length) : text;
-      if (file === "") return bad("names no file");
-      if (file.includes("?")) return bad("has a '?', which cannot be in a block file's path (it starts the options); rename the file, and give options as { path, size, sector }");
-      return fileUri(path.resolve(reader.dir, file), []);
-    }
-    case "net":
-      if (!text.startsWith("tap:")) return bad("is not tap:NAME (a TAP interface name is 1–15 letters, digits, '_', '.' or '-'), optionally with ?mac=02:…");
-      return tapUriProblem(text) ? bad(`is not tap:NAME[?mac=…]: ${tapUriProblem(text)}`) : text;
+    return `file:${encodePath(path.resolve(reader.dir, file))}`;
+  }
+  return canonical(kind, text, reader, bad);
+}
+
+/** `uri` parsed by the one device-URI parser and written back canonically, or undefined after `bad`. */
+function canonical(kind: DeviceKind, uri: string, reader: Reader, bad: (why: string) => undefined): string | undefined {
+  try {
+    return formatDeviceUri(parseDeviceUri(kind, uri, { base: reader.dir }));
+  } catch (error) {
+    if (error instanceof UriProblem) return bad(error.message);
+    throw error;
   }
 }
 
@@ -218,14 +204,31 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
     return bad(key, `is ${describe(v)}, not ${what} (a whole number from ${min}): e.g. ${spec.mappingExample}`);
   };
 
-  const options: [string, string][] = [];
+  /** `check(text)` or undefined after reporting its problem at `key`. */
+  const checked = <T>(key: string, text: string, check: (text: string) => T): T | undefined => {
+    try {
+      return check(text);
+    } catch (error) {
+      if (!(error instanceof UriProblem)) throw error;
+      return bad(key, `is ${JSON.stringify(text)}, which ${error.message}: e.g. ${spec.mappingExample}`);
+    }
+  };
+
   if (spec.kind === "block") {
     const file = string("path", "the path of a file");
     if (file?.includes("?")) bad("path", `is ${JSON.stringify(file)}: a '?' cannot be in a block file's path (it starts the options); rename the file`);
+    else if (file !== undefined) checked("path", file, (t) => (checkPathText(t), t));
     let sector: number | undefined;
     if (values.has("sector")) {
       sector = integer("sector", "a sector size in bytes", 1);
-      if (sector !== undefined && sectorProblem(sector)) sector = bad("sector", `is ${sector}: ${sectorProblem(sector)}, e.g. \`sector: 512\` or \`sector: 4096\``);
+      if (sector !== undefined) {
+        const text = String(sector);
+        try {
+          parseSector(text);
+        } catch {
+          sector = bad("sector", `is ${sector}: a sector size is a power of two from 512 to 65536, e.g. \`sector: 512\` or \`sector: 4096\``);
+        }
+      }
     }
     let size: number | undefined;
     if (values.has("size")) {
@@ -234,53 +237,41 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
       if (size === undefined) bad("size", `is ${describe(v)}, not a size: write a number of bytes or e.g. 64M (K, M, G or T)`);
       else if (size % (sector ?? DEFAULT_SECTOR) !== 0) bad("size", `is ${size} bytes, not a whole number of ${sector ?? DEFAULT_SECTOR}-byte sectors: e.g. \`size: 64M\``);
     }
-    if (size !== undefined) options.push(["size", String(size)]);
-    if (sector !== undefined) options.push(["sector", String(sector)]);
-    return ok && file !== undefined ? fileUri(path.resolve(reader.dir, file), options) : undefined;
+    if (!ok || file === undefined) return undefined;
+    return formatDeviceUri({ kind: "block", scheme: "file", path: path.resolve(reader.dir, file), ...(size === undefined ? {} : { size }), ...(sector === undefined ? {} : { sector }) });
   }
 
   const url = string("url", spec.takes);
-  if (url !== undefined) {
-    const problem = url.includes("?") ? "has ?options: write them as keys of the mapping instead" : schemeEndpointProblem(url, spec.kind === "udp" ? ["udp:"] : ["tcp:", "tls:"], true);
-    if (problem) bad("url", `is ${JSON.stringify(url)}, which ${problem}: e.g. ${spec.mappingExample}`);
-  }
+  // The url alone: a tls:// one is read as its endpoint, its certificate and key being keys of their own.
+  const endpointOf = (u: string): DeviceBinding => (u.startsWith("tls:") && spec.kind === "listener" ? parseDeviceUri("listener", `tcp:${u.slice(4)}`) : parseDeviceUri(spec.kind, u));
+  const endpoint = url === undefined ? undefined : url.includes("?") ? bad("url", `is ${JSON.stringify(url)}, which has ?options: write them as keys of the mapping instead`) : checked("url", url, endpointOf);
   if (spec.kind === "udp") {
-    if (values.has("peer")) {
-      const peer = string("peer", "HOST:PORT");
-      const problem = peer === undefined ? undefined : peerProblem(peer);
-      if (problem) bad("peer", `is ${JSON.stringify(peer)}: ${problem}`);
-      else if (peer !== undefined) options.push(["peer", peer]);
-    }
-  } else {
-    const tls = url?.startsWith("tls:") ?? false;
-    for (const file of ["cert", "key"]) {
-      if (!values.has(file)) continue;
-      if (!tls) {
-        bad(file, `is given for ${url ?? "a listener"}, but only a tls:// listener takes a certificate and key: use url: tls://… or remove ${file}`);
-        continue;
-      }
-      const value = string(file, `the path of a PEM ${file === "cert" ? "certificate" : "private key"}`);
-      if (value !== undefined) options.push([file, path.resolve(reader.dir, value)]);
-    }
-    if (tls && url !== undefined && (!values.has("cert") || !values.has("key"))) {
-      ok = false;
-      reader.report("CONFIG_VALUE", segments, reader.offset(node), `is a tls:// listener without ${values.has("cert") ? "key" : values.has("key") ? "cert" : "cert and key"}: write \`${name}: ${tag} ${spec.mappingExample}\``);
-    }
-    if (values.has("max")) {
-      const max = integer("max", "a number of connections", 1);
-      if (max !== undefined) options.push(["max", String(max)]);
-    }
+    const peer = values.has("peer") ? string("peer", "HOST:PORT") : undefined;
+    const parsed = peer === undefined ? undefined : checked("peer", peer, parsePeerText);
+    if (!ok || endpoint?.kind !== "udp") return undefined;
+    return formatDeviceUri({ kind: "udp", scheme: "udp", host: endpoint.host, port: endpoint.port, ...(parsed === undefined ? {} : { peer: parsed }) });
   }
-  return ok && url !== undefined ? withQuery(url, options) : undefined;
+  const tls = url?.startsWith("tls:") === true;
+  const files: Record<string, string> = {};
+  for (const file of ["cert", "key"]) {
+    if (!values.has(file)) continue;
+    if (!tls) {
+      bad(file, `is given for ${url ?? "a listener"}, but only a tls:// listener takes a certificate and key: use url: tls://… or remove ${file}`);
+      continue;
+    }
+    const value = string(file, `the path of a PEM ${file === "cert" ? "certificate" : "private key"}`);
+    if (value !== undefined && checked(file, value, (t) => (checkPathText(t), t)) !== undefined) files[file] = path.resolve(reader.dir, value);
+  }
+  if (tls && (!values.has("cert") || !values.has("key"))) {
+    ok = false;
+    reader.report("CONFIG_VALUE", segments, reader.offset(node), `is a tls:// listener without ${values.has("cert") ? "key" : values.has("key") ? "cert" : "cert and key"}: write \`${name}: ${tag} ${spec.mappingExample}\``);
+  }
+  const max = values.has("max") ? integer("max", "a number of connections", 1) : undefined;
+  if (!ok || endpoint?.kind !== "listener") return undefined;
+  const capped = max === undefined ? {} : { max };
+  const { host, port } = endpoint;
+  return formatDeviceUri(tls ? { kind: "listener", scheme: "tls", host, port, ...capped, cert: files.cert!, key: files.key! } : { kind: "listener", scheme: "tcp", host, port, ...capped });
 }
-
-/** Why `text` is not `scheme://HOST:PORT` for one of `schemes`, or undefined. Completes "which …". */
-function schemeEndpointProblem(text: string, schemes: readonly string[], portZero: boolean): string | undefined {
-  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0].toLowerCase();
-  if (!scheme || !schemes.includes(scheme)) return `is not ${schemes.map((s) => `${s}//…`).join(" or ")}`;
-  return endpointProblem(text, portZero);
-}
-
 
 /** What a node is, for messages: `"abc"`, `12`, `a list`, `a mapping`, `empty`. */
 function describe(node: Node | null | undefined): string {
@@ -291,22 +282,6 @@ function describe(node: Node | null | undefined): string {
   return "an alias";
 }
 
-function splitQuery(text: string): { base: string; options: Map<string, string> } {
-  const q = text.indexOf("?");
-  if (q < 0) return { base: text, options: new Map() };
-  return { base: text.slice(0, q), options: new Map(new URLSearchParams(text.slice(q + 1))) };
-}
 
-/** Percent-encodes a query value, leaving the characters of paths and addresses readable. */
-function encode(value: string): string {
-  return encodeURIComponent(value).replace(/%(2F|3A|5B|5D|40|2C)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
 
-function withQuery(base: string, options: readonly (readonly [string, string])[]): string {
-  return options.length === 0 ? base : `${base}?${options.map(([k, v]) => `${k}=${encode(v)}`).join("&")}`;
-}
 
-/** `file:/abs/path?size=…`: the path as it is (the tender reads up to the first '?', undecoded). */
-function fileUri(absolute: string, options: readonly (readonly [string, string])[]): string {
-  return withQuery(`file:${absolute}`, options);
-}

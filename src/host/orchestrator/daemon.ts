@@ -26,7 +26,7 @@
 
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { checkBindings } from "../tender/bindings.ts";
+import { checkBindings, parseBinding } from "../tender/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
 import { DaemonError } from "./errors.ts";
 import type { EventLog } from "./event-log.ts";
@@ -36,9 +36,12 @@ import { BACKOFF_DEFAULTS, type Backoff } from "./restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
 import { StateDb } from "./state-db.ts";
-import { parseSize } from "../size.ts";
+import { formatSize } from "../size.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
-import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, checkVolumeName, checkVolumeSize, volumeBinding, volumeFile, volumeMb } from "./volumes.ts";
+import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./volumes.ts";
+import { TsukiError } from "../errors.ts";
+import { formatDeviceUri } from "../spec/device-uri.ts";
+import type { BoundDevice } from "../tender/bindings.ts";
 import type { KeyObject } from "node:crypto";
 import type { Manifest } from "../../abi/index.ts";
 import type { Policy } from "./policy.ts";
@@ -140,7 +143,8 @@ export class Daemon {
       return policy;
     });
     const tenant: Tenant = { path, policies: levels, client: "(restored)" };
-    admitByPolicy(tenant, spec, this.images.get(spec.image).manifest, admitted);
+    const files = new Set([...this.#volumes.values()].filter((v) => v.name.startsWith(`${tenantPath}/`)).map((v) => v.file));
+    admitByPolicy(tenant, spec, this.images.get(spec.image).manifest, admitted, files);
   }
 
   get count(): number {
@@ -163,19 +167,31 @@ export class Daemon {
   }
 
   /**
-   * `admit`, when given (a tenant's create over mutual TLS), may refuse the create by throwing; it
-   * runs synchronously with the name's claim, against every unikernel the daemon holds. Bindings
-   * to block volumes (`NAME=volume:FULL`) are resolved to the volume's file in the same
-   * synchronous run, so a volume cannot be destroyed between the check and the claim;
-   * `nameOf` writes a volume's name as the caller would in an error.
+   * `admit`, when given (a tenant's create over mutual TLS), may refuse the create by throwing or
+   * return it amended (connection caps filled in); it runs synchronously with the name's claim,
+   * against every unikernel the daemon holds and the files of the volumes under the tenant.
+   * Bindings to block volumes (`NAME=volume:FULL`) are resolved to the volume's file in the same
+   * synchronous run, so a volume cannot be destroyed between the check and the claim; `nameOf`
+   * writes a volume's name as the caller would in an error. What is stored is each binding's
+   * canonical text, as the one device-URI parser wrote it after checking it.
    */
-  async create(spec: UnikernelSpec, admit?: (spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[]) => void, tenant?: Tenant, nameOf: (volume: string) => string = (v) => v): Promise<InstanceInfo> {
+  async create(
+    spec: UnikernelSpec,
+    admit?: (spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[], volumeFiles: ReadonlySet<string>) => UnikernelSpec,
+    tenant?: Tenant,
+    nameOf: (volume: string) => string = (v) => v,
+  ): Promise<InstanceInfo> {
     if (this.#instances.has(spec.name)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists: destroy it first, or choose another name`);
     if (this.#trusted.length > 0) checkSignature(spec.image, spec.signature, this.#trusted);
-    spec = { ...spec, devices: spec.devices.map((binding) => this.#resolveVolume(binding, nameOf)) };
     const image = this.images.get(spec.image);
-    checkBindings(image.manifest, specBindings(spec));
-    admit?.(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec));
+    spec = { ...spec, devices: spec.devices.map((binding) => this.#resolveVolume(binding, nameOf)) };
+    const bound = checkBindings(image.manifest, specBindings(spec));
+    spec = { ...spec, devices: spec.devices.map((text) => canonicalBinding(bound, text)) };
+    if (admit !== undefined) {
+      const prefix = `${tenantName(tenant!)}/`;
+      const files = new Set([...this.#volumes.values()].filter((v) => v.name.startsWith(prefix)).map((v) => v.file));
+      spec = admit(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec), files);
+    }
     // Claimed before the first await: a second create of the name finds it taken.
     const instance = new Instance(spec, Date.now(), this.#deps, tenant === undefined ? "" : tenantName(tenant));
     this.#instances.set(spec.name, instance);
@@ -200,29 +216,32 @@ export class Daemon {
     return instance.info();
   }
 
-  /** `NAME=volume:FULL[?sector=N]` as the volume's file (`NAME=file:FILE[?sector=N]`); other bindings as they are. */
+  /**
+   * `NAME=volume:FULL[?sector=N]` as the volume's file (`NAME=file:FILE[?sector=N]`); a block
+   * file of the administrator's must be named absolutely (the daemon's working directory is
+   * nobody's business); other bindings as they are (checked against the image next).
+   */
   #resolveVolume(binding: string, nameOf: (volume: string) => string): string {
-    const ref = volumeBinding(binding);
-    if (ref === undefined) return binding;
+    const block = blockBinding(binding);
+    if (block === undefined) return binding;
+    const { name: device, device: ref } = block;
+    if (ref.scheme === "file") {
+      if (!path.isAbsolute(ref.path)) throw new TsukiError("DEV_MALFORMED", `--dev ${binding.slice(0, 200)}: the daemon needs an absolute path for a block file (the tsuki client makes relative paths absolute)`);
+      return binding;
+    }
     const shown = nameOf(ref.volume);
-    const params = new URLSearchParams(ref.query ?? "");
-    const size = params.get("size");
     const volume = this.#volumes.get(ref.volume);
     if (volume === undefined) {
-      checkVolumeName(ref.volume);
-      throw new DaemonError("BLOCK_NOT_FOUND", `device "${ref.device}": no block volume named "${shown}": create it first with "tsuki block create ${shown} --size ${size ?? "64M"}", then create the unikernel again (a volume outlives the unikernels that bind it)`);
+      throw new DaemonError("BLOCK_NOT_FOUND", `device "${device}": no block volume named "${shown}": create it first with "tsuki block create ${shown} --size ${ref.size === undefined ? "64M" : formatSize(ref.size)}", then create the unikernel again (a volume outlives the unikernels that bind it)`);
     }
     if (!existsSync(volume.file)) {
-      throw new DaemonError("BLOCK_NOT_FOUND", `device "${ref.device}": the file of block volume "${shown}" is missing (removed behind tsukid's back; its data is gone): destroy the volume (tsuki block destroy ${shown}) and create it again`);
+      throw new DaemonError("BLOCK_NOT_FOUND", `device "${device}": the file of block volume "${shown}" is missing (removed behind tsukid's back; its data is gone): destroy the volume (tsuki block destroy ${shown}) and create it again`);
     }
-    for (const key of params.keys()) {
-      if (key !== "size" && key !== "sector") throw new DaemonError("REQUEST_VALUE", `device "${ref.device}": unknown option "${key}" on block volume "${shown}": a volume binding takes sector=N only`);
+    if (ref.size !== undefined && ref.size !== volume.size) {
+      throw new DaemonError("REQUEST_VALUE", `device "${device}": block volume "${shown}" is ${volumeMb(volume)}M (${volume.size} bytes), not size=${formatSize(ref.size)}: drop ?size= (a volume's size is set by tsuki block create), or bind another volume`);
     }
-    if (size !== null) {
-      if (parseSize(size) !== volume.size) throw new DaemonError("REQUEST_VALUE", `device "${ref.device}": block volume "${shown}" is ${volumeMb(volume)}M (${volume.size} bytes), not size=${size}: drop ?size= (a volume's size is set by tsuki block create), or bind another volume`);
-      params.delete("size");
-    }
-    return `${ref.device}=file:${volume.file}${params.size === 0 ? "" : `?${params}`}`;
+    const { sector } = ref;
+    return `${device}=${formatDeviceUri({ kind: "block", scheme: "file", path: volume.file, ...(sector === undefined ? {} : { sector }) })}`;
   }
 
   async destroy(name: string): Promise<InstanceInfo> {
@@ -419,4 +438,11 @@ function syncDir(dir: string): void {
  */
 function failpoint(name: string): void {
   if (process.env.TSUKID_FAILPOINT === name) process.kill(process.pid, "SIGKILL");
+}
+
+/** A binding's canonical text, as the one device-URI parser checked it against the image. */
+function canonicalBinding(bound: ReadonlyMap<string, BoundDevice>, text: string): string {
+  const { name } = parseBinding(text);
+  const device = bound.get(name)?.device;
+  return device === undefined ? text : `${name}=${formatDeviceUri(device)}`;
 }

@@ -148,7 +148,7 @@ function create(daemon: Daemon, caller: Caller, body: unknown) {
   const tenant = caller.tenant;
   return daemon.create(
     { ...spec, name: fullName(caller, spec.name) },
-    (s, manifest, others) => admit(tenant, s, manifest, others),
+    (s, manifest, others, volumeFiles) => admit(tenant, s, manifest, others, volumeFiles),
     tenant,
     (volume) => callerName(caller, volume) ?? volume,
   );

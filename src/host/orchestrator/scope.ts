@@ -11,10 +11,13 @@
  * named and hidden the same way.
  */
 
+import { TsukiError } from "../errors.ts";
+import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
+import { parseBinding } from "../tender/bindings.ts";
 import { DaemonError } from "./errors.ts";
 import { checkName } from "./spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
-import { VOLUME_LABEL, bindingFile, checkVolumeName } from "./volumes.ts";
+import { blockBinding, checkVolumeName } from "./volumes.ts";
 
 export type Caller = { readonly kind: "admin" } | { readonly kind: "tenant"; readonly tenant: Tenant };
 
@@ -47,11 +50,11 @@ export function present<T extends { name: string; devices?: unknown }>(caller: C
 }
 
 function presentBinding(caller: Caller, binding: string, volumeOf: (file: string) => string | undefined): string {
-  const file = bindingFile(binding);
-  const volume = file === undefined ? undefined : volumeOf(file);
-  if (volume === undefined) return binding;
-  const query = binding.slice(binding.indexOf("=file:")).split("?", 2)[1];
-  return `${binding.slice(0, binding.indexOf("=file:"))}=file:${callerName(caller, volume) ?? volume}${query === undefined ? "" : `?${query}`}`;
+  const block = blockBinding(binding);
+  const volume = block?.device.scheme === "file" ? volumeOf(block.device.path) : undefined;
+  if (block === undefined || volume === undefined) return binding;
+  const { sector } = block.device;
+  return `${block.name}=${formatDeviceUri({ kind: "block", scheme: "file", path: callerName(caller, volume) ?? volume, ...(sector === undefined ? {} : { sector }) })}`;
 }
 
 /** Runs `op`; a not-found names the unikernel (or volume) as the caller wrote it, whoever it belongs to. */
@@ -70,18 +73,29 @@ export async function asCaller<T>(name: string, op: () => T | Promise<T>, what: 
  * A tenant's device bindings with its block volumes named in full: `data=file:data.img` (or
  * `data=volume:data.img`) becomes `data=volume:acme/web/data.img`, resolved by the daemon to the
  * volume's file. A tenant names only its own volumes, by bare name, and no host path; the
- * administrator's bindings pass unchanged (host paths, or `volume:FULL/NAME`).
+ * administrator's bindings pass unchanged (host paths, or `volume:FULL/NAME`). Block bindings are
+ * read by the one device-URI parser, so what it refuses (a control character after the path, an
+ * option given twice, a size that is not a number) never reaches the daemon; other bindings are
+ * parsed against the image's declaration when the daemon checks the create.
  */
 export function placeVolumes(caller: Caller, devices: unknown): unknown {
   if (caller.kind === "admin" || !Array.isArray(devices)) return devices;
-  return devices.map((binding: unknown) => {
-    if (typeof binding !== "string") return binding;
-    const match = /^([^=]+)=(file|volume):([^?]*)(\?.*)?$/.exec(binding);
-    if (match === null) return binding;
-    const [, device, , name, query] = match as unknown as [string, string, string, string, string | undefined];
-    if (!VOLUME_LABEL.test(name)) {
-      throw new DaemonError("POLICY_DENIED", `${binding.slice(0, 120)}: a tenant binds its block volumes by their bare names (e.g. file:data.img, after "tsuki block create data.img --size 64M"); host paths are the administrator's`);
+  return devices.map((text: unknown) => {
+    if (typeof text !== "string") return text;
+    const { name, uri } = parseBinding(text);
+    if (!/^(?:file|volume):/.test(uri)) return text;
+    let block: BlockBinding;
+    try {
+      block = parseDeviceUri("block", uri, { volumes: true }) as BlockBinding;
+    } catch (error) {
+      if (error instanceof UriProblem) throw new TsukiError("DEV_MALFORMED", `device "${name}": ${uri.slice(0, 120)} is malformed: it ${error.message}`);
+      throw error;
     }
-    return `${device}=volume:${tenantName(caller.tenant)}/${name}${query ?? ""}`;
+    const own = block.scheme === "file" ? block.path : block.volume;
+    if (!VOLUME_LABEL.test(own)) {
+      throw new DaemonError("POLICY_DENIED", `${JSON.stringify(text.slice(0, 120))}: a tenant binds its block volumes by their bare names (e.g. file:data.img, after "tsuki block create data.img --size 64M"); host paths are the administrator's`);
+    }
+    const { size, sector } = block;
+    return `${name}=${formatDeviceUri({ kind: "block", scheme: "volume", volume: `${tenantName(caller.tenant)}/${own}`, ...(size === undefined ? {} : { size }), ...(sector === undefined ? {} : { sector }) })}`;
   });
 }

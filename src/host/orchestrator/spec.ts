@@ -6,9 +6,8 @@
  * a wrong type or a value out of range is refused with a stable code naming the field.
  */
 
-import { isAbsolute } from "node:path";
 import { IMAGE_NAME } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
 import { type Binding, parseBinding } from "../tender/bindings.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
 import { DaemonError } from "./errors.ts";
@@ -46,8 +45,7 @@ const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restar
 
 /** One segment of a name: a tenant's, or a unikernel's own. */
 export const NAME_LABEL = IMAGE_NAME;
-/** Segments in a full name: up to 8 tenants (tenants.ts) and the unikernel's own. */
-export const MAX_NAME_SEGMENTS = 9;
+export { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
 
 /**
  * A unikernel's name: one segment (`web-1`), or a path under tenants (`acme/web/web-1`, see
@@ -96,12 +94,8 @@ function parseDevices(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > MAX_BINDINGS) throw new DaemonError("REQUEST_MALFORMED", `devices must be a list of at most ${MAX_BINDINGS} bindings "NAME=URI"`);
   return value.map((text: unknown) => {
     if (typeof text !== "string" || text.length > MAX_BINDING_LENGTH) throw new DaemonError("REQUEST_MALFORMED", `each device binding must be a string "NAME=URI" of at most ${MAX_BINDING_LENGTH} characters`);
+    // Its shape here; its URI by the one device-URI parser once the image says each device's kind (daemon.ts).
     parseBinding(text);
-    // The daemon's working directory is nobody's business: files must be named absolutely.
-    if (text.includes("=file:")) {
-      const path = text.slice(text.indexOf("=file:") + "=file:".length).split("?", 1)[0]!;
-      if (!isAbsolute(path)) throw new TsukiError("DEV_MALFORMED", `--dev ${text}: the daemon needs an absolute path for a block file (the tsuki client makes relative paths absolute)`);
-    }
     return text;
   });
 }

@@ -31,7 +31,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DaemonError } from "./errors.ts";
 import type { UnikernelSpec } from "./spec.ts";
-import type { Policy } from "./policy.ts";
+import { type Policy, withV1Defaults } from "./policy.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
 import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
 import { parseSize } from "../size.ts";
@@ -137,7 +137,8 @@ export class StateDb {
   /** The policy recorded for each tenant path (at the latest create under it). */
   tenantPolicies(): Map<string, Policy> {
     const rows = this.#db.prepare("SELECT path, policy FROM tenant_policies").all() as { path: string; policy: string }[];
-    return new Map(rows.map((row) => [row.path, JSON.parse(row.policy) as Policy]));
+    // Policies recorded before version 2 lack its fields: they read as a version 1 certificate does.
+    return new Map(rows.map((row) => [row.path, withV1Defaults(JSON.parse(row.policy) as Policy)]));
   }
 
   remove(name: string): boolean {

@@ -17,7 +17,11 @@
 
 import type { Manifest } from "../../abi/index.ts";
 import { DaemonError } from "./errors.ts";
-import { type Policy, formatPorts, portAllowed } from "./policy.ts";
+import { TsukiError } from "../errors.ts";
+import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
+import { parseBinding } from "../tender/bindings.ts";
+import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
+import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
 import { type VolumeRecord, volumeMb } from "./volumes.ts";
 
@@ -41,21 +45,24 @@ export interface Usage {
   unikernels: number;
   memoryMb: number;
   storageMb: number;
+  /** The listeners' and connectors' connection caps (?max=), summed. */
+  connections: number;
 }
 
 /** What accounting reads of a unikernel. */
-export type Accounted = Pick<UnikernelSpec, "name" | "memoryMb">;
+export type Accounted = Pick<UnikernelSpec, "name" | "memoryMb" | "devices">;
 
 /** What accounting reads of a block volume. */
 export type AccountedVolume = Pick<VolumeRecord, "name" | "size">;
 
 /** What the unikernels and block volumes under `prefix/` use. */
 export function usageUnder(prefix: string, specs: Iterable<Accounted>, volumes: Iterable<AccountedVolume> = []): Usage {
-  const usage: Usage = { unikernels: 0, memoryMb: 0, storageMb: 0 };
+  const usage: Usage = { unikernels: 0, memoryMb: 0, storageMb: 0, connections: 0 };
   for (const spec of specs) {
     if (!spec.name.startsWith(`${prefix}/`)) continue;
     usage.unikernels++;
     usage.memoryMb += spec.memoryMb;
+    usage.connections += connectionsOf(spec);
   }
   for (const volume of volumes) if (volume.name.startsWith(`${prefix}/`)) usage.storageMb += volumeMb(volume);
   return usage;
@@ -81,34 +88,113 @@ export function admitVolume(tenant: Tenant, sizeMb: number, volumes: readonly Ac
 }
 
 /**
- * Checks a tenant's create against its policy (target, devices, listen addresses and ports) and
- * against the remaining budget of the tenant and of each of its ancestors. `spec.name` is the
- * full name; `others` every unikernel on the host.
+ * Checks a tenant's create against its policy and against the remaining budget of the tenant and
+ * of each of its ancestors; returns the spec with every listener's and connector's connection
+ * cap written out. `spec.name` is the full name, its bindings placed (scope.ts) and resolved
+ * (daemon.ts); `others` every unikernel on the host; `volumeFiles` the files of the block volumes
+ * under the tenant's path, the only files it may bind.
+ *
+ * Deny by default: every binding is read by the one device-URI parser against the image's
+ * declaration, and each kind and each option is admitted by a word of the policy or refused —
+ * listeners and udp devices on the policy's addresses and ports, connectors and udp peers to its
+ * peers, block devices on its own volumes, `tls:` listeners (host key files) and `net` devices
+ * (host interfaces) never. A listener or connector without `?max=` gets an equal share of the
+ * connections left (see `connectionShare`), at most the tender's default.
  */
-export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[]): void {
+export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, others: readonly UnikernelSpec[], volumeFiles: ReadonlySet<string> = new Set()): UnikernelSpec {
   const own = tenant.policies.at(-1)!;
   const me = tenantName(tenant);
-  if (!own.targets.includes(spec.target)) throw new DaemonError("POLICY_DENIED", `target ${spec.target} is not allowed for tenant "${me}" (its policy allows ${own.targets.join(", ")}): give --target ${own.targets[0]}`);
-  for (const { name, uri } of specBindings(spec)) {
-    const kind = manifest.devices[name]?.kind;
-    const scheme = uri.slice(0, uri.indexOf(":"));
-    if (kind === "listener" || kind === "udp") {
-      if (scheme === "tls") throw new DaemonError("POLICY_DENIED", `device "${name}": a tls: listener reads its certificate and key from host files, which tenants may not name: bind tcp:// and terminate TLS in the unikernel, or ask the host's administrator`);
-      const url = new URL(uri.split("?", 1)[0]!);
-      const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-      const port = Number(url.port);
-      if (!own.addresses.includes(host)) throw new DaemonError("POLICY_DENIED", `device "${name}": listening on ${host} is not allowed for tenant "${me}" (its policy allows ${own.addresses.join(", ") || "no addresses"}): bind one of those`);
-      if (!portAllowed(own, port)) throw new DaemonError("POLICY_DENIED", `device "${name}": port ${port} is outside the ports of tenant "${me}" (${formatPorts(own.ports)}): bind a port in that range${port === 0 ? " (port 0, any free port, could land anywhere)" : ""}`);
-    } else if (kind !== "block") {
-      throw new DaemonError("POLICY_DENIED", `device "${name}" is a ${kind ?? "device"} bound to ${scheme}:, which tenants may not bind yet (only listeners, udp sockets and block devices are delegated): ask the host's administrator to create it`);
+  const deny = (message: string): never => {
+    throw new DaemonError("POLICY_DENIED", message);
+  };
+  if (!own.targets.includes(spec.target)) deny(`target ${spec.target} is not allowed for tenant "${me}" (its policy allows ${own.targets.join(", ")}): give --target ${own.targets[0]}`);
+  const cpuMs = Math.min(...tenant.policies.map((p) => p.cpuMs));
+  if (spec.cpuMs > cpuMs) deny(`--cpu-ms ${spec.cpuMs} is more than tenant "${me}" may ask for (its policy allows turns of up to ${cpuMs} ms): give --cpu-ms ${cpuMs} or less`);
+  const bound = readBindings(manifest, spec);
+  const uncapped: string[] = [];
+  for (const [name, device] of bound) {
+    const where = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    switch (device.kind) {
+      case "listener":
+      case "udp":
+        if (device.kind === "listener" && device.scheme === "tls") deny(`device "${name}": a tls: listener reads its certificate and key from host files, which tenants may not name: bind tcp:// and terminate TLS in the unikernel, or ask the host's administrator`);
+        if (!own.addresses.includes(device.host)) deny(`device "${name}": listening on ${device.host} is not allowed for tenant "${me}" (its policy allows ${own.addresses.join(", ") || "no addresses"}): bind one of those`);
+        if (!portAllowed(own, device.port)) deny(`device "${name}": port ${device.port} is outside the ports of tenant "${me}" (${formatPorts(own.ports)}): bind a port in that range${device.port === 0 ? " (port 0, any free port, could land anywhere)" : ""}`);
+        if (device.kind === "udp" && device.peer !== undefined && !peerAllowed(own, device.peer.host, device.peer.port)) {
+          deny(`device "${name}": peer=${where(device.peer.host, device.peer.port)} is not among the peers of tenant "${me}" (${formatPeers(own.peers)}): fix no peer (the device then only replies), or have a policy issued with --peers`);
+        }
+        if (device.kind === "listener" && device.max === undefined) uncapped.push(name);
+        break;
+      case "connector":
+        if (!peerAllowed(own, device.host, device.port)) deny(`device "${name}": connecting to ${where(device.host, device.port)} is not allowed for tenant "${me}" (its policy's peers: ${formatPeers(own.peers)}): connect to one of those by its IP address, or have a policy issued with --peers`);
+        if (device.max === undefined) uncapped.push(name);
+        break;
+      case "block":
+        if (device.scheme !== "file" || !volumeFiles.has(device.path)) deny(`device "${name}": a tenant binds only its own block volumes, by their bare names (e.g. file:data.img after "tsuki block create data.img --size 64M")`);
+        break;
+      case "net":
+        deny(`device "${name}" is a net device on a host interface (tap:), which tenants may not bind (only listeners, connectors, udp sockets and block volumes are delegated): ask the host's administrator to create it`);
     }
   }
-  // Block volumes are accounted from their own create (admitVolume); a unikernel binds them for free.
-  const wanted = { memoryMb: spec.memoryMb };
-  for (const { tenant: who, policy, used } of budgets(tenant, others)) {
+  const levels = budgets(tenant, others);
+  const share = connectionShare(levels, uncapped.length);
+  if (uncapped.length > 0 && share < 1) {
+    const tight = levels.find((l) => l.policy.connections - l.used.connections < uncapped.length) ?? levels.at(-1)!;
+    throw new DaemonError("POLICY_BUDGET", `tenant "${tight.tenant}" has ${Math.max(0, tight.policy.connections - tight.used.connections)} of its ${tight.policy.connections} connections left, too few for ${uncapped.map((n) => `"${n}"`).join(", ")}: give each listener and connector a smaller ?max=N, destroy a unikernel first, or have a larger policy issued`);
+  }
+  const devices = spec.devices.map((text) => {
+    const { name } = parseBinding(text);
+    const device = bound.get(name);
+    return device !== undefined && uncapped.includes(name) && (device.kind === "listener" || device.kind === "connector") ? `${name}=${formatDeviceUri({ ...device, max: share })}` : text;
+  });
+  const capped = { ...spec, devices };
+  const wanted = { memoryMb: spec.memoryMb, connections: connectionsOf(capped) };
+  for (const { tenant: who, policy, used } of levels) {
     const whose = who === me ? `tenant "${who}"` : `tenant "${who}" (which "${me}" is under)`;
     const fix = "destroy one of its unikernels first (tsuki list), ask for less, or have a larger policy issued";
     if (used.unikernels + 1 > policy.unikernels) throw new DaemonError("POLICY_BUDGET", `${whose} may run ${policy.unikernels} unikernels and runs ${used.unikernels} already: ${fix}`);
     if (used.memoryMb + wanted.memoryMb > policy.memoryMb) throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.memoryMb - used.memoryMb}M of its ${policy.memoryMb}M memory left and this create asks for ${wanted.memoryMb}M: ${fix}`);
+    if (used.connections + wanted.connections > policy.connections) {
+      throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.connections - used.connections} of its ${policy.connections} connections left and this create's listeners and connectors ask for ${wanted.connections} (their ?max=): ${fix}`);
+    }
   }
+  return capped;
+}
+
+/** Each binding of the spec read by the one device-URI parser as its declared kind (the daemon checked them all against the image before). */
+function readBindings(manifest: Manifest, spec: UnikernelSpec): Map<string, DeviceBinding> {
+  const out = new Map<string, DeviceBinding>();
+  for (const { name, uri } of specBindings(spec)) {
+    const kind = Object.hasOwn(manifest.devices, name) ? manifest.devices[name]!.kind : undefined;
+    if (kind === undefined) throw new TsukiError("DEV_UNDECLARED", `device "${name}" is bound but image "${manifest.name}" does not declare it`);
+    try {
+      out.set(name, parseDeviceUri(kind, uri));
+    } catch (error) {
+      if (error instanceof UriProblem) throw new TsukiError("DEV_MALFORMED", `device "${name}": ${uri.slice(0, 200)} is malformed: it ${error.message}`);
+      throw error;
+    }
+  }
+  return out;
+}
+
+/**
+ * The cap a listener or connector written without `?max=` gets: what each level of the tenant's
+ * path has left, shared equally among the unikernels it may still create and then among the
+ * `uncapped` devices of this create; at most the tender's default (1024).
+ */
+export function connectionShare(levels: readonly { policy: Policy; used: Usage }[], uncapped: number): number {
+  if (uncapped === 0) return DEFAULT_MAX_CONNECTIONS;
+  const shares = levels.map(({ policy, used }) => Math.floor((policy.connections - used.connections) / Math.max(1, policy.unikernels - used.unikernels) / uncapped));
+  return Math.min(DEFAULT_MAX_CONNECTIONS, ...shares);
+}
+
+/** The connections a unikernel's listeners and connectors may hold at once: the sum of their caps. */
+export function connectionsOf(spec: Pick<UnikernelSpec, "devices">): number {
+  let total = 0;
+  for (const text of spec.devices) {
+    const { uri } = parseBinding(text);
+    // tcp:// and tls:// bind listeners and connectors alike, and read the same ?max= either way.
+    if (/^(?:tcp|tls):/.test(uri)) total += (parseDeviceUri("listener", uri) as { max?: number }).max ?? DEFAULT_MAX_CONNECTIONS;
+  }
+  return total;
 }

@@ -19,11 +19,9 @@
  */
 
 import path from "node:path";
+import { type BlockBinding, parseDeviceUri, volumeNameProblem } from "../spec/device-uri.ts";
+import { parseBinding } from "../tender/bindings.ts";
 import { DaemonError } from "./errors.ts";
-import { MAX_NAME_SEGMENTS, NAME_LABEL } from "./spec.ts";
-
-/** A volume's own name (the last segment): as tenants named block files before (`data.img`). */
-export const VOLUME_LABEL = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** The largest volume, in MiB (the tender's largest block device, 2^50 bytes). */
 export const MAX_VOLUME_MB = 2 ** 30;
@@ -70,9 +68,7 @@ export function volumeMb(volume: Pick<VolumeRecord, "size">): number {
 
 /** A volume's full name: tenant segments, then its own label. */
 export function checkVolumeName(name: unknown): string {
-  const segments = typeof name === "string" ? name.split("/") : [];
-  const own = segments.at(-1);
-  if (typeof name !== "string" || segments.length > MAX_NAME_SEGMENTS || own === undefined || !VOLUME_LABEL.test(own) || !segments.slice(0, -1).every((s) => NAME_LABEL.test(s))) {
+  if (typeof name !== "string" || volumeNameProblem(name) !== undefined) {
     throw new DaemonError("NAME_INVALID", `block volume name ${JSON.stringify(name)?.slice(0, 80)} is not valid: use 1–63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. data or data.img), under a tenant's path for the administrator (acme/data)`);
   }
   return name;
@@ -90,16 +86,19 @@ export function checkVolumeSize(sizeMb: unknown): number {
   return sizeMb;
 }
 
-/** `NAME=volume:VOLUME?…` split, or undefined when the binding names no volume. */
-export function volumeBinding(binding: string): { device: string; volume: string; query: string | undefined } | undefined {
-  const at = binding.indexOf("=volume:");
-  if (at <= 0) return undefined;
-  const [volume, query] = binding.slice(at + "=volume:".length).split("?", 2) as [string, string | undefined];
-  return { device: binding.slice(0, at), volume, query };
+/** A `NAME=URI` binding read as a block binding (`file:` or `volume:`), or undefined when it is none or not well formed. */
+export function blockBinding(text: string): { name: string; device: BlockBinding } | undefined {
+  try {
+    const { name, uri } = parseBinding(text);
+    if (!/^(?:file|volume):/.test(uri)) return undefined;
+    return { name, device: parseDeviceUri("block", uri, { volumes: true }) as BlockBinding };
+  } catch {
+    return undefined;
+  }
 }
 
-/** The file a `file:` binding names, or undefined. */
-export function bindingFile(binding: string): string | undefined {
-  const at = binding.indexOf("=file:");
-  return at < 0 ? undefined : path.resolve(binding.slice(at + "=file:".length).split("?", 1)[0]!);
+/** The file a `file:` binding names, absolute, or undefined. */
+export function bindingFile(text: string): string | undefined {
+  const block = blockBinding(text);
+  return block?.device.scheme === "file" ? path.resolve(block.device.path) : undefined;
 }

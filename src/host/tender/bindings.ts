@@ -3,13 +3,15 @@
  * Device bindings: which host resource each declared device is bound to. A binding is written
  * `name=URI` (`--dev web=tcp://127.0.0.1:8080`); the URI's scheme must suit the declared kind.
  * `checkBindings` compares the bindings with the image's manifest and reports every device that
- * is declared but not bound, bound but not declared, or bound to a resource of the wrong kind,
- * each with the flag that would fix it (DESIGN.md, principle 3: static resources).
+ * is declared but not bound, bound but not declared, bound to a resource of the wrong kind, or
+ * whose URI the one strict parser (spec/device-uri.ts) refuses, each with the flag that would fix
+ * it (DESIGN.md, principle 3: static resources). What it returns holds each device's typed
+ * binding, which is all the device backends read.
  */
 
 import { type DeviceKind, type Manifest, deviceNameProblem } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
-import { tapUriProblem } from "./devices/net.ts";
+import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, parseDeviceUri } from "../spec/device-uri.ts";
 
 export interface Binding {
   readonly name: string;
@@ -20,60 +22,25 @@ export interface Binding {
   readonly origin?: string;
 }
 
-/** URI schemes each kind accepts, with an example for messages. */
-const SCHEMES: Readonly<Record<DeviceKind, { schemes: readonly string[]; example: string }>> = {
-  listener: { schemes: ["tcp:", "tls:"], example: "tcp://127.0.0.1:8080" },
-  connector: { schemes: ["tcp:"], example: "tcp://127.0.0.1:5432" },
-  udp: { schemes: ["udp:"], example: "udp://127.0.0.1:5353" },
-  net: { schemes: ["tap:"], example: "tap:tap0" },
-  block: { schemes: ["file:"], example: "file:data.img" },
-};
+/** A binding checked against its declaration: the typed device the backends open. */
+export interface BoundDevice extends Binding {
+  readonly device: DeviceBinding;
+}
 
 /** Parses one `--dev` value. */
 export function parseBinding(text: string): Binding {
   const eq = text.indexOf("=");
   if (eq <= 0 || eq === text.length - 1) {
-    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text)} is malformed: write --dev NAME=URI, e.g. --dev web=tcp://127.0.0.1:8080`);
+    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))} is malformed: write --dev NAME=URI, e.g. --dev web=tcp://127.0.0.1:8080`);
   }
   const name = text.slice(0, eq);
   const uri = text.slice(eq + 1);
   const problem = deviceNameProblem(name);
-  if (problem) throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text)}: ${problem}`);
+  if (problem) throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))}: ${problem}`);
   if (!/^[a-z][a-z0-9+.-]*:/.test(uri)) {
-    throw new TsukiError("DEV_MALFORMED", `--dev ${name}=${uri}: "${uri}" has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
+    throw new TsukiError("DEV_MALFORMED", `--dev ${name}=${JSON.stringify(uri.slice(0, 200))}: it has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
   }
   return { name, uri };
-}
-
-/** Checks a URI against the kind it binds; returns why it does not fit, or undefined. */
-function uriProblem(kind: DeviceKind, uri: string): string | undefined {
-  const scheme = uri.slice(0, uri.indexOf(":") + 1);
-  if (!SCHEMES[kind].schemes.includes(scheme)) return "wrong-kind";
-  if (scheme === "tap:") return tapUriProblem(uri);
-  if (scheme === "file:") return /^file:[^?]/.test(uri) ? undefined : "the file path is empty";
-  // Port 0 asks the host for a free port: fine to listen on, meaningless to connect to.
-  const problem = endpointProblem(uri.split("?", 1)[0]!, kind !== "connector");
-  if (problem) return `it ${problem}`;
-  if (uri.includes("?") && kind === "connector") return "it takes no ?options";
-  return undefined;
-}
-
-/**
- * Why `scheme://HOST:PORT` (no options) is not an endpoint, or undefined; the phrase completes
- * "it …". Shared by `--dev` bindings and the run configuration's tags.
- */
-export function endpointProblem(text: string, portZero: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "is not a valid URI";
-  }
-  if (!url.hostname) return "names no host";
-  if (url.port === "" || (!portZero && url.port === "0")) return `names no port (${portZero ? "0" : "1"}–65535)`;
-  if (url.pathname !== "" && url.pathname !== "/") return "has a path, which it must not";
-  if (url.username || url.password || url.hash) return "has a user, password or fragment, which it must not";
-  return undefined;
 }
 
 type ProblemCode = "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED";
@@ -100,17 +67,18 @@ export class BindingsError extends TsukiError {
 }
 
 /** Checks bindings against the manifest; throws one BindingsError listing every mismatch. */
-export function checkBindings(manifest: Manifest, bindings: readonly Binding[]): Map<string, Binding> {
+export function checkBindings(manifest: Manifest, bindings: readonly Binding[], options: ParseOptions = {}): Map<string, BoundDevice> {
   const problems: { code: ProblemCode; text: string }[] = [];
-  const bound = new Map<string, Binding>();
+  const bound = new Map<string, BoundDevice>();
+  const seen = new Map<string, Binding>();
   for (const binding of bindings) {
-    const first = bound.get(binding.name);
+    const first = seen.get(binding.name);
     if (first) {
       const where = (b: Binding) => (b.origin ? `${b.uri} in ${b.origin}` : b.uri);
       problems.push({ code: "DEV_BOUND_TWICE", text: `device "${binding.name}" is bound twice (${where(first)} and ${where(binding)}): keep one binding for "${binding.name}"` });
       continue;
     }
-    bound.set(binding.name, binding);
+    seen.set(binding.name, binding);
     const decl = Object.hasOwn(manifest.devices, binding.name) ? manifest.devices[binding.name] : undefined;
     if (!decl) {
       const declared = Object.keys(manifest.devices);
@@ -120,23 +88,30 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[]):
       });
       continue;
     }
-    const problem = binding.kind !== undefined && binding.kind !== decl.kind ? "wrong-tag" : uriProblem(decl.kind, binding.uri);
-    if (problem === "wrong-tag") {
+    if (binding.kind !== undefined && binding.kind !== decl.kind) {
       problems.push({
         code: "DEV_WRONG_KIND",
         text: `device "${binding.name}" is a ${decl.kind} but ${binding.origin ?? "its binding"} binds a ${binding.kind}: use the tag for a ${decl.kind} (e.g. ${SCHEMES[decl.kind].example})`,
       });
-    } else if (problem === "wrong-kind") {
-      problems.push({
-        code: "DEV_WRONG_KIND",
-        text: `device "${binding.name}" is a ${decl.kind} but is bound to ${binding.uri}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}`,
-      });
-    } else if (problem) {
-      problems.push({ code: "DEV_MALFORMED", text: `device "${binding.name}": ${binding.uri} is malformed: ${problem}; e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}` });
+      continue;
+    }
+    try {
+      bound.set(binding.name, { ...binding, device: parseDeviceUri(decl.kind, binding.uri, options) });
+    } catch (error) {
+      if (!(error instanceof UriProblem)) throw error;
+      const shown = binding.uri.slice(0, 300);
+      if (error.wrongKind) {
+        problems.push({
+          code: "DEV_WRONG_KIND",
+          text: `device "${binding.name}" is a ${decl.kind} but is bound to ${shown}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}`,
+        });
+      } else {
+        problems.push({ code: "DEV_MALFORMED", text: `device "${binding.name}": ${shown} is malformed: it ${error.message}; e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}` });
+      }
     }
   }
   for (const [name, decl] of Object.entries(manifest.devices)) {
-    if (!bound.has(name) && !decl.optional) {
+    if (!seen.has(name) && !decl.optional) {
       problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${SCHEMES[decl.kind].example}` });
     }
   }

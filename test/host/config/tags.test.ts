@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { parseDeviceUri } from "../../../src/host/spec/device-uri.ts";
 import { describe, test } from "node:test";
 import { type RunConfig, parseRunConfig } from "../../../src/host/config/index.ts";
 
@@ -106,8 +107,10 @@ describe("!block", () => {
     assert.deepEqual(uris, ["file:/srv/site/a?size=4096", "file:/srv/site/b?size=1073741824", "file:/srv/site/c?size=524288", "file:/srv/site/d?size=2199023255552"]);
   });
 
-  test("'#', '%' and spaces in a file name are kept as they are, as the tender reads the path undecoded", () => {
-    assert.equal(devices("data: !block \"my disks/#1 50%.img\"")[0]?.uri, "file:/srv/site/my disks/#1 50%.img");
+  test("'#', '%' and spaces in a file name are percent-encoded in the URI and read back exactly", () => {
+    const uri = devices("data: !block \"my disks/#1 50%.img\"")[0]!.uri;
+    assert.equal(uri, "file:/srv/site/my%20disks/%231%2050%25.img");
+    assert.deepEqual(parseDeviceUri("block", uri), { kind: "block", scheme: "file", path: "/srv/site/my disks/#1 50%.img" });
   });
 
   test("a sector size of 4096 with a size that is a multiple of it is kept", () => {

@@ -11,7 +11,7 @@ import type { RemoteTarget } from "../../../src/host/orchestrator/client.ts";
 import type { Policy } from "../../../src/host/orchestrator/policy.ts";
 import { tempDir } from "../../helpers.ts";
 
-export const POLICY: Policy = { unikernels: 4, memoryMb: 256, storageMb: 64, targets: ["isolate"], addresses: ["127.0.0.1"], ports: [{ first: 18100, last: 18199 }] };
+export const POLICY: Policy = { unikernels: 4, memoryMb: 256, storageMb: 64, targets: ["isolate"], addresses: ["127.0.0.1"], ports: [{ first: 18100, last: 18199 }], cpuMs: 1000, connections: 4096, peers: [] };
 
 export interface Ca extends Issued {
   readonly dir: string;

@@ -45,6 +45,22 @@ describe("the policy extension", () => {
     assert.throws(() => checkPolicy({ ...POLICY, ports: [{ first: 9000, last: 8000 }] }, "x"), code("ERR_POLICY_INVALID", /ends before it starts/));
   });
 
+  test("a version 1 policy (no cpuMs, connections or peers) reads with version 1's defaults; other versions are refused", () => {
+    // DER by hand: what tsuki wrote before version 2.
+    const tlv = (tag: number, body: number[]) => [tag, body.length, ...body];
+    const int = (n: number) => tlv(0x02, n < 0x80 ? [n] : n < 0x8000 ? [n >> 8, n & 0xff] : [0, n >> 8, n & 0xff]);
+    const utf8 = (t: string) => tlv(0x0c, [...Buffer.from(t)]);
+    const v1 = (version: number, extra: number[] = []) =>
+      new Uint8Array(tlv(0x30, [...int(version), ...int(4), ...int(256), ...int(64), ...tlv(0x30, utf8("isolate")), ...tlv(0x30, utf8("127.0.0.1")), ...tlv(0x30, tlv(0x30, [...int(18100), ...int(18199)])), ...extra]));
+    assert.deepEqual(decodePolicy(v1(1), "v1"), { ...POLICY, cpuMs: 1000, connections: 4 * 1024, peers: [] });
+    assert.throws(() => decodePolicy(v1(3), "v3"), code("ERR_POLICY_INVALID", /has version 3; this tsukid reads versions 1 and 2/));
+    assert.throws(() => decodePolicy(v1(0), "v0"), code("ERR_POLICY_INVALID", /has version 0/));
+    assert.throws(() => decodePolicy(v1(2), "v2 without its fields"), code("ERR_POLICY_INVALID", /version 2 without cpuMs and connections/));
+    assert.throws(() => decodePolicy(v1(1, [...int(50), ...int(10)]), "v1 with v2 fields"), code("ERR_POLICY_INVALID", /says version 1 but has version 2's fields/));
+    const peers = [{ address: "10.0.0.5", first: 5432, last: 5433 }];
+    assert.deepEqual(decodePolicy(encodePolicy({ ...POLICY, cpuMs: 50, connections: 7, peers }), "v2"), { ...POLICY, cpuMs: 50, connections: 7, peers });
+  });
+
   test("a sub-policy fits when every number is at most the parent's and every list is inside it", () => {
     assert.deepEqual(policyExcess(POLICY, POLICY), []);
     assert.deepEqual(policyExcess({ ...POLICY, unikernels: 1, ports: [{ first: 18110, last: 18120 }] }, POLICY), []);
@@ -55,6 +71,12 @@ describe("the policy extension", () => {
       "targets process not in isolate",
       "addresses ::1 not in 127.0.0.1",
       "ports 18150-18250 not inside 18100-18199",
+    ]);
+    const parent = { ...POLICY, peers: [{ address: "10.0.0.5", first: 5000, last: 5999 }] };
+    assert.deepEqual(policyExcess({ ...parent, cpuMs: 1001, connections: 4097, peers: [{ address: "10.0.0.5", first: 5000, last: 6000 }, { address: "10.0.0.6", first: 5000, last: 5000 }] }, parent), [
+      "cpu 1001 ms > 1000 ms",
+      "connections 4097 > 4096",
+      "peers 10.0.0.5:5000-6000,10.0.0.6:5000 not inside 10.0.0.5:5000-5999",
     ]);
   });
 });
@@ -160,9 +182,11 @@ describe("tenants from certificate chains", async () => {
 });
 
 describe("admitting a create", () => {
-  const manifest = { name: "m", devices: { web: { kind: "listener" }, data: { kind: "block" }, db: { kind: "connector" } } } as unknown as Manifest;
-  const tenant = { path: ["acme", "web"], policies: [{ ...POLICY, storageMb: 100 }, { ...POLICY, storageMb: 64 }], client: "c" };
-  const spec = (name: string, devices: string[], memoryMb = 32): UnikernelSpec => ({ name, image: "0".repeat(64), devices, memoryMb, cpuMs: 100, target: "isolate", restart: "never", priority: 50, args: {} });
+  const manifest = { name: "m", devices: { web: { kind: "listener" }, data: { kind: "block" }, db: { kind: "connector" }, dns: { kind: "udp" }, eth: { kind: "net" } } } as unknown as Manifest;
+  const peers = [{ address: "10.0.0.5", first: 5432, last: 5432 }, { address: "::1", first: 53, last: 53 }];
+  const tenant = { path: ["acme", "web"], policies: [{ ...POLICY, storageMb: 100, peers }, { ...POLICY, storageMb: 64, peers }], client: "c" };
+  const spec = (name: string, devices: string[], memoryMb = 32, cpuMs = 100): UnikernelSpec => ({ name, image: "0".repeat(64), devices, memoryMb, cpuMs, target: "isolate", restart: "never", priority: 50, args: {} });
+  const volumes = new Set(["/state/volumes/acme+web+d.img"]);
 
   test("block storage is accounted by volume across the subtree, from the volume's create; a unikernel binding one asks for none", () => {
     const volume = (name: string, mb: number) => ({ name, size: mb * 2 ** 20 });
@@ -174,12 +198,59 @@ describe("admitting a create", () => {
     admitVolume(tenant, 63, [volume("globex/x", 90), { name: "acme/web/tiny", size: 512 }]);
     assert.deepEqual(budgets(tenant, [], [volume("acme/web/a", 3), volume("acme/db/b", 5)]).map((b) => [b.tenant, b.used.storageMb]), [["acme", 8], ["acme/web", 3]]);
     // Binding a volume costs no storage: sizes are not read from bindings any more.
-    admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/s/d.img"]), manifest, []);
+    admit(tenant, spec("acme/web/a", ["web=tcp://127.0.0.1:18100", "data=file:/state/volumes/acme+web+d.img"]), manifest, [], volumes);
   });
 
-  test("connectors, tap interfaces and tls: listeners with host files are the administrator's", () => {
-    assert.throws(() => admit(tenant, spec("acme/web/a", ["db=tcp://10.0.0.1:5432"]), manifest, []), code("ERR_POLICY_DENIED", /connector bound to tcp:, which tenants may not bind yet/));
+  test("a block device is admitted only on a volume of the tenant's subtree; any other file is refused", () => {
+    for (const file of ["/etc/passwd", "/state/state.db", "/state/volumes/globex+d.img", "state/volumes/acme+web+d.img"]) {
+      assert.throws(() => admit(tenant, spec("acme/web/a", [`data=file:${file}`]), manifest, [], volumes), code("ERR_POLICY_DENIED", /only its own block volumes/), file);
+    }
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["data=file:/state/volumes/acme+web+d.img"]), manifest, []), code("ERR_POLICY_DENIED"), "no volume files given: none is its own");
+  });
+
+  test("tap interfaces and tls: listeners with host files are the administrator's", () => {
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["eth=tap:tap0"]), manifest, []), code("ERR_POLICY_DENIED", /net device on a host interface \(tap:\), which tenants may not bind/));
     assert.throws(() => admit(tenant, spec("acme/web/a", ["web=tls://127.0.0.1:18100?cert=/etc/ssl/k.pem&key=/etc/ssl/k.key"]), manifest, []), code("ERR_POLICY_DENIED", /tls: listener reads its certificate and key from host files/));
+  });
+
+  test("connectors and udp peers go only to the policy's peers, by address", () => {
+    const admitted = admit(tenant, spec("acme/web/a", ["db=tcp://10.0.0.5:5432", "dns=udp://127.0.0.1:18101?peer=[::1]:53"]), manifest, []);
+    assert.match(admitted.devices[0]!, /^db=tcp:\/\/10\.0\.0\.5:5432\?max=\d+$/);
+    for (const db of ["tcp://10.0.0.5:5433", "tcp://10.0.0.6:5432", "tcp://db.example:5432", "tcp://[::1]:5432"]) {
+      assert.throws(() => admit(tenant, spec("acme/web/a", [`db=${db}`]), manifest, []), code("ERR_POLICY_DENIED", /not allowed for tenant "acme\/web" \(its policy's peers: 10\.0\.0\.5:5432,\[::1\]:53\)/), db);
+    }
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://127.0.0.1:18101?peer=10.0.0.5:53"]), manifest, []), code("ERR_POLICY_DENIED", /peer=10\.0\.0\.5:53 is not among the peers/));
+    assert.throws(() => admit({ ...tenant, policies: [POLICY, POLICY] }, spec("acme/web/a", ["db=tcp://10.0.0.5:5432"]), manifest, []), code("ERR_POLICY_DENIED", /peers: none/));
+  });
+
+  test("udp devices bind only the policy's addresses and ports, as listeners do", () => {
+    admit(tenant, spec("acme/web/a", ["dns=udp://127.0.0.1:18150"]), manifest, []);
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://0.0.0.0:18150"]), manifest, []), code("ERR_POLICY_DENIED", /listening on 0\.0\.0\.0 is not allowed/));
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://[::1]:18150"]), manifest, []), code("ERR_POLICY_DENIED", /listening on ::1 is not allowed/));
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://127.0.0.1:53"]), manifest, []), code("ERR_POLICY_DENIED", /port 53 is outside the ports/));
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://127.0.0.1:0"]), manifest, []), code("ERR_POLICY_DENIED", /port 0, any free port/));
+  });
+
+  test("a turn longer than the policy's cpuMs is refused", () => {
+    admit(tenant, spec("acme/web/a", [], 32, 1000), manifest, []);
+    assert.throws(() => admit(tenant, spec("acme/web/a", [], 32, 1001), manifest, []), code("ERR_POLICY_DENIED", /--cpu-ms 1001 is more than tenant "acme\/web" may ask for \(its policy allows turns of up to 1000 ms\)/));
+    assert.throws(() => admit({ ...tenant, policies: [{ ...POLICY, cpuMs: 50 }, POLICY] }, spec("acme/web/a", [], 32, 100), manifest, []), code("ERR_POLICY_DENIED", /up to 50 ms/), "an ancestor's cap holds too");
+  });
+
+  test("connections: each ?max= counts against the subtree's budget; a listener without one gets a fair share, written out", () => {
+    const small = { ...tenant, policies: [{ ...POLICY, connections: 1000, peers }, { ...POLICY, connections: 600, peers }] };
+    assert.throws(() => admit(small, spec("acme/web/a", ["web=tcp://127.0.0.1:18100?max=601"]), manifest, []), code("ERR_POLICY_BUDGET", /tenant "acme\/web" has 600 of its 600 connections left and this create's listeners and connectors ask for 601/));
+    // 600 left at acme/web and 4 unikernels to go: 150 each.
+    const a = admit(small, spec("acme/web/a", ["web=tcp://127.0.0.1:18100"]), manifest, []);
+    assert.deepEqual(a.devices, ["web=tcp://127.0.0.1:18100?max=150"]);
+    // A sibling's caps count against the parent's budget, which then gives less: acme has
+    // 1000 - 150 - 700 = 150 left for 2 more unikernels, 75 each (acme/web alone would give 150).
+    const sibling = spec("acme/db/x", ["web=tcp://127.0.0.1:18101?max=700"]);
+    const b = admit(small, spec("acme/web/b", ["web=tcp://127.0.0.1:18102", "db=tcp://10.0.0.5:5432"]), manifest, [a, sibling]);
+    assert.deepEqual(b.devices, ["web=tcp://127.0.0.1:18102?max=37", "db=tcp://10.0.0.5:5432?max=37"], "and split between its two uncapped devices");
+    // Nothing left: refused, saying how to fix it.
+    const full = spec("acme/db/y", ["web=tcp://127.0.0.1:18103?max=150"]);
+    assert.throws(() => admit(small, spec("acme/web/c", ["web=tcp://127.0.0.1:18104"]), manifest, [a, sibling, full]), code("ERR_POLICY_BUDGET", /tenant "acme" has 0 of its 1000 connections left, too few for "web": give each listener and connector a smaller \?max=N/));
   });
 });
 

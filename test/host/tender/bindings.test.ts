@@ -68,8 +68,9 @@ describe("checkBindings", () => {
     assert.equal(checkBindings(manifest({}), []).size, 0);
   });
 
-  test("a listener may be bound to tls://", () => {
-    assert.equal(checkBindings(manifest({ web: "listener" }), bind("web=tls://0.0.0.0:443")).size, 1);
+  test("a listener may be bound to tls://, with its certificate and key", () => {
+    assert.equal(checkBindings(manifest({ web: "listener" }), bind("web=tls://0.0.0.0:443?cert=c.pem&key=k.pem")).size, 1);
+    assert.match(thrown(() => checkBindings(manifest({ web: "listener" }), bind("web=tls://0.0.0.0:443"))).message, /needs \?cert=PATH&key=PATH/);
   });
 
   test("a device declared but not bound is ERR_DEV_UNBOUND naming the device and the --dev flag that fixes it", () => {

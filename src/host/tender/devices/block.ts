@@ -2,19 +2,18 @@
  * @module host/tender/devices/block
  * The host side of a `block()` device: a file of fixed size read and written in whole sectors,
  * many sectors per call (Solo5 allows one, its most-reported limitation). Bound as
- * `file:PATH?size=64M&sector=512`: the file is created at `size` if absent; an existing file must
- * have that size if one is given. `flush` is a real fdatasync, run off the tender's thread, with a
+ * `file:PATH?size=64M&sector=512` (spec/device-uri.ts): the file is created at `size` if absent;
+ * an existing file must have that size if one is given. `flush` is a real fdatasync, run off the tender's thread, with a
  * `flushed` event when it is done. Reads and writes are synchronous positional I/O.
  */
 
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { TsukiError } from "../../errors.ts";
-import { parseSize } from "../../size.ts";
+import { type BlockBinding, DEFAULT_SECTOR } from "../../spec/device-uri.ts";
+import { formatSize } from "../../size.ts";
 import type { BlockCounters } from "./stats.ts";
 
-export const DEFAULT_SECTOR = 512;
-const MAX_SIZE = 2 ** 50;
 
 export class BlockDevice {
   readonly handle: number;
@@ -68,24 +67,11 @@ export class BlockDevice {
   }
 }
 
-/** Why `sector` cannot be a sector size, or undefined. */
-export function sectorProblem(sector: number): string | undefined {
-  return Number.isInteger(sector) && sector >= 512 && sector <= 65536 && (sector & (sector - 1)) === 0 ? undefined : "a sector size is a power of two from 512 to 65536";
-}
-
-export function openBlock(device: string, handle: number, uri: string, base = process.cwd()): BlockDevice {
-  const q = uri.indexOf("?");
-  const file = path.resolve(base, uri.slice("file:".length, q < 0 ? undefined : q));
-  const params = new URLSearchParams(q < 0 ? "" : uri.slice(q + 1));
-  for (const option of params.keys()) {
-    if (option !== "size" && option !== "sector") throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${option}" in ${uri}; a block device takes size and sector`);
-  }
-  const sectorSize = params.has("sector") ? Number(params.get("sector")) : DEFAULT_SECTOR;
-  if (sectorProblem(sectorSize)) throw new TsukiError("DEV_MALFORMED", `device "${device}": sector=${params.get("sector")}: ${sectorProblem(sectorSize)}`);
-  const wanted = params.has("size") ? parseSize(params.get("size")!) : undefined;
-  if (params.has("size") && (wanted === undefined || wanted <= 0 || wanted > MAX_SIZE || wanted % sectorSize !== 0)) {
-    throw new TsukiError("DEV_MALFORMED", `device "${device}": size=${params.get("size")} must be a positive multiple of the sector size ${sectorSize}, e.g. size=64M`);
-  }
+/** Opens (or creates, when a size is given) the file of a `file:` binding. */
+export function openBlock(device: string, handle: number, binding: Extract<BlockBinding, { scheme: "file" }>): BlockDevice {
+  const file = path.resolve(binding.path);
+  const sectorSize = binding.sector ?? DEFAULT_SECTOR;
+  const wanted = binding.size;
   let fd: number;
   try {
     try {
@@ -105,7 +91,7 @@ export function openBlock(device: string, handle: number, uri: string, base = pr
   const problem = !stat.isFile()
     ? `${file} is not a regular file`
     : wanted !== undefined && size !== wanted
-      ? `${file} is ${size} bytes but the binding says size=${params.get("size")} (${wanted} bytes); fix the size or use another file`
+      ? `${file} is ${size} bytes but the binding says size=${formatSize(wanted)} (${wanted} bytes); fix the size or use another file`
       : size === 0 || size % sectorSize !== 0
         ? `${file} is ${size} bytes, not a positive multiple of the sector size ${sectorSize}`
         : undefined;

@@ -6,9 +6,9 @@
  * optional device left unbound has none).
  */
 
-import type { DeviceInfo, DeviceKind, Manifest, PeerAddress } from "../../../abi/index.ts";
+import type { DeviceInfo, Manifest, PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
-import type { Binding } from "../bindings.ts";
+import type { BoundDevice } from "../bindings.ts";
 import { type BlockDevice, openBlock } from "./block.ts";
 import { type ConnectorBackend, openConnector } from "./connector.ts";
 import { type ListenerBackend, openListener } from "./listener.ts";
@@ -22,27 +22,24 @@ export type OpenDevice =
   | { readonly name: string; readonly kind: "net"; readonly handle: number; readonly backend: NetDevice }
   | { readonly name: string; readonly kind: "block"; readonly handle: number; readonly backend: BlockDevice };
 
-/** The device kinds this tender has backends for. */
-export const SUPPORTED_KINDS: readonly DeviceKind[] = ["listener", "connector", "udp", "net", "block"];
-
 /** `unikernel`: the unikernel's name (a net device's MAC is derived from it); the image's name by default. */
-export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, Binding>, unikernel = manifest.name): Promise<OpenDevice[]> {
+export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, BoundDevice>, unikernel = manifest.name): Promise<OpenDevice[]> {
   const opened: OpenDevice[] = [];
   try {
     let handle = 0;
     for (const name of Object.keys(manifest.devices).sort()) {
-      const kind = manifest.devices[name]!.kind;
       // An optional device the operator left unbound is not opened; `start` receives undefined.
-      const uri = bound.get(name)?.uri;
-      if (uri === undefined) continue;
+      const binding = bound.get(name);
+      if (binding === undefined) continue;
       handle++;
-      if (kind === "listener") opened.push({ name, kind, handle, backend: await openListener(name, uri) });
-      else if (kind === "connector") opened.push({ name, kind, handle, backend: openConnector(uri) });
-      else if (kind === "udp") opened.push({ name, kind, handle, backend: await openUdp(name, handle, uri) });
-      else if (kind === "block") opened.push({ name, kind, handle, backend: openBlock(name, handle, uri) });
-      else if (kind === "net") opened.push({ name, kind, handle, backend: openNet(name, handle, uri, unikernel) });
+      const device = binding.device;
+      if (device.kind === "listener") opened.push({ name, kind: device.kind, handle, backend: await openListener(name, device) });
+      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(device) });
+      else if (device.kind === "udp") opened.push({ name, kind: device.kind, handle, backend: await openUdp(name, handle, device) });
+      else if (device.kind === "net") opened.push({ name, kind: device.kind, handle, backend: openNet(name, handle, device, unikernel) });
+      else if (device.scheme === "file") opened.push({ name, kind: device.kind, handle, backend: openBlock(name, handle, device) });
       else {
-        throw new TsukiError("DEV_UNSUPPORTED", `device "${name}" (${kind}, bound to ${uri}) cannot be opened: this tender has no ${kind} backend yet (it has ${SUPPORTED_KINDS.join(", ")})`);
+        throw new TsukiError("DEV_UNSUPPORTED", `device "${name}" is bound to the block volume "${device.volume}", which only tsukid can resolve: bind a file (--dev ${name}=file:PATH), or create the unikernel with tsukid (tsuki create)`);
       }
     }
     return opened;

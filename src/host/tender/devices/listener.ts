@@ -12,9 +12,9 @@ import { type AddressInfo, type Server, type Socket, createServer } from "node:n
 import { createServer as createTlsServer, createSecureContext } from "node:tls";
 import type { PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
+import { type ListenerBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
-const MAX_CONNECTIONS_LIMIT = 1_000_000;
 
 export interface ListenerBackend {
   readonly address: PeerAddress;
@@ -24,25 +24,13 @@ export interface ListenerBackend {
   close(): void;
 }
 
-export async function openListener(device: string, uri: string): Promise<ListenerBackend> {
-  const url = new URL(uri);
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(url.port);
-  const params = url.searchParams;
-  const max = params.has("max") ? Number(params.get("max")) : DEFAULT_MAX_CONNECTIONS;
-  if (!Number.isInteger(max) || max < 1 || max > MAX_CONNECTIONS_LIMIT) {
-    throw new TsukiError("DEV_MALFORMED", `device "${device}": max=${params.get("max")} in ${uri} must be a whole number of connections from 1 to ${MAX_CONNECTIONS_LIMIT}`);
-  }
-  for (const key of params.keys()) {
-    const allowed = url.protocol === "tls:" ? ["max", "cert", "key"] : ["max"];
-    if (!allowed.includes(key)) throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${key}" in ${uri}; a ${url.protocol.slice(0, -1)} listener takes ${allowed.join(", ")}`);
-  }
-
+export async function openListener(device: string, binding: ListenerBinding): Promise<ListenerBackend> {
+  const { host, port } = binding;
+  const max = binding.max ?? DEFAULT_MAX_CONNECTIONS;
+  const uri = formatDeviceUri(binding);
   let server: Server;
-  if (url.protocol === "tls:") {
-    const cert = params.get("cert");
-    const key = params.get("key");
-    if (!cert || !key) throw new TsukiError("DEV_MALFORMED", `device "${device}": a tls:// listener needs ?cert=PATH&key=PATH, e.g. tls://127.0.0.1:8443?cert=site.crt&key=site.key`);
+  if (binding.scheme === "tls") {
+    const { cert, key } = binding;
     let context;
     try {
       context = { cert: readFileSync(cert), key: readFileSync(key) };
@@ -58,7 +46,7 @@ export async function openListener(device: string, uri: string): Promise<Listene
   server.maxConnections = max;
   const pending: Socket[] = [];
   let accept: ((socket: Socket) => void) | undefined;
-  server.on(url.protocol === "tls:" ? "secureConnection" : "connection", (socket: Socket) => (accept ? accept(socket) : pending.push(socket)));
+  server.on(binding.scheme === "tls" ? "secureConnection" : "connection", (socket: Socket) => (accept ? accept(socket) : pending.push(socket)));
   // A failed TLS handshake is the client's problem, not the unikernel's.
   server.on("tlsClientError", (_error, socket) => socket.destroy());
 

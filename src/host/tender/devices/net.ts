@@ -30,6 +30,7 @@
 import { createHash } from "node:crypto";
 import { ETHERNET_HEADER, type GuestEvent, MAX_MTU, checkPackedFrames, macProblem, macText } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
+import { type NetBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import { tapAddon } from "./tap/addon.ts";
 
@@ -48,31 +49,6 @@ export interface NetCounters {
   bytesOut: number;
   /** Frames from the guest the link did not take (full, or down). */
   dropsOut: number;
-}
-
-/** A TAP name the kernel accepts: 1–15 bytes, no '/', ':' or white space, not "." or "..". */
-export const TAP_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
-export function tapNameProblem(name: string): string | undefined {
-  if (!TAP_NAME.test(name) || name === "." || name === "..") return `"${name}" is not a TAP interface name (1–15 letters, digits, '_', '.' or '-'; not "." or "..")`;
-  return undefined;
-}
-
-/** Why a `tap:` URI (with its options) is malformed, or undefined. Shared by `--dev` and the run configuration. */
-export function tapUriProblem(uri: string): string | undefined {
-  const query = uri.indexOf("?");
-  const name = uri.slice("tap:".length, query < 0 ? undefined : query);
-  const problem = tapNameProblem(name);
-  if (problem) return problem;
-  if (query < 0) return undefined;
-  const options = new URLSearchParams(uri.slice(query + 1));
-  for (const key of options.keys()) if (key !== "mac") return `it has the option "${key}": a net device takes mac=XX:XX:XX:XX:XX:XX`;
-  const mac = options.get("mac");
-  if (mac !== null) {
-    const why = macProblem(mac);
-    if (why) return `mac=${mac === "" ? '""' : mac}: ${why}`;
-  }
-  return undefined;
 }
 
 /** The MAC derived from the unikernel's and the device's names (see the module's comment). */
@@ -174,13 +150,11 @@ export function netUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Opens `tap:NAME[?mac=…]` for device `device` of unikernel `unikernel`. */
-export function openNet(device: string, handle: number, uri: string, unikernel: string): NetDevice {
-  const problem = uri.startsWith("tap:") ? tapUriProblem(uri) : "it is not tap:NAME";
-  if (problem) throw new TsukiError("DEV_MALFORMED", `device "${device}": ${uri} is malformed: ${problem}; e.g. --dev ${device}=tap:tap0`);
-  const query = uri.indexOf("?");
-  const tap = uri.slice("tap:".length, query < 0 ? undefined : query);
-  const mac = (query < 0 ? null : new URLSearchParams(uri.slice(query + 1)).get("mac"))?.toLowerCase() ?? derivedMac(unikernel, device);
+/** Opens a TAP binding for device `device` of unikernel `unikernel`. */
+export function openNet(device: string, handle: number, binding: NetBinding, unikernel: string): NetDevice {
+  const { tap } = binding;
+  const uri = formatDeviceUri(binding);
+  const mac = binding.mac ?? derivedMac(unikernel, device);
   const loaded = tapAddon();
   if ("problem" in loaded) throw new TsukiError("TAP_UNAVAILABLE", `device "${device}" (${uri}): this tender cannot attach TAP interfaces: ${loaded.problem}`);
   let opened: [number, number, boolean];

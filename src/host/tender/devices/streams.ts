@@ -5,7 +5,7 @@
  * are never reused within a unikernel's life, so a stale handle is EBADF, never another stream.
  */
 
-import type { HypercallError } from "../../../abi/index.ts";
+import { Errno, type HypercallError } from "../../../abi/index.ts";
 import { notMine } from "../hypercalls.ts";
 import { Connection, peerOf } from "./connection.ts";
 import type { ConnectorBackend } from "./connector.ts";
@@ -61,6 +61,10 @@ export class Streams {
   connect(device: number): number | HypercallError {
     const backend = this.#connectors.get(device);
     if (backend === undefined) return notMine("stream.connect", device);
+    const open = this.#counters.get(device)?.open ?? 0;
+    if (open >= backend.maxConnections) {
+      return fail(Errno.EAGAIN, `stream.connect: this connector has ${open} connections open, as many as its binding allows (?max=${backend.maxConnections}); close one first`);
+    }
     const socket = backend.connect();
     const connection = this.#open(socket, device);
     socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));

@@ -17,6 +17,7 @@ import { lookup } from "node:dns";
 import { isIP } from "node:net";
 import { type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
+import { type UdpBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import type { UdpCounters } from "./stats.ts";
 
@@ -123,42 +124,17 @@ function literalLookup(hostname: string, options: unknown, callback: (error: Err
   callback(null, hostname, family);
 }
 
-const PEER = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
-
-/** `IP:PORT` (an IPv6 address in brackets) as an address, or undefined. */
-export function parsePeer(text: string): PeerAddress | undefined {
-  const m = PEER.exec(text);
-  const address = m?.[1] ?? m?.[2] ?? "";
-  const port = Number(m?.[3]);
-  const version = isIP(address);
-  if (!m || version === 0 || (version === 6) !== (m[1] !== undefined) || port < 1 || port > 65535) return undefined;
-  return { address, port, family: version === 6 ? "IPv6" : "IPv4" };
-}
-
-/** Why `text` is not a peer, or undefined. */
-export function peerProblem(text: string): string | undefined {
-  return parsePeer(text) ? undefined : "a peer is an IP address and a port from 1 to 65535, e.g. 127.0.0.1:53 or [::1]:53";
-}
-
-export async function openUdp(device: string, handle: number, uri: string): Promise<UdpDevice> {
-  const url = new URL(uri);
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  for (const option of url.searchParams.keys()) {
-    if (option !== "peer") throw new TsukiError("DEV_MALFORMED", `device "${device}": unknown option "${option}" in ${uri}; a udp device takes peer=HOST:PORT`);
-  }
-  let peer: PeerAddress | undefined;
-  const peerText = url.searchParams.get("peer");
-  if (peerText !== null) {
-    peer = parsePeer(peerText);
-    if (peer === undefined) throw new TsukiError("DEV_MALFORMED", `device "${device}": peer=${peerText === "" ? '""' : peerText} in ${uri}: ${peerProblem(peerText)}`);
-  }
+export async function openUdp(device: string, handle: number, binding: UdpBinding): Promise<UdpDevice> {
+  const { host, port } = binding;
+  const uri = formatDeviceUri(binding);
+  const peer: PeerAddress | undefined = binding.peer && { address: binding.peer.host, port: binding.peer.port, family: isIP(binding.peer.host) === 6 ? "IPv6" : "IPv4" };
   const socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4", reuseAddr: false, lookup: literalLookup as never });
   await new Promise<void>((resolve, reject) => {
     socket.once("error", (error: NodeJS.ErrnoException) => {
       socket.close();
       reject(new TsukiError("DEV_OPEN", `device "${device}": cannot bind ${uri}: ${error.code === "EADDRINUSE" ? "the address is already in use" : error.message} (${error.code}); bind another address or port`));
     });
-    socket.bind({ address: host, port: Number(url.port), exclusive: true }, () => resolve());
+    socket.bind({ address: host, port, exclusive: true }, () => resolve());
   });
   socket.on("error", () => undefined);
   return new UdpDevice(handle, socket, peer);
