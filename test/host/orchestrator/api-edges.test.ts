@@ -1,7 +1,7 @@
 /**
  * The edges of tsukid's API that a client can push on, against the real daemon: a malformed
- * percent-encoding in the path and a body nested too deep are 400s (not 500s), and so is, as a
- * 422, a manifest nested too deep.
+ * percent-encoding in the path and a body nested too deep are 400s (not 500s), an error that
+ * would quote a huge upload is short, and a manifest nested too deep is the client's error too.
  */
 
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import { writeTar } from "../../../src/host/build/tar.ts";
 import { MANIFEST_PATH } from "../../../src/abi/manifest.ts";
 import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
+import { craftImage } from "../../helpers.ts";
 import { type RunningDaemon, helloHttpImage, startDaemon } from "./harness.ts";
 import { type Ca, POLICY, type TenantFiles, makeCa, makeTenant, target } from "./pki.ts";
 
@@ -68,7 +69,7 @@ after(async () => {
   assert.equal(await daemon.stop(), 0);
 });
 
-describe("requests that cannot be read are 400s", () => {
+describe("requests that cannot be read are 400s, and every error is short", () => {
   test("a malformed percent-encoding in the path is 400 ERR_REQUEST_MALFORMED naming the segment, on the socket and over TLS", T, async () => {
     for (const path of ["/v1/unikernels/web%zz", "/v1/unikernels/web%E0%A4%A/stats", "/v1/blocks/%"]) {
       const r = await raw("GET", path);
@@ -98,6 +99,20 @@ describe("requests that cannot be read are 400s", () => {
     const ok = await create(deep(30));
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     await daemon.client.destroy("deep");
+  });
+
+  test("an upload whose error would quote a huge manifest gets a short error body: the message cut, the problems counted", T, async () => {
+    const keys: Record<string, number> = { [`k${"x".repeat(600_000)}`]: 1 };
+    for (let i = 0; i < 3000; i++) keys[`unknown-key-${i}`] = i;
+    const image = craftImage("export default {}", keys as never);
+    const r = await raw("PUT", `/v1/images/${sha256(image)}`, image, { "content-type": "application/octet-stream" });
+    assert.equal(r.status, 422, JSON.stringify(r.body).slice(0, 300));
+    assert.equal(r.body.error?.code, "ERR_IMAGE_MANIFEST");
+    assert.ok(r.length < 12 * 1024, `an error body of ${r.length} bytes`);
+    assert.match(r.body.error!.message, /^the image's manifest\.json is invalid: manifest\.kxxx.*… \(\d+ more characters\)$/);
+    assert.equal(r.body.error!.problems.length, 16);
+    assert.match(r.body.error!.problems.at(-1)!.message, /^… and 2986 more problems \(only the first 15 are listed\)$/);
+    assert.equal((await daemon.client.call<{ pid: number }>("GET", "/v1/daemon")).pid, daemon.child.pid);
   });
 
   test("an upload whose manifest nests a value deeper than the stack is 422 ERR_IMAGE_MANIFEST naming the key, not a 500", T, async () => {

@@ -1,11 +1,13 @@
 /**
- * The checks that keep what a client sends from failing inside tsukid, without a daemon: a
- * malformed percent-encoding in a path and JSON nested deeper than the limit are refused with
- * ERR_REQUEST_MALFORMED, the nesting counted without recursion however deep it goes.
+ * What bounds what a client can make tsukid spend, without a daemon: short error bodies whatever
+ * the error carries, and the request checks (percent-encoding, nesting, counted without
+ * recursion however deep it goes).
  */
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/errors.ts";
+import { TsukiError } from "../../../src/host/errors.ts";
 import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/request-checks.ts";
 
 const code = (c: string, message?: RegExp) => (e: { code: string; message: string }) => {
@@ -13,6 +15,34 @@ const code = (c: string, message?: RegExp) => (e: { code: string; message: strin
   if (message) assert.match(e.message, message);
   return true;
 };
+
+describe("error bodies are short whatever the error carries", () => {
+  const bytes = (body: unknown) => Buffer.byteLength(JSON.stringify(body));
+
+  test("a long message is cut and says so; many problems are cut to the limit, the last saying how many more", () => {
+    const long = new TsukiError("IMAGE_MANIFEST", `manifest.${"k".repeat(5_000_000)} is not a manifest key`, [], Array.from({ length: 100_000 }, (_, i) => ({ code: "ERR_IMAGE_MANIFEST", message: `manifest.${String(i).repeat(200)} is not a manifest key` })));
+    const { status, body } = errorBody(long);
+    assert.equal(status, 422);
+    assert.ok(bytes(body) < 12 * 1024, `${bytes(body)} bytes`);
+    assert.match(body.error.message, /^manifest\.kkkk.*… \(\d+ more characters\)$/);
+    assert.equal(body.error.problems.length, ERROR_LIMITS.problems);
+    assert.equal(body.error.problems.at(-1)!.message, `… and ${100_000 - ERROR_LIMITS.problems + 1} more problems (only the first ${ERROR_LIMITS.problems - 1} are listed)`);
+    assert.equal(body.error.code, "ERR_IMAGE_MANIFEST");
+  });
+
+  test("the cap counts bytes as encoded: control characters and non-ASCII do not slip past it", () => {
+    for (const filler of ["\u0001", "€", "😀"]) {
+      const { body } = errorBody(new DaemonError("REQUEST_VALUE", filler.repeat(100_000)));
+      assert.ok(Buffer.byteLength(JSON.stringify(body.error.message)) <= ERROR_LIMITS.messageBytes + 2, filler);
+      assert.ok(!/[\ud800-\udbff]…/.test(body.error.message), "no half surrogate pair");
+    }
+    const { status, body } = errorBody(new Error("x".repeat(1_000_000)));
+    assert.equal(status, 500);
+    assert.ok(bytes(body) < 3 * 1024);
+    // Short ones pass untouched.
+    assert.equal(errorBody(new DaemonError("NOT_FOUND", "no unikernel named \"web\"")).body.error.message, 'no unikernel named "web"');
+  });
+});
 
 describe("request checks", () => {
   test("a malformed percent-encoding is ERR_REQUEST_MALFORMED naming the segment; a good one is decoded", () => {
