@@ -1,20 +1,82 @@
 /**
- * What bounds what a client can make tsukid spend, without a daemon: short error bodies whatever
- * the error carries, and the request checks (percent-encoding, nesting, counted without
- * recursion however deep it goes).
+ * What bounds what a peer can make tsukid spend, without a daemon: the descriptor budget (exact
+ * under contention from worker threads sharing it, never below zero, the limit read from
+ * /proc/self/limits), short error bodies whatever the error carries, and the request checks
+ * (percent-encoding, nesting).
  */
 
 import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
 import { describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import path from "node:path";
+import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/descriptors.ts";
 import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/errors.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/request-checks.ts";
+import { ROOT } from "../../helpers.ts";
 
 const code = (c: string, message?: RegExp) => (e: { code: string; message: string }) => {
   assert.equal(e.code, c, e.message);
   if (message) assert.match(e.message, message);
   return true;
 };
+
+describe("the descriptor budget", () => {
+  test("takes up to the limit less the reserve, refuses (and counts) past it, and never goes below zero", () => {
+    const budget = DescriptorBudget.create(10, 4);
+    assert.equal(budget.capacity, 6);
+    for (let i = 0; i < 6; i++) assert.equal(budget.tryTake(), true);
+    assert.equal(budget.tryTake(), false);
+    assert.deepEqual(budget.snapshot(), { limit: 10, reserve: 4, inUse: 6, available: 0, refused: 1 });
+    for (let i = 0; i < 8; i++) budget.release();
+    assert.equal(budget.snapshot().inUse, 0);
+    assert.equal(DescriptorBudget.create(10, 64).capacity, 0);
+  });
+
+  test("holdFor gives one back once, when the socket closes", () => {
+    const budget = DescriptorBudget.create(3, 0);
+    const listeners: (() => void)[] = [];
+    const socket = { once: (_: "close", f: () => void) => listeners.push(f) };
+    assert.equal(budget.holdFor(socket), true);
+    assert.equal(budget.snapshot().inUse, 1);
+    for (const f of listeners) f();
+    assert.equal(budget.snapshot().inUse, 0);
+  });
+
+  test("worker threads that attach the shared buffer take exactly the capacity between them, racing", async () => {
+    const budget = DescriptorBudget.create(20_064, 64);
+    const url = pathToFileURL(path.join(ROOT, "src/host/orchestrator/descriptors.ts")).href;
+    // Each worker takes until refused, then gives back and takes again half as many, to race both ways.
+    const source = `
+      const { workerData, parentPort } = await import("node:worker_threads");
+      const { DescriptorBudget } = await import(${JSON.stringify(url)});
+      const budget = DescriptorBudget.attach(workerData);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      let taken = 0;
+      while (budget.tryTake()) taken++;
+      parentPort.postMessage(taken);`;
+    const run = () =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(source, { eval: true, workerData: budget.shared, type: "module" } as ConstructorParameters<typeof Worker>[1]);
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+    const counts = await Promise.all([run(), run(), run()]);
+    assert.equal(counts.reduce((a, b) => a + b, 0), 20_000, `taken: ${counts.join(" + ")}`);
+    assert.equal(budget.snapshot().inUse, 20_000);
+    assert.ok(budget.snapshot().refused >= 3);
+    assert.throws(() => DescriptorBudget.attach(new SharedArrayBuffer(24)), /DescriptorBudget\.attach needs/);
+  });
+
+  test("the limit is RLIMIT_NOFILE's soft limit from /proc/self/limits", () => {
+    const text = "Limit                     Soft Limit           Hard Limit           Units\nMax open files            400                  20000                files\n";
+    assert.equal(nofileLimit(text), 400);
+    assert.equal(nofileLimit("Max open files            unlimited            unlimited            files\n"), 2 ** 30);
+    assert.equal(nofileLimit("nothing here"), 1024);
+    assert.ok(nofileLimit() > 0);
+  });
+});
 
 describe("error bodies are short whatever the error carries", () => {
   const bytes = (body: unknown) => Buffer.byteLength(JSON.stringify(body));
