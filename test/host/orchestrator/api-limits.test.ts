@@ -1,7 +1,8 @@
 /**
  * What bounds what a peer can make tsukid spend, without a daemon: the descriptor budget (exact
  * under contention from worker threads sharing it, never below zero, the limit read from
- * /proc/self/limits), short error bodies whatever the error carries, and the request checks
+ * /proc/self/limits), the rate limiter of refusal events (a burst, then a steady rate, the rest
+ * summarised by peer), short error bodies whatever the error carries, and the request checks
  * (percent-encoding, nesting).
  */
 
@@ -11,6 +12,7 @@ import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
 import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/descriptors.ts";
+import { RateLimitedEvents } from "../../../src/host/orchestrator/event-limiter.ts";
 import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/errors.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/request-checks.ts";
@@ -75,6 +77,50 @@ describe("the descriptor budget", () => {
     assert.equal(nofileLimit("Max open files            unlimited            unlimited            files\n"), 2 ** 30);
     assert.equal(nofileLimit("nothing here"), 1024);
     assert.ok(nofileLimit() > 0);
+  });
+});
+
+describe("rate-limited refusal events", () => {
+  const setup = (summaryEveryMs = 60_000) => {
+    const lines: [string, Record<string, unknown>][] = [];
+    let now = 0;
+    const events = new RateLimitedEvents({ emit: (event, fields = {}) => void lines.push([event, fields]) }, "tls-refused", "tls-refused-suppressed", { perSecond: 1, burst: 50, summaryEveryMs, top: 3 }, () => now);
+    return { lines, events, advance: (ms: number) => (now += ms) };
+  };
+
+  test("a burst is logged in full up to its size, then one a second; the rest is summarised with the peers that caused most", () => {
+    const { lines, events, advance } = setup();
+    for (let i = 0; i < 50; i++) events.emit("198.51.100.1", { code: "X" });
+    for (const [peer, n] of [["10.0.0.1", 30], ["10.0.0.2", 20], ["10.0.0.3", 10], ["10.0.0.4", 5]] as const) for (let i = 0; i < n; i++) events.emit(peer, {});
+    assert.equal(lines.length, 50);
+    assert.ok(lines.every(([event, f]) => event === "tls-refused" && f.peer === "198.51.100.1" && f.code === "X"));
+    advance(3000);
+    for (let i = 0; i < 10; i++) events.emit("10.0.0.9", {});
+    assert.equal(lines.length, 53);
+    events.flush();
+    const [event, summary] = lines.at(-1)!;
+    assert.equal(event, "tls-refused-suppressed");
+    assert.equal(summary.suppressed, 65 + 7);
+    assert.deepEqual(summary.top, [
+      { peer: "10.0.0.1", count: 30 },
+      { peer: "10.0.0.2", count: 20 },
+      { peer: "10.0.0.3", count: 10 },
+    ]);
+    assert.equal(summary.peer, "10.0.0.1");
+    assert.equal(summary.fromOtherPeers, 5 + 7);
+    // Nothing left out since: no summary.
+    events.flush();
+    assert.equal(lines.length, 54);
+  });
+
+  test("the summary comes by itself once per interval", async () => {
+    const { lines, events } = setup(50);
+    for (let i = 0; i < 60; i++) events.emit("192.0.2.7", {});
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      lines.filter(([e]) => e === "tls-refused-suppressed").map(([, f]) => [f.suppressed, f.peer]),
+      [[10, "192.0.2.7"]],
+    );
   });
 });
 
