@@ -42,6 +42,8 @@ export const DaemonErrorCode = {
   IMAGE_HASH: { status: 400, exit: ExitCode.BAD_IMAGE },
   /** A unikernel's console already has as many followers as it takes. */
   CONSOLE_BUSY: { status: 429, exit: EX_TEMPFAIL },
+  /** The daemon holds as many tenants' connections as it takes (all together, or this tenant's): tsuki daemon --max-authenticated, --max-tenant-connections. */
+  CONNECTION_LIMIT: { status: 429, exit: EX_TEMPFAIL },
   /** The daemon trusts keys and the image carries no signature. */
   IMAGE_UNSIGNED: { status: 403, exit: ExitCode.BAD_IMAGE },
   /** The signature is malformed, for another image, by an untrusted key, or does not verify. */
@@ -52,6 +54,8 @@ export const DaemonErrorCode = {
   DAEMON_RUNNING: { status: 409, exit: EX_UNAVAILABLE },
   /** The metrics listener (--metrics ADDR:PORT) cannot listen: the address is in use or not on this host. */
   METRICS_LISTEN: { status: 500, exit: ExitCode.CONFIG },
+  /** The process may open too few files for what it was asked to serve (RLIMIT_NOFILE against the descriptor reserve). */
+  DESCRIPTORS: { status: 500, exit: ExitCode.CONFIG },
   /** The state directory cannot be made, read or locked. */
   STATE_DIR: { status: 500, exit: ExitCode.CONFIG },
   /** A certificate or key file that cannot be read or parsed (tsuki ca / cert, --cert, --key, --ca). */

@@ -1,9 +1,9 @@
 /**
- * What bounds what a peer can make tsukid spend, without a daemon: the descriptor budget (exact
- * under contention from worker threads sharing it, never below zero, the limit read from
- * /proc/self/limits), the rate limiter of refusal events (a burst, then a steady rate, the rest
- * summarised by peer), short error bodies whatever the error carries, and the request checks
- * (percent-encoding, nesting).
+ * The pieces that bound what a peer can make tsukid spend, without a daemon: the descriptor
+ * budget (exact under contention from worker threads sharing it, never below zero, the limit read
+ * from /proc/self/limits), the rate limiter of refusal events (a burst, then a steady rate, the
+ * rest summarised by peer), how addresses are grouped (IPv6 by /64), short error bodies whatever
+ * the error carries, the request checks (percent-encoding, nesting), and the daemon's cap flags.
  */
 
 import assert from "node:assert/strict";
@@ -13,9 +13,11 @@ import { pathToFileURL } from "node:url";
 import path from "node:path";
 import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/descriptors.ts";
 import { RateLimitedEvents } from "../../../src/host/orchestrator/event-limiter.ts";
+import { addressKey } from "../../../src/host/orchestrator/api-connections.ts";
 import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/errors.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/request-checks.ts";
+import { limitFlags } from "../../../src/cli/commands/daemon-limits.ts";
 import { ROOT } from "../../helpers.ts";
 
 const code = (c: string, message?: RegExp) => (e: { code: string; message: string }) => {
@@ -124,6 +126,17 @@ describe("rate-limited refusal events", () => {
   });
 });
 
+test("peers are grouped by IPv4 address, by IPv6 /64, and IPv4-mapped addresses as IPv4", () => {
+  assert.equal(addressKey("192.0.2.1"), "192.0.2.1");
+  assert.equal(addressKey("::ffff:192.0.2.1"), "192.0.2.1");
+  assert.equal(addressKey("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+  assert.equal(addressKey("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+  assert.equal(addressKey("2001:0db8:0001:0002:ffff::1"), "2001:db8:1:2::/64");
+  assert.equal(addressKey("2001:db8::1"), "2001:db8:0:0::/64");
+  assert.equal(addressKey("::1"), "0:0:0:0::/64");
+  assert.equal(addressKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+});
+
 describe("error bodies are short whatever the error carries", () => {
   const bytes = (body: unknown) => Buffer.byteLength(JSON.stringify(body));
 
@@ -170,5 +183,31 @@ describe("request checks", () => {
     const deep = JSON.parse(`{"name":"x","args":${"[".repeat(1_000_000)}${"]".repeat(1_000_000)}}`);
     assert.throws(() => checkJsonDepth(deep), code("ERR_REQUEST_MALFORMED", /at args\[0\]\[0\]/));
     checkJsonDepth({ wide: Array.from({ length: 100_000 }, () => ({ a: [1] })) });
+  });
+});
+
+describe("tsuki daemon's cap flags", () => {
+  test("defaults without flags; values given are read; TIME has a unit", () => {
+    const caps = limitFlags({ "max-unauthenticated": "20", "max-unauthenticated-per-address": "10", "handshake-timeout": "1500ms", "idle-timeout": "2m" }, true);
+    assert.equal(caps.maxUnauthenticated, 20);
+    assert.equal(caps.maxUnauthenticatedPerAddress, 10);
+    assert.equal(caps.handshakeTimeoutMs, 1500);
+    assert.equal(caps.idleTimeoutMs, 120_000);
+    assert.equal(caps.maxAuthenticated, 1024);
+    // A default larger than the total given is lowered to fit it.
+    assert.equal(limitFlags({ "max-unauthenticated": "4" }, true).maxUnauthenticatedPerAddress, 4);
+  });
+
+  test("a bad value is ERR_FLAG_VALUE saying what to write", () => {
+    const bad: [Parameters<typeof limitFlags>[0], boolean, RegExp][] = [
+      [{ "max-unauthenticated": "0" }, true, /--max-unauthenticated 0 is out of range: give 1–1000000/],
+      [{ "max-authenticated": "lots" }, true, /--max-authenticated "lots" is not a whole number/],
+      [{ "handshake-timeout": "10" }, true, /--handshake-timeout "10" is not a duration: write e\.g\. --handshake-timeout 10s/],
+      [{ "handshake-timeout": "20m" }, true, /--handshake-timeout 20m is out of range/],
+      [{ "max-unauthenticated": "8", "max-unauthenticated-per-address": "9" }, true, /--max-unauthenticated-per-address 9 is larger than --max-unauthenticated 8, so it could never apply/],
+      [{ "max-tenant-connections": "8" }, false, /--max-tenant-connections applies to the remote API: give --listen/],
+    ];
+    for (const [values, remote, message] of bad) assert.throws(() => limitFlags(values, remote), code("ERR_FLAG_VALUE", message));
+    assert.equal(limitFlags({ "max-local-connections": "8" }, false).maxLocalConnections, 8);
   });
 });
