@@ -126,6 +126,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // A manifest is untrusted: one nested deeper than the stack lets JSON.stringify go is still a problem to name, not a crash.
+    return Array.isArray(value) ? "an array nested too deeply to show" : "an object nested too deeply to show";
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

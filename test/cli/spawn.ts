@@ -22,6 +22,8 @@ export interface SpawnOptions {
   /** Run bin/tsuki.js directly (its shebang) instead of `node <flags> bin/tsuki.js`. */
   readonly direct?: boolean;
   readonly cwd?: string;
+  /** Run it with RLIMIT_NOFILE lowered to this, soft and hard (so Node cannot raise it again). */
+  readonly nofile?: number;
 }
 
 export type Child = ChildProcessByStdio<null, Readable, Readable> & { stdoutText(): string; stderrText(): string };
@@ -37,11 +39,10 @@ function childEnv(): NodeJS.ProcessEnv {
 /** Starts `tsuki ...args` and collects its output as it comes. */
 export function start(args: readonly string[], options: SpawnOptions = {}): Child {
   const cwd = options.cwd ?? ROOT;
-  const child = (
-    options.direct
-      ? spawn(TSUKI_BIN, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(process.execPath, [...NODE_FLAGS, TSUKI_BIN, ...args], { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] })
-  ) as Child;
+  const [command, ...rest] = options.direct ? [TSUKI_BIN, ...args] : [process.execPath, ...NODE_FLAGS, TSUKI_BIN, ...args];
+  // sh's ulimit sets both limits; exec keeps the pid, so signals reach tsuki itself.
+  const argv = options.nofile === undefined ? [command!, ...rest] : ["sh", "-c", 'ulimit -n "$0" && exec "$@"', String(options.nofile), command!, ...rest];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] }) as Child;
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));

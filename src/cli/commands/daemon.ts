@@ -23,6 +23,10 @@ import { reporting } from "./remote.ts";
 import { tlsFlags } from "./daemon-tls.ts";
 import { listenTls } from "../../host/orchestrator/tls-listener.ts";
 import type { AddressInfo } from "node:net";
+import { LIMIT_FLAGS, limitFlags, limitsUsage } from "./daemon-limits.ts";
+import { ApiConnections } from "../../host/orchestrator/api-connections.ts";
+import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/descriptors.ts";
+import { DaemonError } from "../../host/orchestrator/errors.ts";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
 
@@ -49,7 +53,9 @@ The remote API, for tenants (mutually authenticated TLS 1.3; see "tsuki ca --hel
   --listen HOST:PORT   also serve the API over TLS here, e.g. 127.0.0.1:8443
   --ca FILE            the one CA whose tenants may connect (ca.pem from tsuki ca create)
   --cert FILE          the daemon's certificate (server.pem from tsuki ca create)
-  --key FILE           its key (server.key)`;
+  --key FILE           its key (server.key)
+
+${limitsUsage}`;
 
 export async function daemon(argv: string[]): Promise<number> {
   const { values, positionals } = parse("daemon", argv, {
@@ -64,6 +70,7 @@ export async function daemon(argv: string[]): Promise<number> {
     ca: { type: "string" },
     cert: { type: "string" },
     key: { type: "string" },
+    ...LIMIT_FLAGS,
   });
   if (values.help) return void console.log(usage), 0;
   if (positionals.length > 0) throw new TsukiError("FLAG_VALUE", `"tsuki daemon" takes no arguments; got ${positionals.join(" ")}`);
@@ -74,6 +81,7 @@ export async function daemon(argv: string[]): Promise<number> {
 
   const trustedKeys = (values["trusted-key"] ?? []).map((file) => publicKey(readKeyFile(file), file));
   const tls = tlsFlags(values);
+  const caps = limitFlags(values, tls !== undefined);
   const metricsAddress = values.metrics === undefined ? undefined : parseListenAddress(values.metrics, "--metrics");
 
   return reporting(async () => {
@@ -85,14 +93,23 @@ export async function daemon(argv: string[]): Promise<number> {
     await assertNoDaemon(socket);
     const log = new EventLog(values.events === undefined ? undefined : path.resolve(values.events));
     log.emit("daemon-started", { pid: process.pid, stateDir: dir, trustedKeys: trustedKeys.map(keyId) });
+    // Descriptors for network peers: RLIMIT_NOFILE less what the daemon and its Unix socket keep.
+    const budget = DescriptorBudget.forProcess(reserveFor(caps.maxLocalConnections));
+    const { limit, reserve } = budget.snapshot();
+    log.emit("descriptors", { limit, reserve, forPeers: budget.capacity, openNow: openDescriptors() ?? null });
+    if (tls !== undefined && budget.capacity === 0) {
+      throw new DaemonError("DESCRIPTORS", `this process may open ${limit} files (RLIMIT_NOFILE) and tsukid keeps ${reserve} of them for itself and its Unix socket, which leaves none for --listen: raise the limit (ulimit -n, LimitNOFILE=) or lower --max-local-connections`);
+    }
+    const connections = new ApiConnections();
     const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys });
     const started = Date.now();
+    const api = () => ({ descriptors: budget.snapshot(), connections: connections.snapshot() });
     // Before anything boots: an address in use ends the daemon with nothing started.
-    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics(tsukid));
+    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics({ instances: () => tsukid.instances(), api }));
     if (metrics !== undefined) log.emit("metrics-ready", { url: metrics.url });
     await tsukid.restore();
-    const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started));
-    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf), log);
+    const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started), { maxConnections: caps.maxLocalConnections, connections });
+    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf), log, { caps, budget, connections });
     if (remote !== undefined) log.emit("tls-listening", { host: tls!.host, port: (remote.address() as AddressInfo).port });
     log.emit("daemon-ready", { pid: process.pid, socket, unikernels: tsukid.count });
 

@@ -3,7 +3,13 @@
  * Errors of tsukid's API, each with a stable `code` (messages may improve, codes never change),
  * the HTTP status the local API answers with, and the exit code the `tsuki` client ends with.
  * Errors the tender raises (`ERR_DEV_*`, `ERR_IMAGE_*`, `ERR_FLAG_VALUE`) cross the API with
- * their own codes and every problem they list.
+ * their own codes and the problems they list.
+ *
+ * Every error body is short whatever caused it (`errorBody`): a message quotes what it found, and
+ * input can be large (an image's manifest with a million keys, a 60 MB key), so the message is cut
+ * at ERROR_LIMITS.messageBytes, the problems after ERROR_LIMITS.problems (the last one saying how
+ * many more there were), each at ERROR_LIMITS.problemBytes, all counted as encoded in the JSON
+ * answer: a body is never much over 11 KiB.
  */
 
 import { ExitCode } from "../../abi/index.ts";
@@ -36,6 +42,8 @@ export const DaemonErrorCode = {
   IMAGE_HASH: { status: 400, exit: ExitCode.BAD_IMAGE },
   /** A unikernel's console already has as many followers as it takes. */
   CONSOLE_BUSY: { status: 429, exit: EX_TEMPFAIL },
+  /** The daemon holds as many tenants' connections as it takes (all together, or this tenant's): tsuki daemon --max-authenticated, --max-tenant-connections. */
+  CONNECTION_LIMIT: { status: 429, exit: EX_TEMPFAIL },
   /** The daemon trusts keys and the image carries no signature. */
   IMAGE_UNSIGNED: { status: 403, exit: ExitCode.BAD_IMAGE },
   /** The signature is malformed, for another image, by an untrusted key, or does not verify. */
@@ -46,6 +54,8 @@ export const DaemonErrorCode = {
   DAEMON_RUNNING: { status: 409, exit: EX_UNAVAILABLE },
   /** The metrics listener (--metrics ADDR:PORT) cannot listen: the address is in use or not on this host. */
   METRICS_LISTEN: { status: 500, exit: ExitCode.CONFIG },
+  /** The process may open too few files for what it was asked to serve (RLIMIT_NOFILE against the descriptor reserve). */
+  DESCRIPTORS: { status: 500, exit: ExitCode.CONFIG },
   /** The state directory cannot be made, read or locked. */
   STATE_DIR: { status: 500, exit: ExitCode.CONFIG },
   /** A certificate or key file that cannot be read or parsed (tsuki ca / cert, --cert, --key, --ca). */
@@ -98,17 +108,38 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly problems: readonly Problem[]; readonly exit: number };
 }
 
-/** Any error as the API's error body and HTTP status: ours, the tender's, or unforeseen (500). */
+/** How long an error body may grow (`errorBody`); bytes as encoded in the JSON text. */
+export const ERROR_LIMITS = { messageBytes: 1024, problems: 16, problemBytes: 512, codeBytes: 64 } as const;
+
+/** Any error as the API's error body and HTTP status: ours, the tender's, or unforeseen (500); always short. */
 export function errorBody(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof DaemonError) {
-    return { status: error.status, body: { error: { code: error.code, message: error.message, problems: error.problems, exit: error.exitCode } } };
-  }
-  if (error instanceof TsukiError) {
-    // The tender's configuration and image errors are the client's to fix: 422, with every problem.
-    return { status: 422, body: { error: { code: error.code, message: error.message, problems: error.problems, exit: error.exitCode } } };
-  }
+  if (error instanceof DaemonError) return { status: error.status, body: short(error.code, error.message, error.problems, error.exitCode) };
+  // The tender's configuration and image errors are the client's to fix: 422, with their problems.
+  if (error instanceof TsukiError) return { status: 422, body: short(error.code, error.message, error.problems, error.exitCode) };
   const message = error instanceof Error ? error.message : String(error);
-  return { status: 500, body: { error: { code: "ERR_INTERNAL", message: `tsukid failed unexpectedly: ${message}`, problems: [{ code: "ERR_INTERNAL", message }], exit: ExitCode.INTERNAL } } };
+  return { status: 500, body: short("ERR_INTERNAL", `tsukid failed unexpectedly: ${message}`, [{ code: "ERR_INTERNAL", message }], ExitCode.INTERNAL) };
+}
+
+function short(code: string, message: string, problems: readonly Problem[], exit: number): ErrorBody {
+  const { messageBytes, problemBytes, codeBytes } = ERROR_LIMITS;
+  const kept = problems.length > ERROR_LIMITS.problems ? problems.slice(0, ERROR_LIMITS.problems - 1) : problems;
+  const listed = kept.map((p) => ({ code: clip(String(p.code), codeBytes), message: clip(String(p.message), problemBytes) }));
+  if (kept.length < problems.length) listed.push({ code: listed[0]?.code ?? clip(code, codeBytes), message: `… and ${problems.length - kept.length} more problems (only the first ${kept.length} are listed)` });
+  return { error: { code: clip(code, codeBytes), message: clip(message, messageBytes), problems: listed, exit } };
+}
+
+/** `text` cut so that its JSON encoding fits in `max` bytes, saying how much was cut. */
+export function clip(text: string, max: number): string {
+  const size = (t: string) => Buffer.byteLength(JSON.stringify(t)) - 2;
+  if (text.length <= max && size(text) <= max) return text;
+  const note = (n: number) => `… (${text.length - n} more characters)`;
+  // Every character encodes to at least one byte: start from `max` and shrink until it fits.
+  let n = Math.min(text.length, max);
+  while (n > 0 && size(text.slice(0, n)) + size(note(n)) > max) n = Math.floor(n * 0.8);
+  // Not half of a surrogate pair.
+  const last = text.charCodeAt(n - 1);
+  if (last >= 0xd800 && last <= 0xdbff) n--;
+  return text.slice(0, n) + note(n);
 }
 
 /** An error answer received by the client, rebuilt with its code, problems and exit code. */

@@ -4,7 +4,8 @@
  * (daemon-started, created, started, exited, restarting (by its policy), restarted (by the
  * operator), failed, destroyed, block-created, block-destroyed, …), each with the time, the event
  * and the unikernel's (or block volume's) name, written synchronously so that the order on disk
- * is the order things happened. To stdout by default, or appended to a file.
+ * is the order things happened. To stdout by default, or appended to a file. Events a peer
+ * without a certificate can cause (`tls-refused`) are rate-limited (event-limiter.ts).
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -34,7 +35,9 @@ export type LifecycleEvent =
   | "state-migrated"
   | "tls-listening"
   | "tls-accepted"
-  | "tls-refused";
+  | "tls-refused"
+  | "tls-refused-suppressed"
+  | "descriptors";
 
 export class EventLog {
   #fd: number | undefined;

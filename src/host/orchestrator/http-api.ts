@@ -30,6 +30,7 @@ import { DaemonError, errorBody } from "./errors.ts";
 import { checkSha256, parseSpec } from "./spec.ts";
 import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "./scope.ts";
 import { admit, admitVolume, budgets, tenantName } from "./tenants.ts";
+import { checkJsonDepth, decodeSegment } from "./request-checks.ts";
 import type { VolumeRecord } from "./volumes.ts";
 
 export const API_VERSION = 1;
@@ -58,7 +59,7 @@ export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now
 
 async function route(daemon: Daemon, limits: ApiLimits, started: number, caller: Caller, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://tsukid");
-  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = url.pathname.split("/").filter(Boolean).map(decodeSegment);
   const method = req.method ?? "GET";
   if (parts[0] !== "v1") throw new DaemonError("REQUEST_MALFORMED", `no such route: ${method} ${url.pathname.slice(0, 100)} (the API lives under /v1/)`);
   const [, collection, id, action] = parts;
@@ -226,11 +227,15 @@ function parseTime(text: string): number {
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const bytes = await readBody(req, limit, "request");
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+    body = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (error) {
     throw new DaemonError("REQUEST_MALFORMED", `the request body is not JSON: ${(error as Error).message.slice(0, 200)}`);
   }
+  // Before anything recursive reads it.
+  checkJsonDepth(body);
+  return body;
 }
 
 /** Reads the whole body, refusing it (413) as soon as it is known to exceed `limit`. */

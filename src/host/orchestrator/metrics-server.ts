@@ -4,7 +4,9 @@
  * needs the socket's permissions or a client certificate), answering `GET /metrics` (and HEAD)
  * with the Prometheus text exposition format and 404 to anything else. It serves numbers only and
  * takes no input but the path, so it carries no authentication: bind it to loopback or an
- * interface only the monitoring system reaches.
+ * interface only the monitoring system reaches. It holds at most METRICS_MAX_CONNECTIONS at once
+ * (one more is closed at its accept): they come out of the daemon's own descriptors
+ * (descriptors.ts), so a flood there cannot take the API's.
  */
 
 import type { Server } from "node:http";
@@ -23,6 +25,9 @@ export interface ListenAddress {
   readonly host: string;
   readonly port: number;
 }
+
+/** A Prometheus server scrapes over one connection; a few more leave room for a person with curl. */
+export const METRICS_MAX_CONNECTIONS = 16;
 
 const ADDRESS = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
 
@@ -50,6 +55,7 @@ export async function listenMetrics(address: ListenAddress, registry: Registry):
     );
   });
   server.on("clientError", (_error, socket) => socket.destroy());
+  server.maxConnections = METRICS_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       const why = error.code === "EADDRINUSE" ? "the address is already in use" : error.code === "EADDRNOTAVAIL" ? "the address is not on this host" : error.code === "EACCES" ? "permission denied" : error.message;

@@ -4,7 +4,10 @@
  * (the path of the tenant that created it, "" for the administrator's), whether it is up and in which state, its restarts,
  * CPU seconds, heap, memory limit, open connections, bytes/connections/datagrams/frames/block
  * operations per device, and console lines; for the daemon, unikernels by state and prom-client's
- * default process metrics (CPU, RSS, heap, file descriptors, event-loop lag, GC).
+ * default process metrics (CPU, RSS, heap, file descriptors, event-loop lag, GC); for the API, its
+ * descriptor budget (`tsukid_descriptors{state}`: "in_use" by network peers, the "limit" and the
+ * "reserve"; prom-client's process_open_fds counts every descriptor), its connections by kind
+ * and those it refused, by reason (api-connections.ts).
  *
  * Everything is read from the daemon's instances when Prometheus scrapes (prom-client `collect`
  * callbacks), never sampled on a timer; the one exception is prom-client's event-loop-lag metric,
@@ -16,10 +19,13 @@
 
 import type * as PromClient from "prom-client";
 import type { Instance, InstanceState } from "./instance.ts";
+import { type ConnectionCounts, REFUSAL_REASONS } from "./api-connections.ts";
+import type { DescriptorSnapshot } from "./descriptors.ts";
 
-/** What the metrics read: the daemon's instances, now. */
+/** What the metrics read: the daemon's instances, and its API's connections, now. */
 export interface MetricsSource {
   instances(): Iterable<Instance>;
+  api?(): { descriptors: DescriptorSnapshot; connections: ConnectionCounts };
 }
 
 export const INSTANCE_STATES: readonly InstanceState[] = ["starting", "running", "backoff", "exited", "failed", "stopped"];
@@ -143,6 +149,23 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
   );
   counter("tsuki_unikernel_console_lines_total", "Console lines the unikernel wrote (all boots).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.total)));
   counter("tsuki_unikernel_console_dropped_total", "Console lines dropped from the unikernel's ring buffer (the oldest, past its capacity).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.dropped)));
+  const api = source.api?.bind(source);
+  if (api !== undefined) {
+    gauge("tsukid_descriptors", 'The descriptor budget: "in_use" by network peers, the "limit" (RLIMIT_NOFILE) and the "reserve" kept for the Unix socket and the daemon.', ["state"], (set) => {
+      const { inUse, limit, reserve } = api().descriptors;
+      set({ state: "in_use" }, inUse);
+      set({ state: "limit" }, limit);
+      set({ state: "reserve" }, reserve);
+    });
+    gauge("tsukid_api_connections", "Connections to the API now: remote ones not yet authenticated, tenants' (authenticated), and the Unix socket's (local).", ["kind"], (set) => {
+      const c = api().connections;
+      for (const kind of ["unauthenticated", "authenticated", "local"] as const) set({ kind }, c[kind]);
+    });
+    counter("tsukid_api_connections_refused_total", "Connections the API closed at once or before they authenticated, by the cap or timeout that refused them.", ["reason"], (add) => {
+      const { refused } = api().connections;
+      for (const reason of REFUSAL_REASONS) add({ reason }, refused[reason]);
+    });
+  }
   return registry;
 }
 

@@ -4,11 +4,15 @@
  * 0600, made under a umask of 0177 so there is no moment it is wider, in a 0700 state directory).
  * A socket file left by a daemon that died is replaced; one that a live daemon answers on is not
  * (ERR_DAEMON_RUNNING). Garbage on the socket gets a JSON 400 and the connection is closed.
+ * It takes at most `maxConnections` at once (`--max-local-connections`; one more is closed at its
+ * accept, counted as refused `local`): these come out of the descriptor reserve
+ * (descriptors.ts), never the network peers' budget, so the administrator can always connect.
  */
 
 import { chmodSync, lstatSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { connect } from "node:net";
+import { type Socket, connect } from "node:net";
+import type { ApiConnections } from "./api-connections.ts";
 import { DaemonError } from "./errors.ts";
 
 // node:http through process.getBuiltinModule, not an import: an ESM import of node:http builds its
@@ -21,7 +25,13 @@ export async function assertNoDaemon(socketPath: string): Promise<void> {
   if (await answers(socketPath)) throw new DaemonError("DAEMON_RUNNING", `a daemon already answers on ${socketPath}: stop it first, or give another --state or --socket`);
 }
 
-export async function listenUnix(socketPath: string, handler: Parameters<typeof createServer>[1]): Promise<Server> {
+export interface LocalLimits {
+  readonly maxConnections: number;
+  /** Counts `local` connections and refusals, for the metrics. */
+  readonly connections: ApiConnections;
+}
+
+export async function listenUnix(socketPath: string, handler: Parameters<typeof createServer>[1], local?: LocalLimits): Promise<Server> {
   await assertNoDaemon(socketPath);
   try {
     if (lstatSync(socketPath).isSocket()) rmSync(socketPath);
@@ -34,6 +44,15 @@ export async function listenUnix(socketPath: string, handler: Parameters<typeof 
     const body = JSON.stringify({ error: { code: "ERR_REQUEST_MALFORMED", message: `not an HTTP/1.1 request: ${(error as Error).message}`, problems: [], exit: 64 } });
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body) + 1}\r\nconnection: close\r\n\r\n${body}\n`);
   });
+  if (local !== undefined) {
+    // Node closes a connection past maxConnections at its accept, before "connection" ("drop").
+    server.maxConnections = local.maxConnections;
+    server.on("drop", () => local.connections.refused.local++);
+    server.on("connection", (socket: Socket) => {
+      local.connections.local++;
+      socket.once("close", () => local.connections.local--);
+    });
+  }
   const umask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {

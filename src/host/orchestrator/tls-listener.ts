@@ -9,6 +9,11 @@
  * header's SHA-256, until the chain's earliest notAfter, for at most `CHAIN_CACHE_ENTRIES`
  * chains); a chain that names no tenant or whose policy exceeds its parent's gets a 403 with the
  * reason on every request of that connection, also logged.
+ *
+ * In front of TLS stands the gate (tls-gate.ts): caps on connections that have not authenticated
+ * yet, in total and per address, a deadline to authenticate, caps on tenants' connections, and
+ * the daemon's descriptor budget; refusals are logged at a bounded rate (event-limiter.ts).
+ * Authenticated connections idle between requests are closed after `idleTimeoutMs`.
  */
 
 import { type Server, createServer } from "node:https";
@@ -17,6 +22,8 @@ import type { TLSSocket } from "node:tls";
 import { CHAIN_HEADER, ChainCache, certFromDer, verifiedChain } from "./peer-chain.ts";
 import { DaemonError } from "./errors.ts";
 import type { EventLog } from "./event-log.ts";
+import { RateLimitedEvents } from "./event-limiter.ts";
+import { type GateOptions, TlsGate } from "./tls-gate.ts";
 import type { Caller } from "./scope.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
 
@@ -64,7 +71,7 @@ interface Found {
 }
 
 /** Listens; `handler(callerOf)` is the API handler given how to tell who sent a request. */
-export async function listenTls(options: TlsOptions, handler: CallerHandler, log: EventLog): Promise<Server> {
+export async function listenTls(options: TlsOptions, handler: CallerHandler, log: EventLog, limits: GateOptions): Promise<Server> {
   // Node's X509Certificate and the policy extension's ASN.1 parser, loaded here: a daemon
   // without --listen never needs them.
   const [{ certsFromPem }, { tenantFromChain }] = await Promise.all([import("./native-certs.ts"), import("./tenant-chain.ts")]);
@@ -72,6 +79,8 @@ export async function listenTls(options: TlsOptions, handler: CallerHandler, log
   const verified = new ChainCache<Tenant>(CHAIN_CACHE_ENTRIES);
   // Per connection: its TLS-verified leaf (read once), and the tenant found for the last header seen on it.
   const connections = new WeakMap<TLSSocket, { raw: Buffer | undefined; found?: Found }>();
+  const refusals = new RateLimitedEvents(log, "tls-refused", "tls-refused-suppressed");
+  const gate = new TlsGate(limits, refusals);
 
   /** The tenant of a connection's verified leaf and a request's chain header, and until when; logged either way. */
   const findTenant = async (socket: TLSSocket, raw: Buffer | undefined, header: string | undefined): Promise<{ tenant: Tenant; notAfter: number }> => {
@@ -84,11 +93,11 @@ export async function listenTls(options: TlsOptions, handler: CallerHandler, log
         const tenant = tenantFromChain(chain, () => false);
         kept = { value: tenant, notAfter: verified.set(key!, chain, tenant).notAfter };
       }
-      log.emit("tls-accepted", { peer: socket.remoteAddress ?? null, tenant: tenantName(kept.value), client: kept.value.client });
+      log.emit("tls-accepted", { peer: gate.peerOf(socket), tenant: tenantName(kept.value), client: kept.value.client });
       return { tenant: kept.value, notAfter: kept.notAfter };
     } catch (caught) {
       const error = caught instanceof DaemonError ? caught : new DaemonError("CERT_INVALID", `the client's certificate chain cannot be read: ${(caught as Error).message}`);
-      log.emit("tls-refused", { peer: socket.remoteAddress ?? null, code: error.code, reason: error.message });
+      gate.refusedTls(socket, error.code, error.message);
       throw error;
     }
   };
@@ -114,23 +123,24 @@ export async function listenTls(options: TlsOptions, handler: CallerHandler, log
       };
       conn.found = found = entry;
     }
-    return { kind: "tenant", tenant: await found.tenant };
+    const tenant = await found.tenant;
+    gate.identify(req, tenant);
+    return { kind: "tenant", tenant };
   };
 
   let server: Server;
   try {
-    server = serve(options, handler(callerOf));
+    server = serve(options, limits, handler(callerOf));
   } catch (error) {
     throw new DaemonError("CERT_FILE", `the daemon's TLS files do not work together (${(error as Error).message}): give --cert server.pem and --key server.key from one tsuki ca create, and --ca its ca.pem`);
   }
+  // The summary of what the rate limit left out is written before the daemon stops.
+  gate.install(server, () => refusals.flush());
   server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
     // Node drops a client whose certificate fails verification without telling it why; we log it.
     const why = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String((socket.authorizationError as unknown as { code?: string }).code ?? socket.authorizationError);
-    log.emit("tls-refused", {
-      peer: socket.remoteAddress ?? null,
-      code: why ?? error.code ?? "ERR_TLS",
-      reason: why === undefined ? error.message.replace(/\s+/g, " ").slice(0, 300) : VERIFY_REASONS[why] ?? `the client's certificate did not verify: ${why}`,
-    });
+    const reason = why === undefined ? error.message.replace(/\s+/g, " ").slice(0, 300) : VERIFY_REASONS[why] ?? `the client's certificate did not verify: ${why}`;
+    gate.refusedTls(socket, why ?? error.code ?? "ERR_TLS", reason);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -142,8 +152,8 @@ export async function listenTls(options: TlsOptions, handler: CallerHandler, log
   return server;
 }
 
-function serve(options: TlsOptions, handler: ReturnType<CallerHandler>): Server {
-  return createServer(
+function serve(options: TlsOptions, limits: GateOptions, handler: ReturnType<CallerHandler>): Server {
+  const server = createServer(
     {
       ca: options.ca,
       cert: options.cert,
@@ -151,10 +161,14 @@ function serve(options: TlsOptions, handler: ReturnType<CallerHandler>): Server 
       minVersion: "TLSv1.3",
       requestCert: true,
       rejectUnauthorized: true,
+      // The gate's deadline (from accept) comes first; Node's (from the last byte) is a backstop.
+      handshakeTimeout: limits.caps.handshakeTimeoutMs + 1000,
       requestTimeout: 120_000,
       headersTimeout: 10_000,
       maxHeaderSize: 16 * 1024,
     },
     handler,
   );
+  server.keepAliveTimeout = limits.caps.idleTimeoutMs;
+  return server;
 }

@@ -9,7 +9,7 @@ import path from "node:path";
 import { buildImage } from "../../../src/host/build/build.ts";
 import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
 import { ROOT, tempDir, unikernelDir } from "../../helpers.ts";
-import { type Child, finished, start, waitForOutput } from "../../cli/spawn.ts";
+import { type Child, type SpawnOptions, finished, start, waitForOutput } from "../../cli/spawn.ts";
 
 export interface DaemonEvent {
   readonly time: string;
@@ -68,9 +68,9 @@ export class RunningDaemon {
   }
 }
 
-/** Starts `tsuki daemon --state DIR` and waits until it is ready. */
-export async function startDaemon(stateDir = path.join(tempDir("tsukid-"), "state"), extra: string[] = []): Promise<RunningDaemon> {
-  const daemon = new RunningDaemon(stateDir, start(["daemon", "--state", stateDir, ...extra]));
+/** Starts `tsuki daemon --state DIR` and waits until it is ready; `options.nofile` lowers its RLIMIT_NOFILE. */
+export async function startDaemon(stateDir = path.join(tempDir("tsukid-"), "state"), extra: string[] = [], options: SpawnOptions = {}): Promise<RunningDaemon> {
+  const daemon = new RunningDaemon(stateDir, start(["daemon", "--state", stateDir, ...extra], options));
   await daemon.waitFor((e) => e.event === "daemon-ready", "daemon-ready");
   return daemon;
 }
