@@ -21,15 +21,14 @@
 import type { ExitStatus } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
-import type { DeviceStats } from "../tender/devices/stats.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";
 import type { ImageStore } from "./image-store.ts";
 import { type Backoff, backoffDelay, decideRestart } from "./restart-policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
-import type { Figures } from "./tender-protocol.ts";
 import type { TenderThreads } from "./tender-threads.ts";
 import type { ThreadUnikernel } from "./thread-unikernel.ts";
+import { type Sample, UsageTotals } from "./usage.ts";
 
 /**
  * starting: booting. running: booted and not ended. backoff: ended, waiting to be booted again.
@@ -49,25 +48,6 @@ export interface InstanceDeps {
   readonly backoff: Backoff;
   readonly ringLines: number;
   readonly threads: TenderThreads;
-}
-
-/** A device's counters summed over boots: its kind and every counter of its kind (open connections excluded). */
-export type DeviceTotals = { kind: string } & Record<string, number | string>;
-
-/** What an instance has used since the daemon started: the figures metrics are made of. */
-export interface Usage {
-  readonly cpuMs: number;
-  readonly devices: Readonly<Record<string, DeviceTotals>>;
-}
-
-/** What an instance uses, read now (or, `stale`, as its busy tender thread last said). */
-export interface Sample {
-  /** This boot's figures; undefined when it is not running. */
-  readonly boot: Figures | undefined;
-  /** Every boot's since the daemon started. */
-  readonly usage: Usage;
-  /** The thread did not answer in time (STATS_DEADLINE_MS): these are the last figures it sent. */
-  readonly stale: boolean;
 }
 
 export class Instance {
@@ -92,8 +72,7 @@ export class Instance {
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   /** CPU time and device counters of the boots that have ended. */
-  #pastCpuMs = 0;
-  #pastDevices: Record<string, DeviceTotals> = {};
+  #past = new UsageTotals();
 
   constructor(spec: UnikernelSpec, created: number, deps: InstanceDeps, tenant = "") {
     this.spec = spec;
@@ -206,8 +185,7 @@ export class Instance {
 
   /** Adds what an ended boot used (its figures as it ended) to the totals. */
   #retire(unikernel: ThreadUnikernel): void {
-    this.#pastCpuMs += unikernel.figures.cpuTime?.cpuMs ?? 0;
-    this.#pastDevices = addDeviceTotals(this.#pastDevices, unikernel.figures.devices);
+    this.#past.add(unikernel.figures);
   }
 
   /**
@@ -217,16 +195,14 @@ export class Instance {
    */
   async sample(tries = 2): Promise<Sample> {
     const unikernel = this.#unikernel ?? this.#halting;
-    const past = (): Usage => ({ cpuMs: this.#pastCpuMs, devices: this.#pastDevices });
-    if (unikernel === undefined) return { boot: undefined, usage: past(), stale: false };
+    if (unikernel === undefined) return { boot: undefined, usage: this.#past.with(), stale: false };
     const { figures, stale } = await unikernel.sample();
     const current = unikernel === this.#unikernel;
     if (!current && unikernel !== this.#halting) {
       // Retired meanwhile: its figures are in the totals; a boot that replaced it is read next.
-      return tries > 1 && this.#unikernel !== undefined ? this.sample(tries - 1) : { boot: undefined, usage: past(), stale: false };
+      return tries > 1 && this.#unikernel !== undefined ? this.sample(tries - 1) : { boot: undefined, usage: this.#past.with(), stale: false };
     }
-    const usage = { cpuMs: this.#pastCpuMs + (figures.cpuTime?.cpuMs ?? 0), devices: addDeviceTotals(this.#pastDevices, figures.devices) };
-    return { boot: current ? figures : undefined, usage, stale };
+    return { boot: current ? figures : undefined, usage: this.#past.with(figures), stale };
   }
 
   #recordExit(status: ExitStatus): void {
@@ -295,18 +271,18 @@ export class Instance {
 
   async stats() {
     const { boot, usage, stale } = await this.sample();
-    const heap = boot?.heap ?? undefined;
-    const cpu = boot?.cpuTime ?? undefined;
+    const heap = boot?.heap ?? null;
+    const cpu = boot?.cpuTime ?? null;
     return {
       name: this.spec.name,
       state: this.#state,
       target: this.spec.target,
       uptimeMs: boot !== undefined && this.#startedAt !== undefined ? Date.now() - this.#startedAt : 0,
       /** This boot's CPU time (null when it is not running, or the target cannot tell). */
-      cpuTimeMs: cpu === undefined ? null : round3(cpu.cpuMs),
+      cpuTimeMs: cpu === null ? null : round3(cpu.cpuMs),
       /** Every boot's since the daemon started. */
       cpuTimeTotalMs: round3(usage.cpuMs),
-      heap: heap === undefined ? null : { used: heap.used, limit: heap.limit },
+      heap: heap === null ? null : { used: heap.used, limit: heap.limit },
       memoryLimitBytes: this.spec.memoryMb * 2 ** 20,
       connections: boot?.connections ?? 0,
       /** This boot's devices: bytes in and out, connections, datagrams, block I/O. */
@@ -329,19 +305,6 @@ export class Instance {
       return undefined;
     }
   }
-}
-
-/** `totals` plus `stats`' counters (every number but the open connections, a gauge). */
-function addDeviceTotals(totals: Readonly<Record<string, DeviceTotals>>, stats: Readonly<Record<string, DeviceStats>>): Record<string, DeviceTotals> {
-  const out: Record<string, DeviceTotals> = {};
-  for (const [name, t] of Object.entries(totals)) out[name] = { ...t };
-  for (const [name, s] of Object.entries(stats)) {
-    const into: DeviceTotals = (out[name] ??= { kind: s.kind });
-    for (const [key, value] of Object.entries(s)) {
-      if (key !== "connections" && typeof value === "number") into[key] = (typeof into[key] === "number" ? (into[key] as number) : 0) + value;
-    }
-  }
-  return out;
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -18,7 +18,8 @@
  */
 
 import type * as PromClient from "prom-client";
-import type { Instance, InstanceState, Sample } from "./instance.ts";
+import type { Instance, InstanceState } from "./instance.ts";
+import type { Sample } from "./usage.ts";
 
 /** What the metrics read: the daemon's instances, now, and its tender threads. */
 export interface MetricsSource {

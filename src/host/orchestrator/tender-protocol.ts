@@ -57,6 +57,8 @@ export interface PackedImage {
 
 /** An error as it crosses: enough to rebuild it so that the API answers as if it were thrown here. */
 export interface CarriedError {
+  /** What it was an instance of: a tender error, a daemon error, or anything else. */
+  readonly kind: "tsuki" | "daemon" | "other";
   readonly name: string;
   readonly code: string | null;
   readonly message: string;
@@ -102,9 +104,10 @@ export function unpackImage(packed: PackedImage): Image {
 }
 
 export function carryError(error: unknown): CarriedError {
-  if (!(error instanceof Error)) return { name: "Error", code: null, message: String(error), problems: [], details: [] };
+  if (!(error instanceof Error)) return { kind: "other", name: "Error", code: null, message: String(error), problems: [], details: [] };
   const e = error as Error & { code?: unknown; problems?: unknown; details?: unknown };
   return {
+    kind: error instanceof TsukiError ? "tsuki" : error instanceof DaemonError ? "daemon" : "other",
     name: e.name,
     code: typeof e.code === "string" ? e.code : null,
     message: e.message,
@@ -113,24 +116,28 @@ export function carryError(error: unknown): CarriedError {
   };
 }
 
-/** The error as the control thread throws it: a TsukiError or DaemonError with its code (so `errorBody` answers as before), else a plain Error. */
+/**
+ * The error as the control thread throws it: a TsukiError (of any subclass: its name is kept) or
+ * a DaemonError with its code, so that `errorBody` answers as before; else a plain Error.
+ */
 export function rebuildError(carried: CarriedError): Error {
   const key = carried.code?.startsWith("ERR_") ? carried.code.slice(4) : undefined;
-  if (carried.name === "TsukiError" && key !== undefined && key in ErrorCode) {
-    return new TsukiError(key as ErrorCodeName, carried.message, carried.details, carried.problems.length > 0 ? carried.problems : undefined);
+  let error: Error;
+  if (carried.kind === "tsuki" && key !== undefined && Object.hasOwn(ErrorCode, key)) {
+    error = new TsukiError(key as ErrorCodeName, carried.message, carried.details, carried.problems.length > 0 ? carried.problems : undefined);
+  } else if (carried.kind === "daemon" && key !== undefined && Object.hasOwn(DaemonErrorCode, key)) {
+    error = new DaemonError(key as DaemonErrorCodeName, carried.message);
+  } else {
+    error = carried.code === null ? new Error(carried.message) : Object.assign(new Error(carried.message), { code: carried.code });
   }
-  if (carried.name === "DaemonError" && key !== undefined && key in DaemonErrorCode) return new DaemonError(key as DaemonErrorCodeName, carried.message);
-  const error = new Error(carried.message);
   error.name = carried.name;
-  return carried.code === null ? error : Object.assign(error, { code: carried.code });
+  return error;
 }
 
 // ---- checking what a tender thread sends ----
 
-class Malformed extends Error {}
-
 const fail = (what: string): never => {
-  throw new Malformed(what);
+  throw new Error(what);
 };
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const id = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : fail(`${what}: not an id`));
@@ -181,6 +188,7 @@ export function checkFromWorker(data: unknown): FromWorker {
     case "boot-failed": {
       id(m.id, "boot-failed");
       const e = record(m.error, "error");
+      if (e.kind !== "tsuki" && e.kind !== "daemon" && e.kind !== "other") fail("error.kind: not one of tsuki, daemon, other");
       str(e.name, "error.name");
       str(e.message, "error.message");
       if (e.code !== null) str(e.code, "error.code");

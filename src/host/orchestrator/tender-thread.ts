@@ -103,6 +103,8 @@ export class TenderThread implements UnikernelThread {
     this.worker = new Worker(ENTRY, { workerData: { runtime: options.runtime }, name: `tender:${tenant || "admin"}`, stdout: false, stderr: false });
     this.threadId = this.worker.threadId;
     this.worker.on("message", (data: unknown) => {
+      // A thread found failing is not listened to while it is being ended.
+      if (this.#failure !== undefined) return;
       let message: FromWorker;
       try {
         message = checkFromWorker(data);
@@ -119,10 +121,6 @@ export class TenderThread implements UnikernelThread {
   /** Unikernels booting or running here. */
   get load(): number {
     return this.#booting.size + this.#live.size;
-  }
-
-  get down(): boolean {
-    return this.#down;
   }
 
   /** Boots a unikernel here; rejects with the tender's error (a TsukiError, as if it had been thrown on this thread). */
