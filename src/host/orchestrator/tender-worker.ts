@@ -20,10 +20,11 @@ import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Image } from "../build/image.ts";
 import { useRuntimeScripts } from "../tender/runtime-script.ts";
-import { TARGETS } from "../tender/targets/index.ts";
-import { drainProcessTarget } from "../tender/targets/process.ts";
+import { isolateTarget } from "../tender/targets/isolate.ts";
+import type { Target } from "../tender/targets/target.ts";
 import { Tender } from "../tender/tender.ts";
 import type { Unikernel } from "../tender/unikernel.ts";
+import type { DaemonTarget } from "./spec.ts";
 import { type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryError, unpackImage } from "./tender-protocol.ts";
 
 /**
@@ -44,6 +45,8 @@ const live = new Map<number, Unikernel>();
 const stopsWhileBooting = new Map<number, { reason: string; code: number }>();
 const booting = new Set<number>();
 const images = new Map<string, Image>();
+/** The process target, loaded with its first unikernel here: most tenants never use it, and it costs a thread about 2 MiB. */
+let processModule: Promise<typeof import("../tender/targets/process.ts")> | undefined;
 let lines: ConsoleEntry[] = [];
 let flush: NodeJS.Immediate | undefined;
 
@@ -58,6 +61,12 @@ function flushConsole(): void {
   if (lines.length === 0) return;
   port!.postMessage({ type: "console", lines } satisfies FromWorker);
   lines = [];
+}
+
+async function targetOf(name: DaemonTarget): Promise<Target> {
+  if (name === "isolate") return isolateTarget;
+  processModule ??= import("../tender/targets/process.ts");
+  return (await processModule).processTarget;
 }
 
 function figuresOf(u: Unikernel): Figures {
@@ -85,7 +94,7 @@ async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
   let unikernel: Unikernel;
   try {
     if (image === undefined) throw new Error(`the tender thread holds no image ${m.sha256} (a bug in tsukid)`);
-    const tender = new Tender({ target: TARGETS[m.target], console: { line: (l) => queueLine([m.id, l.stream, l.text, l.time]) } });
+    const tender = new Tender({ target: await targetOf(m.target), console: { line: (l) => queueLine([m.id, l.stream, l.text, l.time]) } });
     unikernel = await tender.boot(image, m.options);
   } catch (error) {
     booting.delete(m.id);
@@ -131,9 +140,12 @@ port.on("message", (m: ToWorker) => {
       return;
     case "close":
       // Sent once no unikernel is left here (the control thread stops them first); spare sandboxed processes may be.
-      drainProcessTarget();
-      flushConsole();
-      process.exit(0);
+      void (processModule ?? Promise.resolve(undefined)).then((loaded) => {
+        loaded?.drainProcessTarget();
+        flushConsole();
+        process.exit(0);
+      });
+      return;
   }
 });
 

@@ -9,7 +9,6 @@
 
 import { readFileSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
-import { createServer as createTlsServer, createSecureContext } from "node:tls";
 import type { PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 
@@ -40,6 +39,8 @@ export async function openListener(device: string, uri: string): Promise<Listene
 
   let server: Server;
   if (url.protocol === "tls:") {
+    // Loaded for a tls: listener only: node:tls costs every tender thread of tsukid about 2 MiB.
+    const { createServer: createTlsServer, createSecureContext } = process.getBuiltinModule("node:tls");
     const cert = params.get("cert");
     const key = params.get("key");
     if (!cert || !key) throw new TsukiError("DEV_MALFORMED", `device "${device}": a tls:// listener needs ?cert=PATH&key=PATH, e.g. tls://127.0.0.1:8443?cert=site.crt&key=site.key`);
