@@ -34,7 +34,7 @@ import { type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryE
  * the CPU (and its wake-ups preempt the tender thread); two tender threads share as equals.
  * Raising a thread's nice value needs no privilege; lowering it again would.
  */
-export const TENDER_THREAD_NICE = 5;
+const TENDER_THREAD_NICE = 5;
 
 const port = parentPort;
 if (port === null) throw new Error("tender-worker.ts runs inside a worker thread that tsukid started (tender-threads.ts)");

@@ -3,7 +3,8 @@
  * and acme's thread ended from outside (`worker.terminate()`, as a crash would end it). Every
  * unikernel in that thread ends with "crashed: its tender thread failed: …", each restart policy
  * applies (on-failure boots it again, in a new thread; never leaves it exited), and the other
- * tenant's unikernel, in its own thread, does not notice.
+ * tenant's unikernel, in its own thread, does not notice. Each thread runs at nice +5, below the
+ * thread that serves the API (read back from /proc).
  */
 
 import assert from "node:assert/strict";
@@ -49,6 +50,17 @@ async function until<T>(what: string, check: () => T | undefined, ms = 10_000): 
   }
   throw new Error(`timed out waiting: ${what}`);
 }
+
+test("each tenant's unikernels run in a thread of their own, at a lower CPU priority than the control thread", T, () => {
+  const started = logged().filter((e) => e.event === "tender-thread-started");
+  assert.deepEqual(started.map((e) => e.tenant).sort(), ["", "acme"]);
+  const nice = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+  for (const e of started) {
+    assert.equal(e.nice, 5, JSON.stringify(e));
+    assert.equal(nice(String(e.tid)), 5, "the OS says so");
+  }
+  assert.equal(nice(String(process.pid)), 0, "the control thread keeps the process's priority");
+});
 
 test("a tender thread that fails ends its unikernels as crashed; their restart policies apply; other tenants' go on", T, async () => {
   const neighbour = daemon.get("neighbour").info();
