@@ -105,7 +105,8 @@ after(async () => {
 describe("a tenant whose guest spins", () => {
   test("holds up neither another tenant's unikernel nor the administrator's socket", T, async (t) => {
     const port = Number(new URL(neighbour.replace(/^tcp:/, "http:")).port);
-    const spins = async () => (await daemon.client.stats("acme/spin")).console.total;
+    // Lines the spinner has written (one after each turn of SPIN_MS, by the clock), and when.
+    const spins = async () => ({ lines: (await daemon.client.stats("acme/spin")).console.total, at: performance.now() });
     const before = await spins();
     const t0 = performance.now();
     const [web, admin] = await Promise.all([
@@ -113,14 +114,15 @@ describe("a tenant whose guest spins", () => {
       paced(100, 60, () => timedGet({ socketPath: daemon.socket }, "/v1/daemon", (body) => assert.equal(JSON.parse(body).pid, daemon.child.pid))),
     ]);
     const window = performance.now() - t0;
-    // The spinner spun all along: it writes a line after each turn of SPIN_MS (by the clock).
-    const spun = ((await spins()) - before) * SPIN_MS;
-    const figures = `neighbour p50 ${pct(web, 50).toFixed(1)} ms, p99 ${pct(web, 99).toFixed(1)} ms, max ${web.at(-1)!.toFixed(1)} ms; socket max ${admin.at(-1)!.toFixed(1)} ms; the spinner spent ${spun} of ${window.toFixed(0)} ms in its turns`;
+    const now = await spins();
+    const spun = (now.lines - before.lines) * SPIN_MS;
+    const spinWindow = now.at - before.at;
+    const figures = `over ${window.toFixed(0)} ms, neighbour p50 ${pct(web, 50).toFixed(1)} ms, p99 ${pct(web, 99).toFixed(1)} ms, max ${web.at(-1)!.toFixed(1)} ms; socket max ${admin.at(-1)!.toFixed(1)} ms; the spinner completed turns of ${spun} ms in ${spinWindow.toFixed(0)} ms`;
     t.diagnostic(figures);
     assert.ok(admin.at(-1)! <= ADMIN_BOUND_MS, `the administrator's socket answered every request within ${ADMIN_BOUND_MS} ms: ${figures}`);
     assert.ok(pct(web, 99) <= NEIGHBOUR_P99_MS, `the other tenant's p99 stayed within ${NEIGHBOUR_P99_MS} ms: ${figures}`);
     assert.ok(web.length >= 250 && admin.length >= 80, `the requests were made: ${web.length} to the neighbour, ${admin.length} to the socket; ${figures}`);
-    assert.ok(spun >= 0.5 * window, `the spinner kept spinning: ${figures}`);
+    assert.ok(spun >= 0.5 * spinWindow, `the spinner kept spinning: ${figures}`);
     assert.equal((await daemon.client.info("acme/spin")).restarts, 0, "the spinner was never stopped");
   });
 
