@@ -2,6 +2,8 @@
  * @module cli/commands/stats
  * `tsuki stats NAME`: what a unikernel on tsukid uses: CPU time, heap and its limit, memory
  * limit, connections and bytes per device, uptime, restarts, refused hypercalls, console lines.
+ * When the unikernel's tender thread is inside a long guest turn, tsukid answers with the last
+ * figures it had, and this says so.
  */
 
 import { parse, positional } from "../args.ts";
@@ -13,7 +15,8 @@ export const usage = `Usage: tsuki stats NAME [--json]
 Shows what the unikernel NAME uses: CPU time (this boot, and every boot since the daemon started),
 heap in use and its limit, its memory limit, open connections, what each device carried (bytes in
 and out, connections, datagrams, block reads and writes), uptime, restarts, hypercalls the host
-refused (by errno) and its console ring. "In" is towards the unikernel, "out" from it.
+refused (by errno) and its console ring. "In" is towards the unikernel, "out" from it. When its
+tender thread is busy in a long guest turn, the figures are the last it sent, marked stale.
 
   --json             print them as JSON
 ${REMOTE_USAGE}`;
@@ -32,6 +35,7 @@ export async function stats(argv: string[]): Promise<number> {
     printFields({
       name: s.name,
       state: s.state,
+      ...(s.stale ? { figures: "as last read (stale: its tender thread is busy)" } : {}),
       uptime: `${(s.uptimeMs / 1000).toFixed(1)} s`,
       "cpu time": `${s.cpuTimeMs === null ? (s.state === "running" ? "not measured" : "-") : cpu(s.cpuTimeMs)} this boot, ${cpu(s.cpuTimeTotalMs)} in all`,
       heap: s.heap === null ? null : `${mib(s.heap.used)} of ${mib(s.heap.limit)}`,

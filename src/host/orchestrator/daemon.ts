@@ -1,7 +1,9 @@
 /**
  * @module host/orchestrator/daemon
  * tsukid's core: the set of unikernels that should run on this host, kept in the state directory
- * (SQLite for the specifications, one file per image) and run through the tender. A create is
+ * (SQLite for the specifications, one file per image) and run through the tender, each tenant's
+ * unikernels in a tender thread of their own (tender-threads.ts), never on the thread that runs
+ * this code and serves the API. A create is
  * checked in full (name, image, bindings against the image's manifest, limits) before anything is
  * written, acknowledged once it is on disk, and undone if the unikernel cannot boot. Names are
  * claimed synchronously, so of two creates of one name exactly one wins. On start the daemon
@@ -36,6 +38,7 @@ import { BACKOFF_DEFAULTS, type Backoff } from "./restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
 import { StateDb } from "./state-db.ts";
+import { TenderThreads } from "./tender-threads.ts";
 import { formatSize } from "../size.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
 import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./volumes.ts";
@@ -60,6 +63,8 @@ export class Daemon {
   readonly stateDir: string;
   readonly images: ImageStore;
   readonly log: EventLog;
+  /** The tender threads the unikernels run in, one per tenant. */
+  readonly threads: TenderThreads;
   #db: StateDb;
   #instances = new Map<string, Instance>();
   #deps;
@@ -84,7 +89,8 @@ export class Daemon {
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
     for (const volume of this.#db.volumes()) this.#volumes.set(volume.name, volume);
     this.#trusted = options.trustedKeys ?? [];
-    this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024 };
+    this.threads = new TenderThreads(this.log);
+    this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024, threads: this.threads };
   }
 
   /** Boots every stored unikernel, in priority order; one that cannot boot stays listed as failed. */
@@ -270,9 +276,10 @@ export class Daemon {
     return instance.info();
   }
 
-  /** Stops every unikernel and closes the database; what should run stays on disk for next time. */
+  /** Stops every unikernel, ends the tender threads and closes the database; what should run stays on disk for next time. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.#instances.values()].map((i) => i.exclusive(() => i.halt("stopped: tsukid is shutting down")).catch(() => undefined)));
+    await this.threads.close();
     this.#db.close();
   }
 

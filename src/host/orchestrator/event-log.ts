@@ -3,9 +3,10 @@
  * The daemon's structured event log: one JSON object per line for every lifecycle change
  * (daemon-started, created, started, exited, restarting (by its policy), restarted (by the
  * operator), failed, destroyed, block-created, block-destroyed, …), each with the time, the event
- * and the unikernel's (or block volume's) name, written synchronously so that the order on disk
- * is the order things happened. To stdout by default, or appended to a file. Events a peer
- * without a certificate can cause (`tls-refused`) are rate-limited (event-limiter.ts).
+ * and the unikernel's (or block volume's) name — or, for a tender thread's start, end or failure,
+ * its tenant — written synchronously so that the order on disk is the order things happened. To
+ * stdout by default, or appended to a file. Events a peer without a certificate can cause
+ * (`tls-refused`) are rate-limited (event-limiter.ts).
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -37,7 +38,10 @@ export type LifecycleEvent =
   | "tls-accepted"
   | "tls-refused"
   | "tls-refused-suppressed"
-  | "descriptors";
+  | "descriptors"
+  | "tender-thread-started"
+  | "tender-thread-ended"
+  | "tender-thread-failed";
 
 export class EventLog {
   #fd: number | undefined;

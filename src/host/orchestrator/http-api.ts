@@ -6,7 +6,7 @@
  * `{ error: { code, message, problems, exit } }` with a stable code. Bodies are counted as they
  * arrive and refused past their limit (413) without being read further.
  *
- *   GET    /v1/daemon                          the daemon: version, pid, state dir, memory
+ *   GET    /v1/daemon                          the daemon: version, pid, state dir, memory, tender threads
  *                                              (a tenant: its path, and each level's policy and usage)
  *   HEAD   /v1/images/SHA256                   200 if the image is stored, else 404
  *   PUT    /v1/images/SHA256                   upload an image (application/octet-stream)
@@ -79,6 +79,7 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
       uptimeMs: Date.now() - started,
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      tenderThreads: daemon.threads.size,
       limits,
     });
   }

@@ -1,32 +1,34 @@
 /**
  * @module host/orchestrator/instance
  * One unikernel the daemon keeps running: its specification, its console ring, and the
- * supervision around the tender's `Unikernel` — boot it, watch it end, decide by the restart
- * policy whether and when to boot it again (backing off on a crash loop), stop it for a destroy
- * or a restart. Operations on one instance run one at a time (`exclusive`), so a restart and a
- * destroy that arrive together cannot interleave.
+ * supervision around it — boot it, watch it end, decide by the restart policy whether and when
+ * to boot it again (backing off on a crash loop), stop it for a destroy or a restart. Operations
+ * on one instance run one at a time (`exclusive`), so a restart and a destroy that arrive
+ * together cannot interleave.
  *
- * Each boot gets a tender of its own (a small object) whose console sink is this instance's ring,
- * and boots under the daemon's name for the unikernel (`BootOptions.name`): its console lines and
- * the guest's `name` say "web-1", not the image's name, which several unikernels may share.
+ * Supervision lives here, on tsukid's control thread; the unikernel itself runs in its tenant's
+ * tender thread (tender-threads.ts), booted by a tender there under the daemon's name for it
+ * (`BootOptions.name`): its console lines and the guest's `name` say "web-1", not the image's
+ * name, which several unikernels may share. Its console lines come back to this instance's ring.
  *
- * What it uses is read from the tender's `Unikernel` (CPU time, heap, bytes per device) when asked
- * (`stats`, `usage`): nothing is sampled on a timer. Counters are summed over every boot since the
- * daemon started, so they only grow across restarts (as Prometheus expects of a counter).
+ * What it uses (CPU time, heap, bytes per device) is asked of its thread when wanted (`sample`,
+ * `stats`): nothing is sampled on a timer. A thread busy in a long guest turn does not hold the
+ * answer up: past a deadline the last figures received are used and marked stale. Counters are
+ * summed over every boot since the daemon started, so they only grow across restarts (as
+ * Prometheus expects of a counter).
  */
 
 import type { ExitStatus } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
-import { TARGETS } from "../tender/targets/index.ts";
-import { Tender } from "../tender/tender.ts";
-import type { Unikernel } from "../tender/unikernel.ts";
-import type { DeviceStats } from "../tender/devices/stats.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";
 import type { ImageStore } from "./image-store.ts";
 import { type Backoff, backoffDelay, decideRestart } from "./restart-policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
+import type { TenderThreads } from "./tender-threads.ts";
+import type { ThreadUnikernel } from "./thread-unikernel.ts";
+import { type Sample, UsageTotals } from "./usage.ts";
 
 /**
  * starting: booting. running: booted and not ended. backoff: ended, waiting to be booted again.
@@ -45,15 +47,7 @@ export interface InstanceDeps {
   readonly log: EventLog;
   readonly backoff: Backoff;
   readonly ringLines: number;
-}
-
-/** A device's counters summed over boots: its kind and every counter of its kind (open connections excluded). */
-export type DeviceTotals = { kind: string } & Record<string, number | string>;
-
-/** What an instance has used since the daemon started: the figures metrics are made of. */
-export interface Usage {
-  readonly cpuMs: number;
-  readonly devices: Readonly<Record<string, DeviceTotals>>;
+  readonly threads: TenderThreads;
 }
 
 export class Instance {
@@ -64,7 +58,9 @@ export class Instance {
   readonly ring: ConsoleRing;
   #deps: InstanceDeps;
   #state: InstanceState = "stopped";
-  #unikernel: Unikernel | undefined;
+  #unikernel: ThreadUnikernel | undefined;
+  /** A unikernel being halted: no longer this boot, not yet in the totals. */
+  #halting: ThreadUnikernel | undefined;
   #startedAt: number | undefined;
   #restarts = 0;
   #failures = 0;
@@ -76,8 +72,7 @@ export class Instance {
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   /** CPU time and device counters of the boots that have ended. */
-  #pastCpuMs = 0;
-  #pastDevices: Record<string, DeviceTotals> = {};
+  #past = new UsageTotals();
 
   constructor(spec: UnikernelSpec, created: number, deps: InstanceDeps, tenant = "") {
     this.spec = spec;
@@ -96,16 +91,6 @@ export class Instance {
     return this.#restarts;
   }
 
-  /** The running unikernel's heap, where its target can tell. */
-  heap(): { used: number; limit: number } | undefined {
-    return this.#unikernel?.heap();
-  }
-
-  /** The running unikernel's devices (this boot); empty when it is not running. */
-  deviceStats(): Record<string, DeviceStats> {
-    return this.#unikernel?.deviceStats() ?? {};
-  }
-
   /** Runs `op` after every operation before it on this instance. */
   exclusive<T>(op: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(op);
@@ -119,11 +104,15 @@ export class Instance {
     this.#clearTimer();
     this.#state = "starting";
     this.#error = undefined;
-    let unikernel: Unikernel;
+    let unikernel: ThreadUnikernel;
     try {
       const image: Image = this.#deps.images.get(this.spec.image);
-      const tender = new Tender({ target: TARGETS[this.spec.target], console: { line: (l) => this.ring.push(l.time, l.stream, l.text) } });
-      unikernel = await tender.boot(image, { name: this.spec.name, bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs });
+      unikernel = await this.#deps.threads.boot(this.tenant, {
+        target: this.spec.target,
+        image,
+        options: { name: this.spec.name, bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs },
+        console: (stream, text, time) => this.ring.push(time, stream, text),
+      });
     } catch (error) {
       if (generation === this.#generation) this.#fail(error);
       throw error;
@@ -148,11 +137,13 @@ export class Instance {
     this.#unikernel = undefined;
     if (unikernel !== undefined) {
       if (unikernel.status === undefined) {
+        this.#halting = unikernel;
         unikernel.stop(reason);
         const status = await unikernel.exited;
         this.#recordExit(status);
       }
       this.#retire(unikernel);
+      if (this.#halting === unikernel) this.#halting = undefined;
     }
     this.#state = "stopped";
   }
@@ -164,7 +155,7 @@ export class Instance {
     await this.boot();
   }
 
-  #ended(unikernel: Unikernel, status: ExitStatus, generation: number): void {
+  #ended(unikernel: ThreadUnikernel, status: ExitStatus, generation: number): void {
     if (generation !== this.#generation || this.#unikernel !== unikernel) return;
     this.#unikernel = undefined;
     this.#retire(unikernel);
@@ -192,17 +183,26 @@ export class Instance {
     }, delay);
   }
 
-  /** Adds what an ended boot used to the totals. */
-  #retire(unikernel: Unikernel): void {
-    this.#pastCpuMs += unikernel.cpuTime()?.cpuMs ?? 0;
-    this.#pastDevices = addDeviceTotals(this.#pastDevices, unikernel.deviceStats());
+  /** Adds what an ended boot used (its figures as it ended) to the totals. */
+  #retire(unikernel: ThreadUnikernel): void {
+    this.#past.add(unikernel.figures);
   }
 
-  /** CPU time and device counters summed over every boot since the daemon started, read now. */
-  usage(): Usage {
-    const unikernel = this.#unikernel;
-    if (unikernel === undefined) return { cpuMs: this.#pastCpuMs, devices: this.#pastDevices };
-    return { cpuMs: this.#pastCpuMs + (unikernel.cpuTime()?.cpuMs ?? 0), devices: addDeviceTotals(this.#pastDevices, unikernel.deviceStats()) };
+  /**
+   * This boot's figures and every boot's totals, read now from the unikernel's thread, or within
+   * STATS_DEADLINE_MS the last it sent (`stale`). A boot retired while the figures were on their
+   * way is counted once, in the totals.
+   */
+  async sample(tries = 2): Promise<Sample> {
+    const unikernel = this.#unikernel ?? this.#halting;
+    if (unikernel === undefined) return { boot: undefined, usage: this.#past.with(), stale: false };
+    const { figures, stale } = await unikernel.sample();
+    const current = unikernel === this.#unikernel;
+    if (!current && unikernel !== this.#halting) {
+      // Retired meanwhile: its figures are in the totals; a boot that replaced it is read next.
+      return tries > 1 && this.#unikernel !== undefined ? this.sample(tries - 1) : { boot: undefined, usage: this.#past.with(), stale: false };
+    }
+    return { boot: current ? figures : undefined, usage: this.#past.with(figures), stale };
   }
 
   #recordExit(status: ExitStatus): void {
@@ -269,28 +269,29 @@ export class Instance {
     };
   }
 
-  stats() {
-    const unikernel = this.#unikernel;
-    const heap = unikernel?.heap();
-    const cpu = unikernel?.cpuTime();
-    const usage = this.usage();
+  async stats() {
+    const { boot, usage, stale } = await this.sample();
+    const heap = boot?.heap ?? null;
+    const cpu = boot?.cpuTime ?? null;
     return {
       name: this.spec.name,
       state: this.#state,
       target: this.spec.target,
-      uptimeMs: unikernel !== undefined && this.#startedAt !== undefined ? Date.now() - this.#startedAt : 0,
+      uptimeMs: boot !== undefined && this.#startedAt !== undefined ? Date.now() - this.#startedAt : 0,
       /** This boot's CPU time (null when it is not running, or the target cannot tell). */
-      cpuTimeMs: cpu === undefined ? null : round3(cpu.cpuMs),
+      cpuTimeMs: cpu === null ? null : round3(cpu.cpuMs),
       /** Every boot's since the daemon started. */
       cpuTimeTotalMs: round3(usage.cpuMs),
-      heap: heap === undefined ? null : { used: heap.used, limit: heap.limit },
+      heap: heap === null ? null : { used: heap.used, limit: heap.limit },
       memoryLimitBytes: this.spec.memoryMb * 2 ** 20,
-      connections: unikernel?.connections ?? 0,
+      connections: boot?.connections ?? 0,
       /** This boot's devices: bytes in and out, connections, datagrams, block I/O. */
-      devices: this.deviceStats(),
+      devices: boot?.devices ?? {},
       /** The same counters summed over every boot since the daemon started. */
       deviceTotals: usage.devices,
-      rejectedCalls: unikernel === undefined ? {} : Object.fromEntries(unikernel.rejectedCalls),
+      rejectedCalls: boot?.rejectedCalls ?? {},
+      /** CPU time, heap, connections and devices are the last its tender thread sent: it is inside a long guest turn. */
+      stale,
       restarts: this.#restarts,
       lastExit: this.#lastExit === undefined ? null : { kind: this.#lastExit.kind, code: this.#lastExit.code, reason: this.#lastExit.reason },
       console: { lines: this.ring.history().length, total: this.ring.total, dropped: this.ring.dropped, followers: this.ring.followers },
@@ -306,20 +307,7 @@ export class Instance {
   }
 }
 
-/** `totals` plus `stats`' counters (every number but the open connections, a gauge). */
-function addDeviceTotals(totals: Readonly<Record<string, DeviceTotals>>, stats: Readonly<Record<string, DeviceStats>>): Record<string, DeviceTotals> {
-  const out: Record<string, DeviceTotals> = {};
-  for (const [name, t] of Object.entries(totals)) out[name] = { ...t };
-  for (const [name, s] of Object.entries(stats)) {
-    const into: DeviceTotals = (out[name] ??= { kind: s.kind });
-    for (const [key, value] of Object.entries(s)) {
-      if (key !== "connections" && typeof value === "number") into[key] = (typeof into[key] === "number" ? (into[key] as number) : 0) + value;
-    }
-  }
-  return out;
-}
-
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export type InstanceInfo = ReturnType<Instance["info"]>;
-export type InstanceStats = ReturnType<Instance["stats"]>;
+export type InstanceStats = Awaited<ReturnType<Instance["stats"]>>;

@@ -11,8 +11,11 @@
  *
  * Everything is read from the daemon's instances when Prometheus scrapes (prom-client `collect`
  * callbacks), never sampled on a timer; the one exception is prom-client's event-loop-lag metric,
- * which Node measures continuously (perf_hooks.monitorEventLoopDelay). Counters are summed over
- * every boot since the daemon started (see Instance.usage), so they never go back across restarts.
+ * which Node measures continuously (perf_hooks.monitorEventLoopDelay). What a unikernel uses is
+ * asked of its tender thread once per scrape (`Instance.sample`, all instances at once, shared by
+ * every family); a thread inside a long guest turn does not hold the scrape up: its unikernels'
+ * series carry the last figures it sent, and `tsuki_unikernel_stats_stale` is 1 for them. Counters
+ * are summed over every boot since the daemon started, so they never go back across restarts.
  *
  * prom-client is loaded only by a daemon started with --metrics (`loadMetrics`).
  */
@@ -21,10 +24,12 @@ import type * as PromClient from "prom-client";
 import type { Instance, InstanceState } from "./instance.ts";
 import { type ConnectionCounts, REFUSAL_REASONS } from "./api-connections.ts";
 import type { DescriptorSnapshot } from "./descriptors.ts";
+import type { Sample } from "./usage.ts";
 
-/** What the metrics read: the daemon's instances, and its API's connections, now. */
+/** What the metrics read: the daemon's instances, its tender threads and its API's connections, now. */
 export interface MetricsSource {
   instances(): Iterable<Instance>;
+  readonly threads?: { readonly size: number };
   api?(): { descriptors: DescriptorSnapshot; connections: ConnectionCounts };
 }
 
@@ -43,41 +48,72 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
   const u = ["name", "tenant"] as const;
   const d = ["name", "tenant", "device", "kind"] as const;
 
+  type Fill<L extends string> = (put: (labels: Record<L, string>, value: number) => void) => void | Promise<void>;
+  /** The values `fill` gives, gathered before any is set: a fill may wait for the scrape's samples. */
+  const gathered = async <L extends string>(fill: Fill<L>) => {
+    const values: [PromClient.LabelValues<L>, number][] = [];
+    await fill((labels, value) => values.push([labels as PromClient.LabelValues<L>, value]));
+    return values;
+  };
   /** A gauge whose values are all set on each scrape. */
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) =>
     new prom.Gauge({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
+        const values = await gathered(fill);
         this.reset();
-        fill((labels, value) => this.set(labels as PromClient.LabelValues<L>, value));
+        for (const [labels, value] of values) this.set(labels, value);
       },
     });
   /** A counter whose totals (kept by the instances) are copied on each scrape. */
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (add: (labels: Record<L, string>, value: number) => void) => void) =>
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: Fill<L>) =>
     new prom.Counter({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
+        const values = await gathered(fill);
         this.reset();
-        fill((labels, value) => this.inc(labels as PromClient.LabelValues<L>, Math.max(0, value)));
+        for (const [labels, value] of values) this.inc(labels, Math.max(0, value));
       },
     });
 
   const each = (f: (i: Instance) => void) => {
     for (const instance of source.instances()) f(instance);
   };
+  /**
+   * Every instance's sample, asked once per scrape: prom-client calls every family's `collect` in
+   * one tick, and they all share this promise.
+   */
+  let scrape: Promise<[Instance, Sample][]> | undefined;
+  const samples = () => {
+    if (scrape === undefined) {
+      const instances = [...source.instances()];
+      const taken = (scrape = Promise.all(instances.map(async (i) => [i, await i.sample()] as [Instance, Sample])));
+      void taken.finally(() => {
+        if (scrape === taken) scrape = undefined;
+      });
+    }
+    return scrape;
+  };
+  const eachSample = async (f: (i: Instance, s: Sample) => void) => {
+    for (const [i, s] of await samples()) f(i, s);
+  };
   /** Each device's totals, with its instance's labels. */
   const eachDevice = (f: (labels: { name: string; tenant: string; device: string; kind: string }, totals: Readonly<Record<string, number | string>>) => void) =>
-    each((i) => {
-      for (const [device, totals] of Object.entries(i.usage().devices)) f({ ...unikernelLabels(i), device, kind: totals.kind }, totals);
+    eachSample((i, s) => {
+      for (const [device, totals] of Object.entries(s.usage.devices)) f({ ...unikernelLabels(i), device, kind: totals.kind }, totals);
     });
   const num = (value: unknown) => (typeof value === "number" ? value : undefined);
 
+  if (source.threads !== undefined) {
+    const threads = source.threads;
+    gauge("tsuki_tender_threads", "Tender threads running now: one per tenant with unikernels (each a Node worker thread of several MiB).", [], (set) => set({}, threads.size));
+  }
   gauge("tsuki_unikernels", "Unikernels on this daemon, by state.", ["state"], (set) => {
     const counts = new Map<string, number>(INSTANCE_STATES.map((s) => [s, 0]));
     each((i) => counts.set(i.state, (counts.get(i.state) ?? 0) + 1));
@@ -87,24 +123,27 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
   gauge("tsuki_unikernel_state", "The unikernel's state (one series, value 1, labelled with the current state).", ["name", "tenant", "state"], (set) => each((i) => set({ ...unikernelLabels(i), state: i.state }, 1)));
   counter("tsuki_unikernel_restarts_total", "Times the daemon booted the unikernel again by its restart policy.", u, (add) => each((i) => add(unikernelLabels(i), i.restarts)));
   counter("tsuki_unikernel_cpu_seconds_total", "CPU time the unikernel used, every boot since the daemon started (isolate target: V8's time in its isolate; process target: its sandboxed processes).", u, (add) =>
-    each((i) => add(unikernelLabels(i), i.usage().cpuMs / 1000)),
+    eachSample((i, s) => add(unikernelLabels(i), s.usage.cpuMs / 1000)),
+  );
+  gauge("tsuki_unikernel_stats_stale", "1 if this scrape's figures of the unikernel (CPU, heap, connections, devices) are the last its tender thread sent, the thread being inside a long guest turn; else 0.", u, (set) =>
+    eachSample((i, s) => set(unikernelLabels(i), s.stale ? 1 : 0)),
   );
   gauge("tsuki_unikernel_heap_used_bytes", "Heap the running unikernel uses (V8 heap and external memory).", u, (set) =>
-    each((i) => {
-      const heap = i.heap();
+    eachSample((i, s) => {
+      const heap = s.boot?.heap;
       if (heap) set(unikernelLabels(i), heap.used);
     }),
   );
   gauge("tsuki_unikernel_heap_limit_bytes", "The running unikernel's heap limit as V8 applies it.", u, (set) =>
-    each((i) => {
-      const heap = i.heap();
+    eachSample((i, s) => {
+      const heap = s.boot?.heap;
       if (heap) set(unikernelLabels(i), heap.limit);
     }),
   );
   gauge("tsuki_unikernel_memory_limit_bytes", "The memory limit the unikernel was created with (--mem).", u, (set) => each((i) => set(unikernelLabels(i), i.spec.memoryMb * 2 ** 20)));
   gauge("tsuki_unikernel_connections", "Connections open now, per listener or connector device.", d, (set) =>
-    each((i) => {
-      for (const [device, s] of Object.entries(i.deviceStats())) if ("connections" in s) set({ ...unikernelLabels(i), device, kind: s.kind }, s.connections);
+    eachSample((i, s) => {
+      for (const [device, d] of Object.entries(s.boot?.devices ?? {})) if ("connections" in d) set({ ...unikernelLabels(i), device, kind: d.kind }, d.connections);
     }),
   );
   counter("tsuki_unikernel_device_connections_total", "Connections accepted (listener) or opened (connector).", d, (add) =>

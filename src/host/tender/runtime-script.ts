@@ -5,10 +5,18 @@
  * drivers only in guests whose image declares devices. Bundled once per tender process with
  * esbuild (a few milliseconds) and kept in memory; targets may cache their compiled code.
  * `TSUKI_RUNTIME_READABLE=1` keeps them unminified, for debugging the runtime itself.
+ *
+ * A worker thread has its own copy of this module: tsukid bundles the scripts once on its main
+ * thread and hands them to each tender thread (`bundledRuntimeScripts` there,
+ * `useRuntimeScripts` in the thread), so no thread starts esbuild again.
  */
 
-import { type BuildOptions, build, buildSync, stop } from "esbuild";
+import type { BuildOptions } from "esbuild";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+
+/** esbuild, loaded when something is bundled here: a tender thread given the scripts never loads it (about 1 MiB each). */
+const esbuild = (): typeof import("esbuild") => createRequire(import.meta.url)("esbuild");
 
 const cached = new Map<string, string>();
 
@@ -34,7 +42,7 @@ function options(entry: string): BuildOptions & { write: false } {
 function bundle(entry: string): string {
   let script = cached.get(entry);
   if (script === undefined) {
-    script = buildSync(options(entry)).outputFiles[0]!.text;
+    script = esbuild().buildSync(options(entry)).outputFiles[0]!.text;
     cached.set(entry, script);
   }
   return script;
@@ -48,8 +56,19 @@ function bundle(entry: string): string {
  * esbuild for everyone in it).
  */
 export async function prepareRuntimeScripts(): Promise<void> {
+  const { build, stop } = esbuild();
   for (const entry of ENTRIES) if (!cached.has(entry)) cached.set(entry, (await build(options(entry))).outputFiles[0]!.text);
   await stop();
+}
+
+/** Both scripts, bundled now if they are not yet: what a tender thread is given at its start. */
+export function bundledRuntimeScripts(): Record<string, string> {
+  return Object.fromEntries(ENTRIES.map((entry) => [entry, bundle(entry)]));
+}
+
+/** Takes scripts bundled elsewhere (by the thread that started this one) instead of bundling them here. */
+export function useRuntimeScripts(scripts: Readonly<Record<string, string>>): void {
+  for (const entry of ENTRIES) if (typeof scripts[entry] === "string") cached.set(entry, scripts[entry]);
 }
 
 /** The runtime: globals, timers, console, boot and dispatch. */

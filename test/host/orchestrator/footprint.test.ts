@@ -3,6 +3,8 @@
  * module hook of bin/tsuki.js, none of Node's type stripper (amaro), the X.509 stack (the
  * certificate commands load @peculiar/x509; --listen only asn1-schema) or Node's bundled undici (an ESM import of node:http
  * loads it). Each child process loads the modules as bin/tsuki.js would, then lists what it got.
+ * The tender (isolated-vm) is not loaded on the daemon's control thread at all: it runs in tender
+ * threads, which register the same hook (tender-worker-entry.js) before loading it.
  */
 
 import assert from "node:assert/strict";
@@ -36,7 +38,15 @@ test("tsuki daemon loads neither Node's type stripper, the X.509 stack nor undic
   const { packages, internals } = loaded(["src/cli/main.ts", "src/cli/commands/daemon.ts"]);
   assert.deepEqual(packages.filter((p) => p.startsWith("@peculiar/") || p === "reflect-metadata" || p === "asn1js" || p === "tsyringe"), []);
   assert.deepEqual(internals.filter((m) => /amaro|undici/.test(m)), []);
-  assert.ok(packages.includes("isolated-vm"), `the daemon loads the tender (${packages.join(", ")})`);
+  assert.ok(!packages.includes("isolated-vm"), `the daemon's control thread runs no guest: the tender loads in its tender threads (${packages.join(", ")})`);
+});
+
+test("a tender thread loads the tender behind the same hook: isolated-vm, and no type stripper", () => {
+  // Also what shows that `loaded` sees packages at all.
+  // What tender-worker.ts imports (it runs only inside a worker), as tender-worker-entry.js loads it.
+  const { packages, internals } = loaded(["src/host/tender/tender.ts", "src/host/tender/targets/isolate.ts", "src/host/tender/runtime-script.ts", "src/host/orchestrator/tender-protocol.ts"]);
+  assert.ok(packages.includes("isolated-vm"), `the tender (${packages.join(", ")})`);
+  assert.deepEqual(internals.filter((m) => /amaro|undici/.test(m)), []);
 });
 
 test("the certificate commands still load the X.509 stack when they run", () => {

@@ -9,7 +9,6 @@
 
 import { readFileSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
-import { createServer as createTlsServer, createSecureContext } from "node:tls";
 import type { PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { type ListenerBinding, formatDeviceUri } from "../../spec/device-uri.ts";
@@ -30,6 +29,8 @@ export async function openListener(device: string, binding: ListenerBinding): Pr
   const uri = formatDeviceUri(binding);
   let server: Server;
   if (binding.scheme === "tls") {
+    // Loaded for a tls: listener only: node:tls costs every tender thread of tsukid about 2 MiB.
+    const { createServer: createTlsServer, createSecureContext } = process.getBuiltinModule("node:tls");
     const { cert, key } = binding;
     let context;
     try {
