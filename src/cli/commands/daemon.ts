@@ -101,11 +101,11 @@ export async function daemon(argv: string[]): Promise<number> {
       throw new DaemonError("DESCRIPTORS", `this process may open ${limit} files (RLIMIT_NOFILE) and tsukid keeps ${reserve} of them for itself and its Unix socket, which leaves none for --listen: raise the limit (ulimit -n, LimitNOFILE=) or lower --max-local-connections`);
     }
     const connections = new ApiConnections();
-    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys });
+    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys, descriptors: budget });
     const started = Date.now();
     const api = () => ({ descriptors: budget.snapshot(), connections: connections.snapshot() });
     // Before anything boots: an address in use ends the daemon with nothing started.
-    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics({ instances: () => tsukid.instances(), api }));
+    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics({ instances: () => tsukid.instances(), threads: tsukid.threads, api }));
     if (metrics !== undefined) log.emit("metrics-ready", { url: metrics.url });
     await tsukid.restore();
     const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started), { maxConnections: caps.maxLocalConnections, connections });

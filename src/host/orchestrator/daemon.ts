@@ -39,6 +39,7 @@ import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
 import { StateDb } from "./state-db.ts";
 import { TenderThreads } from "./tender-threads.ts";
+import type { DescriptorBudget } from "./descriptors.ts";
 import { formatSize } from "../size.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
 import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./volumes.ts";
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   readonly ringLines?: number;
   /** When given, only images signed by one of these keys run. */
   readonly trustedKeys?: readonly KeyObject[];
+  /** The daemon's descriptor budget: every connection of a unikernel's listeners and connectors takes from it. */
+  readonly descriptors?: DescriptorBudget;
 }
 
 export class Daemon {
@@ -89,7 +92,7 @@ export class Daemon {
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
     for (const volume of this.#db.volumes()) this.#volumes.set(volume.name, volume);
     this.#trusted = options.trustedKeys ?? [];
-    this.threads = new TenderThreads(this.log);
+    this.threads = new TenderThreads(this.log, options.descriptors === undefined ? {} : { descriptors: options.descriptors.shared });
     this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024, threads: this.threads };
   }
 

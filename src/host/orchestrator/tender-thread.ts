@@ -70,6 +70,8 @@ export interface TenderThreadOptions {
   readonly log: EventLog;
   /** The guest runtime's scripts, bundled once by the control thread. */
   readonly runtime: Readonly<Record<string, string>>;
+  /** The daemon's descriptor budget, shared with the thread (DescriptorBudget.shared). */
+  readonly descriptors?: SharedArrayBuffer | undefined;
   /** It has no unikernel left (none booting, none running). */
   readonly idle: (thread: TenderThread) => void;
   /** It has ended, closed or failed. */
@@ -100,7 +102,7 @@ export class TenderThread implements UnikernelThread {
   constructor(tenant: string, options: TenderThreadOptions) {
     this.tenant = tenant;
     this.#options = options;
-    this.worker = new Worker(ENTRY, { workerData: { runtime: options.runtime }, name: `tender:${tenant || "admin"}`, stdout: false, stderr: false });
+    this.worker = new Worker(ENTRY, { workerData: { runtime: options.runtime, descriptors: options.descriptors }, name: `tender:${tenant || "admin"}`, stdout: false, stderr: false });
     this.threadId = this.worker.threadId;
     this.worker.on("message", (data: unknown) => {
       // A thread found failing is not listened to while it is being ended.

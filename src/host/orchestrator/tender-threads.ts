@@ -27,9 +27,13 @@ export class TenderThreads {
   #idle = new Map<TenderThread, NodeJS.Timeout>();
   #runtime: Readonly<Record<string, string>> | undefined;
 
-  constructor(log: EventLog, options: { graceMs?: number } = {}) {
+  #descriptors: SharedArrayBuffer | undefined;
+
+  /** `descriptors`: the daemon's descriptor budget (`DescriptorBudget.shared`), for every thread's unikernels. */
+  constructor(log: EventLog, options: { graceMs?: number; descriptors?: SharedArrayBuffer } = {}) {
     this.#log = log;
     this.#graceMs = options.graceMs ?? IDLE_GRACE_MS;
+    this.#descriptors = options.descriptors;
   }
 
   /** Boots a unikernel in its tenant's thread (started now if there is none). */
@@ -38,7 +42,7 @@ export class TenderThreads {
     if (thread === undefined) {
       // Bundled once, on the first boot (tsukid bundles them before, in Daemon.restore).
       this.#runtime ??= bundledRuntimeScripts();
-      thread = new TenderThread(tenant, { log: this.#log, runtime: this.#runtime, idle: (t) => this.#idled(t), ended: (t) => this.#ended(t) });
+      thread = new TenderThread(tenant, { log: this.#log, runtime: this.#runtime, descriptors: this.#descriptors, idle: (t) => this.#idled(t), ended: (t) => this.#ended(t) });
       this.#threads.set(tenant, thread);
     }
     this.#cancelIdle(thread);

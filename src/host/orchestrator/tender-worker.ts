@@ -18,6 +18,7 @@
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { DescriptorBudget } from "./descriptors.ts";
 import type { Image } from "../build/image.ts";
 import { useRuntimeScripts } from "../tender/runtime-script.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
@@ -38,7 +39,10 @@ const TENDER_THREAD_NICE = 5;
 
 const port = parentPort;
 if (port === null) throw new Error("tender-worker.ts runs inside a worker thread that tsukid started (tender-threads.ts)");
-useRuntimeScripts((workerData as { runtime: Record<string, string> }).runtime);
+const data = workerData as { runtime: Record<string, string>; descriptors?: SharedArrayBuffer };
+useRuntimeScripts(data.runtime);
+/** The daemon's descriptor budget, shared with every thread: its unikernels' connections take from it. */
+const descriptors = data.descriptors === undefined ? undefined : DescriptorBudget.attach(data.descriptors);
 
 const live = new Map<number, Unikernel>();
 /** Stops that came for a unikernel still booting: applied once it has. */
@@ -95,7 +99,7 @@ async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
   try {
     if (image === undefined) throw new Error(`the tender thread holds no image ${m.sha256} (a bug in tsukid)`);
     const tender = new Tender({ target: await targetOf(m.target), console: { line: (l) => queueLine([m.id, l.stream, l.text, l.time]) } });
-    unikernel = await tender.boot(image, m.options);
+    unikernel = await tender.boot(image, descriptors === undefined ? m.options : { ...m.options, descriptors });
   } catch (error) {
     booting.delete(m.id);
     stopsWhileBooting.delete(m.id);

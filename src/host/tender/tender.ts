@@ -10,7 +10,7 @@ import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
 import { type Binding, checkBindings } from "./bindings.ts";
 import type { ConsoleSink } from "./console.ts";
-import { openDevices } from "./devices/index.ts";
+import { type DescriptorGate, openDevices } from "./devices/index.ts";
 import type { Target } from "./targets/index.ts";
 import { Unikernel } from "./unikernel.ts";
 
@@ -29,6 +29,11 @@ export interface BootOptions {
   readonly args?: Readonly<Record<string, unknown>>;
   readonly memoryMb?: number;
   readonly cpuMs?: number;
+  /**
+   * The host's descriptor budget, shared by everything it runs (tsukid's): every connection a
+   * listener accepts or a connector makes takes one, and is refused when none is left.
+   */
+  readonly descriptors?: DescriptorGate;
 }
 
 /** A unikernel's name: segments like an image's name, joined by "/" (at most 16). */
@@ -71,7 +76,7 @@ export class Tender {
       throw new TsukiError("FLAG_VALUE", `unikernel name ${JSON.stringify(options.name).slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit, or such segments joined by "/" (tsukid's names under a tenant, acme/web-1)`);
     }
     const bound = checkBindings(image.manifest, options.bindings ?? []);
-    const devices = bound.size === 0 ? [] : await openDevices(image.manifest, bound, options.name ?? image.manifest.name);
+    const devices = bound.size === 0 ? [] : await openDevices(image.manifest, bound, options.name ?? image.manifest.name, options.descriptors);
     const unikernel = new Unikernel(image, {
       ...(options.name === undefined ? {} : { name: options.name }),
       devices,

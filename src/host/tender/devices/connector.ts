@@ -9,16 +9,27 @@
 
 import { type Socket, connect } from "node:net";
 import { type ConnectorBinding, formatDeviceUri } from "../../spec/device-uri.ts";
+import type { DescriptorGate } from "./index.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./listener.ts";
 
 export interface ConnectorBackend {
   readonly endpoint: string;
   /** Connections it may have open at once. */
   readonly maxConnections: number;
-  connect(): Socket;
+  /** A new connection, or undefined when the host's descriptor budget has none to spare. */
+  connect(): Socket | undefined;
 }
 
-export function openConnector(binding: ConnectorBinding): ConnectorBackend {
+export function openConnector(binding: ConnectorBinding, gate?: DescriptorGate): ConnectorBackend {
   const { host, port } = binding;
-  return { endpoint: formatDeviceUri(binding), maxConnections: binding.max ?? DEFAULT_MAX_CONNECTIONS, connect: () => connect({ host, port, allowHalfOpen: true }) };
+  return {
+    endpoint: formatDeviceUri(binding),
+    maxConnections: binding.max ?? DEFAULT_MAX_CONNECTIONS,
+    connect() {
+      const socket = connect({ host, port, allowHalfOpen: true });
+      if (gate === undefined || gate.holdFor(socket)) return socket;
+      socket.destroy();
+      return undefined;
+    },
+  };
 }

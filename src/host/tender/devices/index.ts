@@ -6,6 +6,7 @@
  * optional device left unbound has none).
  */
 
+import type { Socket } from "node:net";
 import type { DeviceInfo, Manifest, PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { BoundDevice } from "../bindings.ts";
@@ -23,7 +24,16 @@ export type OpenDevice =
   | { readonly name: string; readonly kind: "block"; readonly handle: number; readonly backend: BlockDevice };
 
 /** `unikernel`: the unikernel's name (a net device's MAC is derived from it); the image's name by default. */
-export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, BoundDevice>, unikernel = manifest.name): Promise<OpenDevice[]> {
+/**
+ * A host's budget of file descriptors (tsukid's, shared by its threads): `holdFor` takes one for a
+ * socket and gives it back when the socket closes, or says none is left (the socket is then
+ * closed at once). Without one, the process's RLIMIT_NOFILE is the only bound (`tsuki run`).
+ */
+export interface DescriptorGate {
+  holdFor(socket: Socket): boolean;
+}
+
+export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string, BoundDevice>, unikernel = manifest.name, gate?: DescriptorGate): Promise<OpenDevice[]> {
   const opened: OpenDevice[] = [];
   try {
     let handle = 0;
@@ -33,8 +43,8 @@ export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string,
       if (binding === undefined) continue;
       handle++;
       const device = binding.device;
-      if (device.kind === "listener") opened.push({ name, kind: device.kind, handle, backend: await openListener(name, device) });
-      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(device) });
+      if (device.kind === "listener") opened.push({ name, kind: device.kind, handle, backend: await openListener(name, device, gate) });
+      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(device, gate) });
       else if (device.kind === "udp") opened.push({ name, kind: device.kind, handle, backend: await openUdp(name, handle, device) });
       else if (device.kind === "net") opened.push({ name, kind: device.kind, handle, backend: openNet(name, handle, device, unikernel) });
       else if (device.scheme === "file") opened.push({ name, kind: device.kind, handle, backend: openBlock(name, handle, device) });

@@ -12,6 +12,7 @@ import { type AddressInfo, type Server, type Socket, createServer } from "node:n
 import type { PeerAddress } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { type ListenerBinding, formatDeviceUri } from "../../spec/device-uri.ts";
+import type { DescriptorGate } from "./index.ts";
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -23,7 +24,7 @@ export interface ListenerBackend {
   close(): void;
 }
 
-export async function openListener(device: string, binding: ListenerBinding): Promise<ListenerBackend> {
+export async function openListener(device: string, binding: ListenerBinding, gate?: DescriptorGate): Promise<ListenerBackend> {
   const { host, port } = binding;
   const max = binding.max ?? DEFAULT_MAX_CONNECTIONS;
   const uri = formatDeviceUri(binding);
@@ -47,7 +48,13 @@ export async function openListener(device: string, binding: ListenerBinding): Pr
   server.maxConnections = max;
   const pending: Socket[] = [];
   let accept: ((socket: Socket) => void) | undefined;
-  server.on(binding.scheme === "tls" ? "secureConnection" : "connection", (socket: Socket) => (accept ? accept(socket) : pending.push(socket)));
+  // Every accepted socket costs the host a descriptor, from the TCP accept on (before a TLS handshake).
+  if (gate !== undefined) server.on("connection", (socket: Socket) => void (gate.holdFor(socket) || socket.resetAndDestroy()));
+  server.on(binding.scheme === "tls" ? "secureConnection" : "connection", (socket: Socket) => {
+    if (socket.destroyed) return;
+    if (accept) accept(socket);
+    else pending.push(socket);
+  });
   // A failed TLS handshake is the client's problem, not the unikernel's.
   server.on("tlsClientError", (_error, socket) => socket.destroy());
 

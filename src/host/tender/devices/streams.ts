@@ -66,6 +66,7 @@ export class Streams {
       return fail(Errno.EAGAIN, `stream.connect: this connector has ${open} connections open, as many as its binding allows (?max=${backend.maxConnections}); close one first`);
     }
     const socket = backend.connect();
+    if (socket === undefined) return fail(Errno.EAGAIN, "stream.connect: the host has no file descriptors to spare now; try again later");
     const connection = this.#open(socket, device);
     socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
     return connection.handle;
