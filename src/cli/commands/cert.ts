@@ -37,7 +37,8 @@ issue: makes a tenant of a tsukid, NAME, with its policy, and a client certifica
                         ports, cpu, connections, peers); the flags below override it
   --max-unikernels N    at most N unikernels (across its sub-tenants too)
   --memory SIZE         their memory limits add up to at most SIZE, e.g. 512M
-  --storage SIZE        their block volumes add up to at most SIZE, e.g. 1G (default 0)
+  --storage SIZE        their block volumes and images add up to at most SIZE, e.g. 1G
+                        (default 64M: room for a few images)
   --targets LIST        isolate,process (default isolate)
   --addresses LIST      IP addresses listeners may bind (default 127.0.0.1)
   --ports LIST          port ranges listeners may bind, e.g. 8000-8099,9000 (default none)

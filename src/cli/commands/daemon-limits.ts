@@ -70,7 +70,7 @@ export function limitFlags(values: Values, remote: boolean): ApiCaps {
 }
 
 /** `10s`, `500ms`, `2m` → milliseconds, within [min, max]. */
-function duration(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+export function duration(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const m = /^(\d{1,7})(ms|s|m)$/.exec(text.trim());
   if (m === null) throw new TsukiError("FLAG_VALUE", `--${flag} ${JSON.stringify(text)} is not a duration: write e.g. --${flag} 10s, 500ms or 2m`);

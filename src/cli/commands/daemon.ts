@@ -23,9 +23,11 @@ import { reporting } from "./remote.ts";
 import { tlsFlags } from "./daemon-tls.ts";
 import { listenTls } from "../../host/orchestrator/tls-listener.ts";
 import type { AddressInfo } from "node:net";
-import { LIMIT_FLAGS, limitFlags, limitsUsage } from "./daemon-limits.ts";
+import { LIMIT_FLAGS, duration, limitFlags, limitsUsage } from "./daemon-limits.ts";
 import { ApiConnections } from "../../host/orchestrator/api-connections.ts";
 import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/descriptors.ts";
+import { IMAGE_GRACE_MS } from "../../host/orchestrator/image-owners.ts";
+import { UPLOAD_DEFAULTS } from "../../host/orchestrator/image-upload.ts";
 import { DaemonError } from "../../host/orchestrator/errors.ts";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
@@ -42,6 +44,9 @@ The event log (one JSON object per line) goes to stdout. SIGINT/SIGTERM stop it.
   --socket PATH        the API's socket (default DIR/tsukid.sock)
   --events FILE        append the event log to FILE instead of stdout
   --max-image SIZE     the largest image it accepts, e.g. 16M (default ${API_LIMIT_DEFAULTS.maxImageBytes / 2 ** 20}M)
+  --max-uploads N      image uploads under way at once (default ${UPLOAD_DEFAULTS.maxUploads}; ${UPLOAD_DEFAULTS.maxTenantUploads} per top-level tenant)
+  --image-grace TIME   how long an uploaded image that no unikernel runs is kept for the create
+                       that should follow it (default ${IMAGE_GRACE_MS / 60_000}m)
   --console-lines N    console lines kept per unikernel (default 1024)
   --trusted-key FILE   run only images signed (tsuki sign) by this Ed25519 public key, in PEM
                        (repeatable: any of them will do)
@@ -64,6 +69,8 @@ export async function daemon(argv: string[]): Promise<number> {
     events: { type: "string" },
     "max-image": { type: "string" },
     "console-lines": { type: "string" },
+    "max-uploads": { type: "string" },
+    "image-grace": { type: "string" },
     "trusted-key": { type: "string", multiple: true },
     metrics: { type: "string" },
     listen: { type: "string" },
@@ -78,6 +85,9 @@ export async function daemon(argv: string[]): Promise<number> {
   if (maxImage === undefined || maxImage < 1024) throw new TsukiError("FLAG_VALUE", `--max-image ${values["max-image"]} is not a size of at least 1K: write e.g. --max-image 16M`);
   const ringLines = values["console-lines"] === undefined ? 1024 : parseInteger("--console-lines", values["console-lines"]);
   if (ringLines < 1 || ringLines > 1_000_000) throw new TsukiError("FLAG_VALUE", `--console-lines ${ringLines} is out of range: give 1–1000000`);
+  const maxUploads = values["max-uploads"] === undefined ? UPLOAD_DEFAULTS.maxUploads : parseInteger("--max-uploads", values["max-uploads"]);
+  if (maxUploads < 1 || maxUploads > 64) throw new TsukiError("FLAG_VALUE", `--max-uploads ${maxUploads} is out of range: give 1–64`);
+  const images = { maxUploads, maxTenantUploads: Math.min(maxUploads, UPLOAD_DEFAULTS.maxTenantUploads), graceMs: duration("image-grace", values["image-grace"], IMAGE_GRACE_MS, 1000, 7 * 24 * 3_600_000) };
 
   const trustedKeys = (values["trusted-key"] ?? []).map((file) => publicKey(readKeyFile(file), file));
   const tls = tlsFlags(values);
@@ -101,7 +111,7 @@ export async function daemon(argv: string[]): Promise<number> {
       throw new DaemonError("DESCRIPTORS", `this process may open ${limit} files (RLIMIT_NOFILE) and tsukid keeps ${reserve} of them for itself and its Unix socket, which leaves none for --listen: raise the limit (ulimit -n, LimitNOFILE=) or lower --max-local-connections`);
     }
     const connections = new ApiConnections();
-    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys, descriptors: budget });
+    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys, descriptors: budget, images });
     const started = Date.now();
     const api = () => ({ descriptors: budget.snapshot(), connections: connections.snapshot() });
     // Before anything boots: an address in use ends the daemon with nothing started.

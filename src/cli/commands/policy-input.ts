@@ -3,7 +3,7 @@
  * A tenant's policy as `tsuki cert issue` takes it: a YAML file (`--policy FILE`) and/or flags,
  * the flags winning; what neither gives comes from the parent tenant's policy (`--parent`), or
  * for a tenant directly under the CA from the defaults (targets isolate, address 127.0.0.1, no
- * ports, no storage, the tender's default turn of 1000 ms, 1024 connections per unikernel, no
+ * ports, 64M of storage for its images and volumes, the tender's default turn of 1000 ms, 1024 connections per unikernel, no
  * peers) except the unikernel count and memory, which must be given.
  *
  *   # policy.yaml
@@ -55,6 +55,9 @@ export const POLICY_FLAGS = {
 const KEYS = ["unikernels", "memory", "storage", "targets", "addresses", "ports", "cpu", "connections", "peers"] as const;
 const FLAG_OF: Partial<Record<(typeof KEYS)[number], string>> = { unikernels: "max-unikernels", cpu: "cpu-ms" };
 
+/** A top-level tenant's storage when none is given: images count against it, so some is needed to run anything. */
+export const DEFAULT_STORAGE_MB = 64;
+
 export function policyInput(flags: PolicyFlags, parent: Policy | undefined): Policy {
   const file = flags.policy === undefined ? {} : readPolicyFile(flags.policy);
   const where = flags.policy === undefined ? "the flags" : `${flags.policy} and the flags`;
@@ -69,7 +72,7 @@ export function policyInput(flags: PolicyFlags, parent: Policy | undefined): Pol
     {
       unikernels,
       memoryMb: pick(flags.memory, "memory", mib, parent?.memoryMb, "its total memory: give --memory SIZE, e.g. --memory 512M (or memory: 512M in --policy)"),
-      storageMb: pick(flags.storage, "storage", mib, parent?.storageMb ?? 0, ""),
+      storageMb: pick(flags.storage, "storage", mib, parent?.storageMb ?? DEFAULT_STORAGE_MB, ""),
       targets: pick(flags.targets, "targets", list, parent?.targets ?? ["isolate"], ""),
       addresses: pick(flags.addresses, "addresses", list, parent?.addresses ?? ["127.0.0.1"], ""),
       ports: pick(flags.ports, "ports", (v, name) => list(v, name).map(parsePortRange), parent?.ports ?? [], ""),

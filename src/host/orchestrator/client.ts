@@ -49,6 +49,9 @@ export interface RemoteTarget {
 
 export type CreateRequest = Partial<Omit<UnikernelSpec, "name" | "image">> & { name: string };
 
+/** How long a client keeps asking to upload while the daemon is busy with others' uploads. */
+export const UPLOAD_PATIENCE_MS = 60_000;
+
 export class DaemonClient {
   /** The Unix socket, or the remote URL. */
   readonly socketPath: string;
@@ -119,12 +122,24 @@ export class DaemonClient {
     return this.call("DELETE", `/v1/blocks/${encodeURIComponent(name)}`);
   }
 
-  /** Uploads the image unless the daemon holds it already; returns its SHA-256. */
+  /**
+   * Uploads the image unless the daemon holds it already; returns its SHA-256. While the daemon
+   * has as many uploads under way as it takes (ERR_UPLOADS_BUSY), it asks again, backing off from
+   * 50 ms to 2 s, for up to `UPLOAD_PATIENCE_MS`.
+   */
   async uploadImage(bytes: Uint8Array, force = false): Promise<string> {
     const sha = sha256(bytes);
-    if (!force && (await this.#send("HEAD", `/v1/images/${sha}`)).status === 200) return sha;
-    await this.call("PUT", `/v1/images/${sha}`, bytes);
-    return sha;
+    const until = Date.now() + UPLOAD_PATIENCE_MS;
+    for (let wait = 50; ; wait = Math.min(2000, wait * 2)) {
+      if (!force && (await this.#send("HEAD", `/v1/images/${sha}`)).status === 200) return sha;
+      try {
+        await this.call("PUT", `/v1/images/${sha}`, bytes);
+        return sha;
+      } catch (error) {
+        if (!(error instanceof RemoteError) || error.code !== "ERR_UPLOADS_BUSY" || Date.now() + wait > until) throw error;
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random() / 2)));
+      }
+    }
   }
 
   /** Uploads the image if needed and creates the unikernel. */

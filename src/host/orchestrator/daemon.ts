@@ -32,7 +32,8 @@ import { checkBindings, parseBinding } from "../tender/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
 import { DaemonError } from "./errors.ts";
 import type { EventLog } from "./event-log.ts";
-import { ImageStore } from "./image-store.ts";
+import { ImageStore, unknownImage } from "./image-store.ts";
+import { ImageRegistry, type ImageRegistryOptions } from "./image-registry.ts";
 import { Instance, type InstanceInfo } from "./instance.ts";
 import { BACKOFF_DEFAULTS, type Backoff } from "./restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
@@ -60,11 +61,15 @@ export interface DaemonOptions {
   readonly trustedKeys?: readonly KeyObject[];
   /** The daemon's descriptor budget: every connection of a unikernel's listeners and connectors takes from it. */
   readonly descriptors?: DescriptorBudget;
+  /** Image uploads: how many at once, and how long one waits for its create (image-registry.ts). */
+  readonly images?: ImageRegistryOptions;
 }
 
 export class Daemon {
   readonly stateDir: string;
   readonly images: ImageStore;
+  /** Whose images are whose, uploads and their collection. */
+  readonly registry: ImageRegistry;
   readonly log: EventLog;
   /** The tender threads the unikernels run in, one per tenant. */
   readonly threads: TenderThreads;
@@ -91,6 +96,7 @@ export class Daemon {
     }
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
     for (const volume of this.#db.volumes()) this.#volumes.set(volume.name, volume);
+    this.registry = new ImageRegistry(this.images, this.#db, this.log, () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
     this.#trusted = options.trustedKeys ?? [];
     this.threads = new TenderThreads(this.log, options.descriptors === undefined ? {} : { descriptors: options.descriptors.shared });
     this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024, threads: this.threads };
@@ -99,11 +105,12 @@ export class Daemon {
   /** Boots every stored unikernel, in priority order; one that cannot boot stays listed as failed. */
   async restore(): Promise<void> {
     await prepareRuntimeScripts();
-    const removed = this.images.collect((sha) => this.#db.imageInUse(sha));
-    if (removed.length > 0) this.log.emit("images-collected", { images: removed });
+    // Uploads cut off by the daemon's end; then images nothing holds (grace passed, no owner, no user).
+    this.images.collect(() => true);
     const stored = this.#db.all();
     this.#reconcileVolumes(stored.map((u) => u.spec));
     for (const { spec, created, tenant } of stored) this.#instances.set(spec.name, new Instance(spec, created, this.#deps, tenant));
+    this.registry.start();
     const policies = this.#db.tenantPolicies();
     const admitted: UnikernelSpec[] = [];
     let refused = 0;
@@ -192,6 +199,8 @@ export class Daemon {
   ): Promise<InstanceInfo> {
     if (this.#instances.has(spec.name)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists: destroy it first, or choose another name`);
     if (this.#trusted.length > 0) checkSignature(spec.image, spec.signature, this.#trusted);
+    // A tenant runs only images it (or a sub-tenant) uploaded; another's is answered as one not held.
+    if (tenant !== undefined && !this.registry.visible(spec.image, tenantName(tenant))) throw unknownImage(spec.image);
     const image = this.images.get(spec.image);
     spec = { ...spec, devices: spec.devices.map((binding) => this.#resolveVolume(binding, nameOf)) };
     const bound = checkBindings(image.manifest, specBindings(spec));
@@ -204,6 +213,7 @@ export class Daemon {
     // Claimed before the first await: a second create of the name finds it taken.
     const instance = new Instance(spec, Date.now(), this.#deps, tenant === undefined ? "" : tenantName(tenant));
     this.#instances.set(spec.name, instance);
+    this.registry.claimed(spec.image, instance.tenant);
     try {
       if (!this.#db.insert(spec, instance.created, tenant)) throw new DaemonError("NAME_TAKEN", `a unikernel named "${spec.name}" already exists`);
     } catch (error) {
@@ -217,7 +227,7 @@ export class Daemon {
       if (this.#instances.get(spec.name) === instance) {
         this.#db.remove(spec.name);
         this.#instances.delete(spec.name);
-        this.#collectImage(spec.image);
+        this.registry.collect();
         this.log.emit("create-failed", { name: spec.name, code: (error as { code?: unknown }).code ?? "ERR_INTERNAL", reason: (error as Error).message });
       }
       throw error;
@@ -261,7 +271,7 @@ export class Daemon {
     await instance.exclusive(() => instance.halt("stopped: destroyed by the operator"));
     instance.ring.close();
     this.#refused.delete(instance.spec.name);
-    this.#collectImage(instance.spec.image);
+    this.registry.collect();
     this.log.emit("destroyed", { name: instance.spec.name });
     return instance.info();
   }
@@ -283,6 +293,7 @@ export class Daemon {
   async shutdown(): Promise<void> {
     await Promise.all([...this.#instances.values()].map((i) => i.exclusive(() => i.halt("stopped: tsukid is shutting down")).catch(() => undefined)));
     await this.threads.close();
+    await this.registry.close();
     this.#db.close();
   }
 
@@ -402,9 +413,6 @@ export class Daemon {
     if (missing.length > 0) this.log.emit("block-files-missing", { volumes: missing.map((v) => ({ name: v.name, file: v.file })), reason: "their files are gone; unikernels that bind them fail to boot: destroy the volume and create it again" });
   }
 
-  #collectImage(sha: string): void {
-    if (![...this.#instances.values()].some((i) => i.spec.image === sha) && !this.#db.imageInUse(sha)) this.images.remove(sha);
-  }
 }
 
 /** Makes a volume's file, all zeros (sparse), and syncs it and its directory; on failure, none is left. */

@@ -29,7 +29,8 @@ import type { Daemon } from "./daemon.ts";
 import { DaemonError, errorBody } from "./errors.ts";
 import { checkSha256, parseSpec } from "./spec.ts";
 import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "./scope.ts";
-import { admit, admitVolume, budgets, tenantName } from "./tenants.ts";
+import { admit, admitImage, admitVolume, budgets, tenantName } from "./tenants.ts";
+import type { ImageOwner } from "./image-owners.ts";
 import { checkJsonDepth, decodeSegment } from "./request-checks.ts";
 import type { VolumeRecord } from "./volumes.ts";
 
@@ -65,7 +66,7 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
   const [, collection, id, action] = parts;
 
   if (collection === "daemon" && id === undefined && method === "GET" && caller.kind === "tenant") {
-    return send(res, 200, { tsuki: TSUKI_VERSION, api: API_VERSION, tenant: tenantName(caller.tenant), client: caller.tenant.client, budgets: budgets(caller.tenant, daemon.list(), daemon.volumeRecords()) });
+    return send(res, 200, { tsuki: TSUKI_VERSION, api: API_VERSION, tenant: tenantName(caller.tenant), client: caller.tenant.client, budgets: budgets(caller.tenant, daemon.list(), daemon.volumeRecords(), daemon.registry.owners()) });
   }
   if (collection === "daemon" && id === undefined && method === "GET") {
     const memory = process.memoryUsage();
@@ -85,16 +86,16 @@ async function route(daemon: Daemon, limits: ApiLimits, started: number, caller:
   }
   if (collection === "images" && id !== undefined && action === undefined) {
     const sha = checkSha256(id, "the image's path");
+    const tenant = caller.kind === "tenant" ? caller.tenant : undefined;
     if (method === "HEAD") {
-      // A tenant learns only of images its own unikernels use (it uploads the rest again).
-      const known = daemon.images.has(sha) && (caller.kind === "admin" || daemon.list().some((i) => i.image === sha && callerName(caller, i.name) !== undefined));
-      res.writeHead(known ? 200 : 404).end();
+      // A tenant learns only of images it or its sub-tenants uploaded (image-owners.ts).
+      res.writeHead(daemon.registry.visible(sha, tenant === undefined ? undefined : tenantName(tenant)) ? 200 : 404).end();
       return;
     }
     if (method === "PUT") {
-      const bytes = await readBody(req, limits.maxImageBytes, "image");
-      const image = daemon.images.put(sha, bytes);
-      daemon.log.emit("image-stored", { image: sha, name: image.manifest.name, size: image.size });
+      const admitted = tenant === undefined ? undefined : (sizeMb: number, owners: readonly ImageOwner[]) => admitImage(tenant, sizeMb, daemon.volumeRecords(), owners);
+      const image = await daemon.registry.upload(req, sha, limits.maxImageBytes, tenant === undefined ? "" : tenantName(tenant), admitted);
+      daemon.log.emit("image-stored", { image: sha, name: image.manifest.name, size: image.size, ...(tenant === undefined ? {} : { tenant: tenantName(tenant) }) });
       return send(res, 201, { sha256: image.sha256, size: image.size, name: image.manifest.name, version: image.manifest.version, devices: image.manifest.devices });
     }
   }
@@ -169,7 +170,7 @@ function createVolume(daemon: Daemon, caller: Caller, body: unknown): VolumeReco
   if (caller.kind === "admin") return daemon.createVolume(o.name, o.sizeMb as number);
   if (o.name.includes("/")) throw new DaemonError("POLICY_DENIED", `"${o.name.slice(0, 80)}": a tenant creates block volumes under its own path only; to create one for a sub-tenant, use the sub-tenant's certificate`);
   const tenant = caller.tenant;
-  return daemon.createVolume(fullName(caller, o.name, "block volume"), o.sizeMb as number, (sizeMb, volumes) => admitVolume(tenant, sizeMb, volumes), tenant, o.name);
+  return daemon.createVolume(fullName(caller, o.name, "block volume"), o.sizeMb as number, (sizeMb, volumes) => admitVolume(tenant, sizeMb, volumes, daemon.registry.owners()), tenant, o.name);
 }
 
 /** A volume as the caller sees it: its name and its unikernels' relative to the tenant, and no host path. */

@@ -3,11 +3,12 @@
  * Images on disk, each stored once under its SHA-256 (`images/<sha256>.tsuki`). An upload is
  * checked in full (`readImage`: archive, manifest, every file's hash, ABI) and must hash to the
  * name it was sent under; it is written to a temporary file, flushed, renamed into place and the
- * folder flushed, so a stored image is whole even after a `kill -9`. Loaded images are shared by
- * every unikernel that runs them.
+ * folder flushed, so a stored image is whole even after a `kill -9` (image-upload.ts streams and
+ * checks an upload off the control thread, then `adopt`s it). Loaded images are shared by every
+ * unikernel that runs them. Who may see and run each one is the daemon's business (image-owners.ts).
  */
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { type Image, readImage, sha256 } from "../build/image.ts";
 import { DaemonError } from "./errors.ts";
@@ -55,6 +56,35 @@ export class ImageStore {
     return image;
   }
 
+  /**
+   * Stores an image checked in full (image-check.ts) from the temporary file it was checked in:
+   * renamed into place (unless stored already) and the folder flushed, so that a stored image is
+   * whole even after a kill -9.
+   */
+  adopt(image: Image, tmp: string): void {
+    if (!this.has(image.sha256)) {
+      renameSync(tmp, this.#file(image.sha256));
+      const dirFd = openSync(this.dir, "r");
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    }
+    this.#loaded.set(image.sha256, image);
+  }
+
+  /** The stored image's size in bytes, or undefined when it is not stored. */
+  sizeOf(sha: string): number | undefined {
+    const loaded = this.#loaded.get(sha);
+    if (loaded !== undefined) return loaded.size;
+    try {
+      return statSync(this.#file(sha)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The stored image, checked again when first read from disk. */
   get(sha: string): Image {
     const cached = this.#loaded.get(sha);
@@ -63,7 +93,7 @@ export class ImageStore {
     try {
       bytes = readFileSync(this.#file(sha));
     } catch {
-      throw new DaemonError("IMAGE_UNKNOWN", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
+      throw unknownImage(sha);
     }
     const image = readImage(bytes);
     if (image.sha256 !== sha) throw new DaemonError("IMAGE_HASH", `the stored image ${sha} hashes to ${image.sha256}: the state directory was changed`);
@@ -77,11 +107,14 @@ export class ImageStore {
     rmSync(this.#file(sha), { force: true });
   }
 
-  /** Removes temporary files and every image `keep` says no. Returns the SHA-256s removed. */
-  collect(keep: (sha: string) => boolean): string[] {
+  /**
+   * Removes every image `keep` says no and, with `temporaries` (when the daemon starts, no upload
+   * under way), the temporary files of uploads. Returns the SHA-256s removed.
+   */
+  collect(keep: (sha: string) => boolean, temporaries = true): string[] {
     const removed: string[] = [];
     for (const file of readdirSync(this.dir)) {
-      if (file.endsWith(".tmp")) rmSync(path.join(this.dir, file), { force: true });
+      if (temporaries && file.endsWith(".tmp")) rmSync(path.join(this.dir, file), { force: true });
       const m = /^([0-9a-f]{64})\.tsuki$/.exec(file);
       if (m && !keep(m[1]!)) {
         this.remove(m[1]!);
@@ -90,4 +123,9 @@ export class ImageStore {
     }
     return removed;
   }
+}
+
+/** The answer for an image the daemon does not hold, or that the caller may not see: the same words either way. */
+export function unknownImage(sha: string): DaemonError {
+  return new DaemonError("IMAGE_UNKNOWN", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
 }

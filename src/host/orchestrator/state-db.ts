@@ -24,6 +24,10 @@
  * migrated in place, in one transaction: each block file a tenant's unikernel bound in
  * `STATE/tenants/PATH/` becomes a volume of that tenant, named as the tenant named the file, and
  * its bindings lose their `size=` (a volume's size is its own).
+ *
+ * Images belong to who uploaded them (schema 4, image-owners.ts): one row per image and owner
+ * (a tenant path, or "" for the administrator). Migrating from an older schema, each image a
+ * stored unikernel runs becomes its creator's (its size is filled in by the daemon on start).
  */
 
 import { statSync } from "node:fs";
@@ -31,12 +35,13 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DaemonError } from "./errors.ts";
 import type { UnikernelSpec } from "./spec.ts";
+import type { ImageOwner } from "./image-owners.ts";
 import { type Policy, withV1Defaults } from "./policy.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
 import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
 import { parseSize } from "../size.ts";
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** What an in-place migration did, for the event log. */
 export interface Migration {
@@ -88,12 +93,21 @@ export class StateDb {
           size INTEGER NOT NULL,
           created INTEGER NOT NULL,
           tenant TEXT
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS image_owners (
+          image TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          uploaded INTEGER NOT NULL,
+          PRIMARY KEY (image, owner)
         ) STRICT;`);
       this.#db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
       const version = (this.#db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value;
       if (version === "1") this.#db.exec("ALTER TABLE unikernels ADD COLUMN tenant TEXT");
-      if (version === "1" || version === "2") {
-        const volumes = tenantsDir === undefined ? [] : this.#adoptTenantFiles(tenantsDir);
+      if (version === "1" || version === "2" || version === "3") {
+        const volumes = tenantsDir === undefined || version === "3" ? [] : this.#adoptTenantFiles(tenantsDir);
+        // Schema 4: images belong to who uploaded them; each one stored is its users' (image-owners.ts).
+        this.#db.exec("INSERT OR IGNORE INTO image_owners (image, owner, size, uploaded) SELECT image, COALESCE(tenant, ''), 0, created FROM unikernels");
         this.#db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
         return { from: Number(version), to: SCHEMA_VERSION, volumes };
       }
@@ -154,6 +168,20 @@ export class StateDb {
   /** Whether any unikernel uses the image. */
   imageInUse(sha256: string): boolean {
     return this.#db.prepare("SELECT 1 FROM unikernels WHERE image = ? LIMIT 1").get(sha256) !== undefined;
+  }
+
+  /** Every image's owners. */
+  imageOwners(): ImageOwner[] {
+    return this.#db.prepare("SELECT image, owner, size, uploaded FROM image_owners ORDER BY image, owner").all() as unknown as ImageOwner[];
+  }
+
+  /** Records (or refreshes) an owner of an image. */
+  putImageOwner(o: ImageOwner): void {
+    this.#db.prepare("INSERT INTO image_owners (image, owner, size, uploaded) VALUES (?, ?, ?, ?) ON CONFLICT (image, owner) DO UPDATE SET size = excluded.size, uploaded = excluded.uploaded").run(o.image, o.owner, o.size, o.uploaded);
+  }
+
+  removeImageOwner(image: string, owner: string): void {
+    this.#db.prepare("DELETE FROM image_owners WHERE image = ? AND owner = ?").run(image, owner);
   }
 
   /** Every block volume, by name. */

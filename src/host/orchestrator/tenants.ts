@@ -8,10 +8,11 @@
  * chain is read in tenant-chain.ts, with the X.509 stack; this module needs none of it.
  *
  * Usage is accounted across subtrees at run time: a create by `acme/web` must leave `acme/web`
- * *and* `acme` within their budgets (unikernels, memory), counting every unikernel already under
- * each path, whoever created it; a block volume's create likewise for block storage, counting
- * every volume under each path from its create to its destroy (volumes.ts), however many
- * unikernels bind it. The checks run synchronously with the daemon's claim of the name, so two
+ * *and* `acme` within their budgets (unikernels, memory, connections), counting every unikernel
+ * already under each path, whoever created it; a block volume's create or an image's upload
+ * likewise for storage, counting every volume under each path from its create to its destroy
+ * (volumes.ts), however many unikernels bind it, and every image a tenant of the path owns
+ * (image-owners.ts). The checks run synchronously with the daemon's claim of the name, so two
  * concurrent creates cannot both squeeze into the last slot.
  */
 
@@ -24,6 +25,7 @@ import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
 import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
 import { type VolumeRecord, volumeMb } from "./volumes.ts";
+import { type ImageOwner, imageMb } from "./image-owners.ts";
 
 /** Tenant certificates in one chain, at most (Albatross: chains shorter than 10). */
 export const MAX_TENANT_DEPTH = 8;
@@ -55,8 +57,11 @@ export type Accounted = Pick<UnikernelSpec, "name" | "memoryMb" | "devices">;
 /** What accounting reads of a block volume. */
 export type AccountedVolume = Pick<VolumeRecord, "name" | "size">;
 
-/** What the unikernels and block volumes under `prefix/` use. */
-export function usageUnder(prefix: string, specs: Iterable<Accounted>, volumes: Iterable<AccountedVolume> = []): Usage {
+/** What accounting reads of an image's ownership. */
+export type AccountedImage = Pick<ImageOwner, "owner" | "size">;
+
+/** What the unikernels, block volumes and images under `prefix/` use. */
+export function usageUnder(prefix: string, specs: Iterable<Accounted>, volumes: Iterable<AccountedVolume> = [], images: Iterable<AccountedImage> = []): Usage {
   const usage: Usage = { unikernels: 0, memoryMb: 0, storageMb: 0, connections: 0 };
   for (const spec of specs) {
     if (!spec.name.startsWith(`${prefix}/`)) continue;
@@ -65,24 +70,34 @@ export function usageUnder(prefix: string, specs: Iterable<Accounted>, volumes: 
     usage.connections += connectionsOf(spec);
   }
   for (const volume of volumes) if (volume.name.startsWith(`${prefix}/`)) usage.storageMb += volumeMb(volume);
+  for (const image of images) if (image.owner === prefix || image.owner.startsWith(`${prefix}/`)) usage.storageMb += imageMb(image);
   return usage;
 }
 
 /** Each level of the tenant's path with its policy and what its subtree uses now. */
-export function budgets(tenant: Tenant, specs: readonly Accounted[], volumes: readonly AccountedVolume[] = []): { tenant: string; policy: Policy; used: Usage }[] {
-  return tenant.policies.map((policy, i) => ({ tenant: tenantName(tenant, i + 1), policy, used: usageUnder(tenantName(tenant, i + 1), specs, volumes) }));
+export function budgets(tenant: Tenant, specs: readonly Accounted[], volumes: readonly AccountedVolume[] = [], images: readonly AccountedImage[] = []): { tenant: string; policy: Policy; used: Usage }[] {
+  return tenant.policies.map((policy, i) => ({ tenant: tenantName(tenant, i + 1), policy, used: usageUnder(tenantName(tenant, i + 1), specs, volumes, images) }));
 }
 
 /**
  * Checks a tenant's block volume create against the storage left to the tenant and to each of
  * its ancestors, counting every volume on the host under each path (`volumes`).
  */
-export function admitVolume(tenant: Tenant, sizeMb: number, volumes: readonly AccountedVolume[]): void {
+export function admitVolume(tenant: Tenant, sizeMb: number, volumes: readonly AccountedVolume[], images: readonly AccountedImage[] = []): void {
+  admitStorage(tenant, sizeMb, volumes, images, "this volume", "destroy a volume first (tsuki block list), ask for less, or have a larger policy issued");
+}
+
+/** Checks a tenant's image upload against the storage left to it and each ancestor (images count as volumes do). */
+export function admitImage(tenant: Tenant, sizeMb: number, volumes: readonly AccountedVolume[], images: readonly AccountedImage[]): void {
+  admitStorage(tenant, sizeMb, volumes, images, "this image", "destroy unikernels whose images you no longer need (an image unused for a while is let go) or a volume, or have a larger policy issued");
+}
+
+function admitStorage(tenant: Tenant, sizeMb: number, volumes: readonly AccountedVolume[], images: readonly AccountedImage[], what: string, fix: string): void {
   const me = tenantName(tenant);
-  for (const { tenant: who, policy, used } of budgets(tenant, [], volumes)) {
+  for (const { tenant: who, policy, used } of budgets(tenant, [], volumes, images)) {
     const whose = who === me ? `tenant "${who}"` : `tenant "${who}" (which "${me}" is under)`;
     if (used.storageMb + sizeMb > policy.storageMb) {
-      throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.storageMb - used.storageMb}M of its ${policy.storageMb}M block storage left and this volume asks for ${sizeMb}M: destroy a volume first (tsuki block list), ask for less, or have a larger policy issued`);
+      throw new DaemonError("POLICY_BUDGET", `${whose} has ${policy.storageMb - used.storageMb}M of its ${policy.storageMb}M block storage left and ${what} asks for ${sizeMb}M: ${fix}`);
     }
   }
 }

@@ -147,12 +147,14 @@ describe("block volumes", () => {
     const parent = await makeTenant(ca, "parent", { ...POLICY, storageMb: 8 });
     const left = await makeTenant(parent, "left", { ...POLICY, storageMb: 8 });
     const right = await makeTenant(parent, "right", { ...POLICY, storageMb: 8 });
-    await remote(left).createBlock("a", 5);
+    // An image counts too (whole MiB): right's upload of the counter takes 1M of right's and parent's.
+    await remote(right).uploadImage(counter);
+    await remote(left).createBlock("a", 4);
     await rejectsWith(remote(right).createBlock("b", 4), "ERR_POLICY_BUDGET", /tenant "parent" \(which "parent\/right" is under\) has 3M of its 8M block storage left and this volume asks for 4M: destroy a volume first/);
     await remote(right).createBlock("b", 3);
     await rejectsWith(remote(right).createBlock("c", 1), "ERR_POLICY_BUDGET", /tenant "parent"/);
     const { budgets } = await remote(right).call<{ budgets: { tenant: string; used: { storageMb: number } }[] }>("GET", "/v1/daemon");
-    assert.deepEqual(budgets.map((b) => [b.tenant, b.used.storageMb]), [["parent", 8], ["parent/right", 3]]);
+    assert.deepEqual(budgets.map((b) => [b.tenant, b.used.storageMb]), [["parent", 8], ["parent/right", 4]]);
     // Two unikernels binding one volume take no more storage (nor does one, with the budget full).
     await remote(right).create({ name: "one", devices: ["data=file:b"], memoryMb: 32 }, counter);
     await consoleLine(remote(right), "one", /v1 flushed 1/);
@@ -160,12 +162,12 @@ describe("block volumes", () => {
     assert.deepEqual((await remote(right).blockInfo("b")).boundBy, ["one", "two"]);
     // The parent sees its sub-tenants' volumes by their relative names.
     assert.deepEqual((await remote(parent).listBlocks()).map((v) => [v.name, v.boundBy]), [["left/a", []], ["right/b", ["right/one", "right/two"]]]);
-    // Destroying the unikernels frees nothing; destroying a volume does.
+    // Destroying the unikernels frees no volume's storage (only the image's, which right no longer runs); destroying a volume does.
     await remote(right).destroy("one");
     await remote(right).destroy("two");
-    await rejectsWith(remote(right).createBlock("c", 1), "ERR_POLICY_BUDGET");
+    await rejectsWith(remote(right).createBlock("c", 2), "ERR_POLICY_BUDGET", /has 1M of its 8M block storage left/);
     await remote(parent).destroyBlock("left/a");
-    await remote(right).createBlock("c", 4);
+    await remote(right).createBlock("c", 5);
     await remote(right).destroyBlock("b");
     await remote(right).destroyBlock("c");
   });
@@ -307,7 +309,7 @@ describe("block volumes across a kill -9 of the daemon", () => {
   });
 });
 
-describe("the state database, schema 2 to 3", () => {
+describe("the state database, schema 2 to 4", () => {
   test("a tenant's block files bound by its unikernels become its volumes, data and all; files nothing bound are removed", T, async () => {
     const stateDir = path.join(tempDir("tsukid-v2-"), "state");
     const tenants = path.join(stateDir, "tenants", "acme");
@@ -331,19 +333,20 @@ describe("the state database, schema 2 to 3", () => {
 
     const d = await startTls(stateDir);
     const migrated = await d.waitFor((e) => e.event === "state-migrated", "state-migrated");
-    assert.deepEqual([migrated.from, migrated.to, migrated.volumes], [2, 3, ["acme/data.img"]]);
+    assert.deepEqual([migrated.from, migrated.to, migrated.volumes], [2, 4, ["acme/data.img"]]);
     assert.deepEqual((await d.waitFor((e) => e.event === "block-files-removed", "block-files-removed")).files, [path.join(tenants, "old.img")]);
     // The unikernel comes back on its data, and the binding lost its size (the volume has one).
     assert.equal(await consoleLine(d.client, "acme/app", /v1 count/), "v1 count 41 of 1048576");
     assert.deepEqual((await d.client.info("acme/app")).devices, [`data=file:${dataFile}`]);
     const [volume] = await d.client.listBlocks();
     assert.deepEqual([volume!.name, volume!.file, volume!.sizeMb, volume!.tenant, volume!.boundBy], ["acme/data.img", dataFile, 1, "acme", ["acme/app"]]);
-    // The tenant sees it as before, counted once against its storage.
+    // The tenant sees it as before, counted once against its storage, as is the image it runs (its own now: schema 4).
     const tenant = remote(acme);
     assert.deepEqual((await tenant.info("app")).devices, ["data=file:data.img"]);
     assert.deepEqual((await tenant.listBlocks()).map((v) => v.name), ["data.img"]);
+    assert.equal((await tenant.call<unknown>("HEAD", `/v1/images/${sha}`).then(() => 200)), 200);
     const { budgets } = await tenant.call<{ budgets: { used: { storageMb: number } }[] }>("GET", "/v1/daemon");
-    assert.equal(budgets[0]!.used.storageMb, 1);
+    assert.equal(budgets[0]!.used.storageMb, 1 + 1);
     // Destroying the unikernel keeps the file now; the volume goes with tsuki block destroy.
     await consoleLine(tenant, "app", /v1 flushed 42/);
     await tenant.destroy("app");
@@ -352,7 +355,7 @@ describe("the state database, schema 2 to 3", () => {
     assert.ok(!existsSync(dataFile));
     assert.equal(await d.stop(), 0);
 
-    // Opened again, schema 3 is not migrated twice.
+    // Opened again, schema 4 is not migrated twice.
     const again = new StateDb(path.join(stateDir, "state.db"), path.join(stateDir, "tenants"));
     assert.equal(again.migration, undefined);
     assert.deepEqual(again.volumes(), []);

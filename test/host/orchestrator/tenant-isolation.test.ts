@@ -26,7 +26,7 @@ const SPIN_MS = 900;
 const ADMIN_BOUND_MS = 100;
 const NEIGHBOUR_P99_MS = 300;
 const PORT = 18400 + Math.floor(Math.random() * 50);
-const POLICY: Policy = { unikernels: 2, memoryMb: 128, storageMb: 0, targets: ["isolate"], addresses: ["127.0.0.1"], ports: [{ first: 18400, last: 18449 }], cpuMs: 3000, connections: 2048, peers: [] };
+const POLICY: Policy = { unikernels: 2, memoryMb: 128, storageMb: 16, targets: ["isolate"], addresses: ["127.0.0.1"], ports: [{ first: 18400, last: 18449 }], cpuMs: 3000, connections: 2048, peers: [] };
 
 let daemon: RunningDaemon;
 let ca: Ca;

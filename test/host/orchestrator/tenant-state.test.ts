@@ -119,7 +119,7 @@ describe("the state database", () => {
     const db = new StateDb(file);
     assert.deepEqual(db.all().map((u) => [u.spec.name, u.tenant]), [["acme/web", undefined]]);
     assert.equal(db.tenantPolicies().size, 0);
-    assert.deepEqual(db.migration, { from: 1, to: 3, volumes: [] });
+    assert.deepEqual(db.migration, { from: 1, to: 4, volumes: [] });
     db.close();
     const again = new StateDb(file);
     assert.equal(again.all().length, 1);

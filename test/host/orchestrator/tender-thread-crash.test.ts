@@ -11,7 +11,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
 import { Daemon } from "../../../src/host/orchestrator/daemon.ts";
 import { EventLog } from "../../../src/host/orchestrator/event-log.ts";
 import { parseSpec } from "../../../src/host/orchestrator/spec.ts";
@@ -31,7 +30,8 @@ before(async () => {
   events = path.join(dir, "events.log");
   daemon = new Daemon({ stateDir: path.join(dir, "state"), log: new EventLog(events), backoff: { baseMs: 50, maxMs: 1000, stableMs: 60_000 } });
   await daemon.restore();
-  const sha = daemon.images.put(sha256(hello), hello).sha256;
+  const sha = daemon.registry.add("acme", hello).sha256;
+  daemon.registry.add("", hello);
   const spec = (name: string, restart: string) => parseSpec({ name, image: sha, devices: ["web=tcp://127.0.0.1:0"], memoryMb: 32, restart });
   await daemon.create(spec("acme/web", "on-failure"), undefined, acme);
   await daemon.create(spec("acme/once", "never"), undefined, acme);
