@@ -9,7 +9,7 @@ import { ExitCode } from "../../src/abi/index.ts";
 import type { Image } from "../../src/host/build/image.ts";
 import { readImage } from "../../src/host/build/image.ts";
 import { TARGET_NAMES } from "../../src/host/tender/targets/index.ts";
-import { bootToEnd, buildSource, craftImage, testTender } from "../helpers.ts";
+import { ROOT, bootToEnd, buildSource, craftImage, testTender } from "../helpers.ts";
 
 const built = new Map<string, Promise<Image>>();
 /** Builds each distinct source once for all targets. */
@@ -275,7 +275,15 @@ const HOSTILE: { what: string; code: string; kind: string; memoryMb?: number; cp
   { what: "unbounded recursion", code: `const f = () => f(); f();`, kind: "aborted" },
   { what: "a microtask loop", code: `const f = () => queueMicrotask(f); f();`, kind: "cpu-limit" },
   { what: "a promise chain that never settles", code: `const f = () => Promise.resolve().then(f); f();`, kind: "out-of-memory" },
+  // Without a stack of its own, an error leaving the isolate used to get the host's stack (isolated-vm attaches it).
+  { what: "typed arrays past the memory limit in async code, with stack traces off", code: `Error.stackTraceLimit = undefined; const k = []; (async () => { for (;;) k.push(new Uint8Array(1 << 20)); })();`, kind: "out-of-memory" },
+  { what: "an unhandled rejection of an error whose stack was deleted", code: `const e = new Error("stackless"); delete e.stack; Promise.reject(e);`, kind: "aborted" },
+  { what: "an unhandled rejection of a plain object", code: `Promise.reject({ name: "Plain", message: "no stack" });`, kind: "aborted" },
 ];
+
+/** Text that names the host's code: the checkout, its packages, Node's internals, the process target's child program. */
+const HOST_TEXT = [ROOT, "node_modules", "node:internal", "file://", "/tsuki/child.js"];
+const hostText = (text: string) => HOST_TEXT.find((host) => text.includes(host));
 
 for (const target of ["isolate", "process"] as const) {
   describe(`target ${target}: hostile guests end with a reason and the tender goes on`, () => {
@@ -286,6 +294,8 @@ for (const target of ["isolate", "process"] as const) {
         const cpuMs = h.cpuMs ?? (h.kind === "out-of-memory" ? 10_000 : 300);
         const r = await bootToEnd(target, await image(body(`setTimeout(() => { ${h.code} }, 1);`)), { memoryMb: h.memoryMb ?? 16, cpuMs });
         assert.equal(r.status.kind, h.kind, r.status.reason);
+        // What the operator and the tenant see names only the guest's code.
+        for (const text of [r.status.reason, ...r.lines.map((l) => l.text)]) assert.equal(hostText(text), undefined, `host text in ${JSON.stringify(text)}`);
       });
     }
   });
