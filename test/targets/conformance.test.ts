@@ -208,22 +208,33 @@ for (const target of TARGET_NAMES) {
         await image(
           body(`
           const hc = globalThis[Symbol.for("tsuki.hypercall")];
+          // Each frame on the stack as the guest sees it: the type of its receiver, its function (the runtime's are minified) and its file.
+          const frames = () => { Error.prepareStackTrace = (_, fs) => fs.map((f) => [typeof f.getThis(), f.getFileName() === "tsuki:runtime" ? "-" : f.getFunctionName(), f.getFileName()].join(" ")); try { return new Error().stack; } finally { delete Error.prepareStackTrace; } };
           let thrown;
           try { hc("console.write", 1, { get length() { throw new Error("x"); } }); } catch (e) { thrown = e; }
+          // Guest code that runs while a hypercall copies its argument: a host frame below it would show here.
+          let during;
+          const copied = hc("console.write", 1, { get length() { during = frames(); return 0; } });
           const err = hc(42);
-          console.log([
-            hc.constructor === Function,
-            Object.getPrototypeOf(hc) === Function.prototype,
-            hc.constructor("return typeof process + typeof require")(),
-            Object.getPrototypeOf(err) === Object.prototype,
-            err.constructor.constructor("return typeof process")(),
-            thrown === undefined || thrown.constructor === Error,
-            (() => { Error.prepareStackTrace = (_, frames) => frames.map((f) => typeof f.getThis()).join(); try { return new Error().stack; } finally { delete Error.prepareStackTrace; } })(),
-          ].join(" "));`),
+          console.log(JSON.stringify({
+            hypercall: [hc.constructor === Function, Object.getPrototypeOf(hc) === Function.prototype, hc.constructor("return typeof process + typeof require")()],
+            error: [Object.getPrototypeOf(err) === Object.prototype, Object.keys(err).join(), err.constructor.constructor("return typeof process")()],
+            copied: [Object.getPrototypeOf(copied) === Object.prototype, copied.errno],
+            thrown: [Object.getPrototypeOf(thrown) === Error.prototype, thrown.message],
+            here: frames(),
+            during,
+          }));`),
         ),
       );
       assert.equal(r.status.code, 0, r.status.reason);
-      assert.match(r.out[0]!, /^true true undefinedundefined true undefined true /);
+      assert.deepEqual(JSON.parse(r.out[0]!), {
+        hypercall: [true, true, "undefinedundefined"],
+        error: [true, "errno,message", "undefined"],
+        copied: [true, "EINVAL"],
+        thrown: [true, "x"],
+        here: ["undefined frames tsuki:image/t/main.js", "undefined start tsuki:image/t/main.js", "undefined - tsuki:runtime"],
+        during: ["undefined frames tsuki:image/t/main.js", "undefined get length tsuki:image/t/main.js", "undefined start tsuki:image/t/main.js", "undefined - tsuki:runtime"],
+      });
     });
 
     test("the tender can read a live unikernel's heap use against its limit", async () => {
