@@ -10,10 +10,11 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import { readImage } from "../../src/host/build/image.ts";
-import { ROOT, tempDir, unikernelDir } from "../helpers.ts";
+import { ROOT, processTargetUnavailable, tempDir, unikernelDir } from "../helpers.ts";
 import { type Ran, errors, finished, start, tsuki, waitForOutput } from "./spawn.ts";
 
 const T = { timeout: 60_000 };
+const processUnavailable = await processTargetUnavailable();
 const out = tempDir("tsuki-cli-");
 const HELLO = path.join(ROOT, "examples/hello");
 const CLOCK = path.join(ROOT, "examples/clock");
@@ -28,6 +29,9 @@ export default unikernel({ start() { throw new Error("kaboom"); } });`,
 export default unikernel({ start() { for (;;) {} } });`,
   hog: `import { unikernel } from "tsuki";
 export default unikernel({ start() { const all: number[][] = []; for (;;) all.push(new Array(100_000).fill(Math.random())); } });`,
+  // Runs out of (ArrayBuffer) memory in async code with stack traces off: its error has no stack of its own.
+  "stackless-hog": `import { unikernel } from "tsuki";
+export default unikernel({ start() { Error.stackTraceLimit = undefined; const all: Uint8Array[] = []; (async () => { for (;;) all.push(new Uint8Array(1 << 20)); })(); } });`,
   args: `import { unikernel } from "tsuki";
 export default unikernel({ start({ console, args }) { console.log(JSON.stringify(args), typeof args.greeting, typeof args.n); } });`,
 };
@@ -131,6 +135,18 @@ describe("exit reasons", () => {
     assertExit(r, 137);
     assert.match(r.stderr, /hog exited with code 137: out of memory.*16 MiB/);
   });
+
+  for (const target of ["isolate", "process"] as const) {
+    test(`on the ${target} target, running out of memory prints no host stack or path: the console and the reason name only the guest`, { ...T, skip: target === "process" ? processUnavailable : undefined }, async () => {
+      const r = await tsuki(["run", image("stackless-hog"), "--mem", "16M", "--target", target]);
+      assertExit(r, 137);
+      assert.match(r.stderr, /^stackless-hog \| Uncaught RangeError: Array buffer allocation failed$/m);
+      assert.match(r.stderr, /stackless-hog exited with code 137: out of memory: reached the limit of 16 MiB/);
+      for (const line of (r.stdout + r.stderr).split("\n")) {
+        for (const host of [ROOT, "node_modules", "node:internal", "file://", "/tsuki/child.js"]) assert.ok(!line.includes(host), `"${host}" in: ${line}`);
+      }
+    });
+  }
 });
 
 describe("tsuki build", () => {

@@ -9,7 +9,7 @@ import { ExitCode } from "../../src/abi/index.ts";
 import type { Image } from "../../src/host/build/image.ts";
 import { readImage } from "../../src/host/build/image.ts";
 import { TARGET_NAMES } from "../../src/host/tender/targets/index.ts";
-import { bootToEnd, buildSource, craftImage, testTender } from "../helpers.ts";
+import { ROOT, bootToEnd, buildSource, craftImage, testTender } from "../helpers.ts";
 
 const built = new Map<string, Promise<Image>>();
 /** Builds each distinct source once for all targets. */
@@ -208,22 +208,33 @@ for (const target of TARGET_NAMES) {
         await image(
           body(`
           const hc = globalThis[Symbol.for("tsuki.hypercall")];
+          // Each frame on the stack as the guest sees it: the type of its receiver, its function (the runtime's are minified) and its file.
+          const frames = () => { Error.prepareStackTrace = (_, fs) => fs.map((f) => [typeof f.getThis(), f.getFileName() === "tsuki:runtime" ? "-" : f.getFunctionName(), f.getFileName()].join(" ")); try { return new Error().stack; } finally { delete Error.prepareStackTrace; } };
           let thrown;
           try { hc("console.write", 1, { get length() { throw new Error("x"); } }); } catch (e) { thrown = e; }
+          // Guest code that runs while a hypercall copies its argument: a host frame below it would show here.
+          let during;
+          const copied = hc("console.write", 1, { get length() { during = frames(); return 0; } });
           const err = hc(42);
-          console.log([
-            hc.constructor === Function,
-            Object.getPrototypeOf(hc) === Function.prototype,
-            hc.constructor("return typeof process + typeof require")(),
-            Object.getPrototypeOf(err) === Object.prototype,
-            err.constructor.constructor("return typeof process")(),
-            thrown === undefined || thrown.constructor === Error,
-            (() => { Error.prepareStackTrace = (_, frames) => frames.map((f) => typeof f.getThis()).join(); try { return new Error().stack; } finally { delete Error.prepareStackTrace; } })(),
-          ].join(" "));`),
+          console.log(JSON.stringify({
+            hypercall: [hc.constructor === Function, Object.getPrototypeOf(hc) === Function.prototype, hc.constructor("return typeof process + typeof require")()],
+            error: [Object.getPrototypeOf(err) === Object.prototype, Object.keys(err).join(), err.constructor.constructor("return typeof process")()],
+            copied: [Object.getPrototypeOf(copied) === Object.prototype, copied.errno],
+            thrown: [Object.getPrototypeOf(thrown) === Error.prototype, thrown.message],
+            here: frames(),
+            during,
+          }));`),
         ),
       );
       assert.equal(r.status.code, 0, r.status.reason);
-      assert.match(r.out[0]!, /^true true undefinedundefined true undefined true /);
+      assert.deepEqual(JSON.parse(r.out[0]!), {
+        hypercall: [true, true, "undefinedundefined"],
+        error: [true, "errno,message", "undefined"],
+        copied: [true, "EINVAL"],
+        thrown: [true, "x"],
+        here: ["undefined frames tsuki:image/t/main.js", "undefined start tsuki:image/t/main.js", "undefined - tsuki:runtime"],
+        during: ["undefined frames tsuki:image/t/main.js", "undefined get length tsuki:image/t/main.js", "undefined start tsuki:image/t/main.js", "undefined - tsuki:runtime"],
+      });
     });
 
     test("the tender can read a live unikernel's heap use against its limit", async () => {
@@ -275,7 +286,15 @@ const HOSTILE: { what: string; code: string; kind: string; memoryMb?: number; cp
   { what: "unbounded recursion", code: `const f = () => f(); f();`, kind: "aborted" },
   { what: "a microtask loop", code: `const f = () => queueMicrotask(f); f();`, kind: "cpu-limit" },
   { what: "a promise chain that never settles", code: `const f = () => Promise.resolve().then(f); f();`, kind: "out-of-memory" },
+  // Without a stack of its own, an error leaving the isolate used to get the host's stack (isolated-vm attaches it).
+  { what: "typed arrays past the memory limit in async code, with stack traces off", code: `Error.stackTraceLimit = undefined; const k = []; (async () => { for (;;) k.push(new Uint8Array(1 << 20)); })();`, kind: "out-of-memory" },
+  { what: "an unhandled rejection of an error whose stack was deleted", code: `const e = new Error("stackless"); delete e.stack; Promise.reject(e);`, kind: "aborted" },
+  { what: "an unhandled rejection of a plain object", code: `Promise.reject({ name: "Plain", message: "no stack" });`, kind: "aborted" },
 ];
+
+/** Text that names the host's code: the checkout, its packages, Node's internals, the process target's child program. */
+const HOST_TEXT = [ROOT, "node_modules", "node:internal", "file://", "/tsuki/child.js"];
+const hostText = (text: string) => HOST_TEXT.find((host) => text.includes(host));
 
 for (const target of ["isolate", "process"] as const) {
   describe(`target ${target}: hostile guests end with a reason and the tender goes on`, () => {
@@ -286,6 +305,8 @@ for (const target of ["isolate", "process"] as const) {
         const cpuMs = h.cpuMs ?? (h.kind === "out-of-memory" ? 10_000 : 300);
         const r = await bootToEnd(target, await image(body(`setTimeout(() => { ${h.code} }, 1);`)), { memoryMb: h.memoryMb ?? 16, cpuMs });
         assert.equal(r.status.kind, h.kind, r.status.reason);
+        // What the operator and the tenant see names only the guest's code.
+        for (const text of [r.status.reason, ...r.lines.map((l) => l.text)]) assert.equal(hostText(text), undefined, `host text in ${JSON.stringify(text)}`);
       });
     }
   });

@@ -8,6 +8,7 @@
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
+import { thrownText } from "../tender/guest-stack.ts";
 import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
 
@@ -35,7 +36,7 @@ export function readDeclaration(name: string, code: string): UnikernelDeclaratio
     const end = guest.evaluate();
     if (ended !== undefined) throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${ended} while the build read its declaration; call it from start() instead`);
     if (end !== undefined) {
-      const detail = end.kind === "threw" ? String((end.error as Error)?.stack ?? end.error) : end.kind;
+      const detail = end.kind === "threw" ? thrownText(end.error) : end.kind;
       throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code failed while the build read its declaration (${end.kind}):\n${detail}`);
     }
     let declared;

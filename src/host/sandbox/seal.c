@@ -3,6 +3,9 @@
  * main() runs. Loaded with LD_PRELOAD into the node binary that bubblewrap starts; its
  * constructor
  *
+ *   0. closes every descriptor but stdin, stdout, stderr and the channel to the tender (fd 3):
+ *      whatever the tender inherited without close-on-exec (a writable file its parent left open)
+ *      passes through Node's spawn and bubblewrap, and must not reach the guest's process;
  *   1. sets the resource limits given in TSUKI_SEAL_LIMITS ("data,nofile,nproc" in bytes/counts;
  *      core dumps are always off), then makes the process non-dumpable;
  *   2. loads a seccomp filter built with libseccomp that denies what a unikernel process never
@@ -28,9 +31,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SEAL_FAILED 121
+/* Descriptors below this stay open: 0-2 and the channel on fd 3 (process-child.ts, CHANNEL). */
+#define KEPT_FDS 4
 
 static void fail(const char *what, int err) {
   char line[256];
@@ -42,6 +48,18 @@ static void fail(const char *what, int err) {
 static void limit(int resource, rlim_t value, const char *what) {
   struct rlimit r = { value, value };
   if (setrlimit(resource, &r) != 0) fail(what, errno);
+}
+
+/* Closes every descriptor from KEPT_FDS up; kernels before 5.9 lack close_range, so close them one by one. */
+static void close_inherited(void) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, KEPT_FDS, ~0U, 0) == 0) return;
+  if (errno != ENOSYS) fail("close_range", errno);
+#endif
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) fail("getrlimit RLIMIT_NOFILE", errno);
+  if (r.rlim_max == RLIM_INFINITY || r.rlim_max > (1u << 24)) fail("closing inherited descriptors (no close_range, no bound)", ENOSYS);
+  for (rlim_t fd = KEPT_FDS; fd < r.rlim_max; fd++) close((int)fd);
 }
 
 /* Denied with EPERM: the process learns "no" and goes on; nothing here is needed by Node. */
@@ -101,6 +119,7 @@ __attribute__((constructor)) static void seal(void) {
     close(fd);
     _exit(0);
   }
+  close_inherited();
   const char *limits = getenv("TSUKI_SEAL_LIMITS");
   if (limits == NULL) fail("reading TSUKI_SEAL_LIMITS", EINVAL);
   unsigned long long data = 0, nofile = 0, nproc = 0;

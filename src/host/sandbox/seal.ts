@@ -1,8 +1,9 @@
 /**
  * @module host/sandbox/seal
  * The seccomp shim (seal.c): built once per host with the C compiler against libseccomp, then
- * preloaded into every process-target unikernel, where it sets the resource limits and loads the
- * filter before Node's main() runs. libseccomp builds the filter (architecture checks included),
+ * preloaded into every process-target unikernel, where it closes every descriptor the process
+ * inherited but stdio and the channel, sets the resource limits and loads the filter before
+ * Node's main() runs. libseccomp builds the filter (architecture checks included),
  * so tsuki writes no BPF by hand; the shim exists because a filter that denies exec can only be
  * loaded after the exec that starts Node, and Node itself cannot load one.
  */

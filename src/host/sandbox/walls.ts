@@ -115,7 +115,7 @@ export function checkSandbox(script: string): SandboxCheck {
     { name: "user", active: bwrapOk, detail: root ? `runs as uid ${NOBODY} (nobody) outside its namespace, not as root` : `runs as your uid ${process.getuid?.()} outside its namespace, with no capabilities` },
     { name: "session", active: bwrapOk, detail: "no new privileges, a new session (no terminal), killed with the tender" },
     { name: "node-permissions", active: true, detail: "Node's permission model: --permission with only --allow-addons (isolated-vm is an addon); no file, network, child-process or worker grants" },
-    { name: "rlimits", active: "path" in seal, detail: `core 0, data ${"1280 MiB + 2 × --mem"}, open files ${FD_LIMIT}, processes/threads ${PROCESS_LIMIT}; not dumpable` },
+    { name: "rlimits", active: "path" in seal, detail: `core 0, data ${"1280 MiB + 2 × --mem"}, open files ${FD_LIMIT}, processes/threads ${PROCESS_LIMIT}; not dumpable; every inherited descriptor closed but stdio and the channel` },
     { name: "seccomp", active: "path" in seal, detail: "libseccomp filter loaded after Node's exec: exec, sockets, ptrace, mount and namespaces, modules, keyrings, bpf, perf, io_uring, clock and host settings denied; other architectures killed" },
     { name: "isolate", active: true, detail: "inside all this, the isolate target's walls: own V8 heap and limit, CPU watchdog per turn, nothing but hypercalls" },
     { name: "watchdog", active: true, detail: "the tender kills a process whose turn does not answer within --cpu-ms + 1 s, and one that breaks the channel's protocol" },

@@ -16,6 +16,7 @@
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { ConsoleLines, type ConsoleSink } from "./console.ts";
+import { thrownText } from "./guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
@@ -265,11 +266,10 @@ export class Unikernel {
   #exitFor(end: TurnEnd): ExitStatus {
     switch (end.kind) {
       case "threw": {
-        const error = end.error as { stack?: unknown; name?: unknown; message?: unknown };
-        const stack = typeof error?.stack === "string" ? error.stack : String(end.error);
-        this.#console.write(2, new TextEncoder().encode(`Uncaught ${stack}\n`));
-        const what = typeof error?.message === "string" ? `${String(error.name ?? "Error")}: ${error.message}` : String(end.error);
-        return { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: uncaught ${oneLine(what)}` };
+        const error = end.error as { name?: unknown; message?: unknown };
+        this.#console.write(2, new TextEncoder().encode(`Uncaught ${thrownText(end.error)}\n`));
+        const what = `uncaught ${typeof error?.message === "string" ? `${String(error.name ?? "Error")}: ${error.message}` : String(end.error)}`;
+        return OUT_OF_ARRAY_BUFFERS.test(what) ? this.#outOfMemory() : { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(what)}` };
       }
       case "out-of-memory":
         return this.#outOfMemory();

@@ -274,3 +274,55 @@ describe("a tenant's names and block volumes", () => {
     assert.deepEqual(placeVolumes({ kind: "admin" }, ["data=file:/srv/d.img", "v=volume:acme/data"]), ["data=file:/srv/d.img", "v=volume:acme/data"]);
   });
 });
+
+/**
+ * What the policy promises and the tests above did not hold it to: each of these broke no test
+ * when the code stopped doing it. Written against behaviour (codes and what the message names),
+ * not against the parser that produces the spec.
+ */
+describe("policy promises: what tenants may not bind, udp limits, the version", () => {
+  const manifest = { name: "m", devices: { web: { kind: "listener" }, dns: { kind: "udp" }, eth: { kind: "net" }, db: { kind: "connector" } } } as unknown as Manifest;
+  const tenant = { path: ["acme"], policies: [POLICY], client: "c" };
+  const spec = (devices: string[]): UnikernelSpec => ({ name: "acme/a", image: "0".repeat(64), devices, memoryMb: 32, cpuMs: 100, target: "isolate", restart: "never", priority: 50, args: {} });
+  const admitted = (devices: string[]) => admit(tenant, spec(devices), manifest, []);
+
+  test("a net device (a TAP on the host) is the administrator's, whatever its name", () => {
+    assert.throws(() => admitted(["eth=tap:tap0"]), code("ERR_POLICY_DENIED", /^device "eth" is a net bound to tap:, which tenants may not bind yet/));
+    assert.throws(() => admitted(["web=tcp://127.0.0.1:18100", "eth=tap:tsuki-acme"]), code("ERR_POLICY_DENIED", /device "eth" is a net/));
+  });
+
+  test("a connector is refused even to an address and port the policy lets listeners bind", () => {
+    assert.throws(() => admitted(["db=tcp://127.0.0.1:18100"]), code("ERR_POLICY_DENIED", /^device "db" is a connector bound to tcp:, which tenants may not bind yet/));
+  });
+
+  test("a tls: listener is refused even on an allowed address and port, and without host files", () => {
+    assert.throws(() => admitted(["web=tls://127.0.0.1:18100"]), code("ERR_POLICY_DENIED", /^device "web": a tls: listener reads its certificate and key from host files/));
+  });
+
+  test("a udp socket binds only the policy's addresses", () => {
+    admitted(["dns=udp://127.0.0.1:18153"]);
+    assert.throws(() => admitted(["dns=udp://0.0.0.0:18153"]), code("ERR_POLICY_DENIED", /^device "dns": listening on 0\.0\.0\.0 is not allowed for tenant "acme" \(its policy allows 127\.0\.0\.1\)/));
+    assert.throws(() => admitted(["dns=udp://[::1]:18153"]), code("ERR_POLICY_DENIED", /^device "dns": listening on ::1 is not allowed/));
+    admit({ ...tenant, policies: [{ ...POLICY, addresses: ["::1"] }] }, spec(["dns=udp://[::1]:18153"]), manifest, []);
+  });
+
+  test("a udp socket binds only the policy's ports, and not port 0", () => {
+    admitted(["dns=udp://127.0.0.1:18100"]);
+    admitted(["dns=udp://127.0.0.1:18199"]);
+    assert.throws(() => admitted(["dns=udp://127.0.0.1:18200"]), code("ERR_POLICY_DENIED", /^device "dns": port 18200 is outside the ports of tenant "acme" \(18100-18199\)/));
+    assert.throws(() => admitted(["dns=udp://127.0.0.1:53"]), code("ERR_POLICY_DENIED", /port 53 is outside/));
+    assert.throws(() => admitted(["dns=udp://127.0.0.1:0"]), code("ERR_POLICY_DENIED", /port 0 is outside .*\(port 0, any free port, could land anywhere\)/));
+  });
+
+  test("a policy of another version is ERR_POLICY_INVALID naming both versions", () => {
+    const der = encodePolicy(POLICY);
+    // TsukiPolicy is a SEQUENCE whose first element is `version INTEGER (1)`: 02 01 01 after the header.
+    const header = der[1]! < 0x80 ? 2 : 2 + (der[1]! & 0x7f);
+    assert.deepEqual([...der.subarray(header, header + 3)], [0x02, 0x01, 0x01]);
+    for (const version of [0, 2]) {
+      const other = Uint8Array.from(der);
+      other[header + 2] = version;
+      assert.throws(() => decodePolicy(other, "the certificate of acme"), code("ERR_POLICY_INVALID", new RegExp(`^the policy in the certificate of acme has version ${version}; this tsukid reads version 1: issue it again`)));
+    }
+  });
+});

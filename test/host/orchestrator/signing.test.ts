@@ -1,14 +1,17 @@
 /**
  * Signed images through the real commands: tsuki keygen, sign and verify (Ed25519 over the
  * image's SHA-256), and a daemon started with --trusted-key that runs signed images and refuses
- * unsigned ones and ones signed by a key it does not trust, each with a clear error.
+ * unsigned ones, ones signed by a key it does not trust and ones whose signature is another
+ * image's, each with a clear error; and checkSignature itself.
  */
 
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { tempDir } from "../../helpers.ts";
+import { sha256 } from "../../../src/host/build/image.ts";
+import { checkSignature, generateKeys, privateKey, publicKey, signImage } from "../../../src/host/orchestrator/signing.ts";
+import { craftImage, tempDir } from "../../helpers.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, fetchText, helloHttpImage, startDaemon } from "./harness.ts";
 
@@ -16,6 +19,8 @@ const T = { timeout: 60_000 };
 const dir = tempDir("tsuki-sign-");
 const image = path.join(dir, "hello-http.tsuki");
 const unsigned = path.join(dir, "unsigned", "hello-http.tsuki");
+/** Another image, which the signature of `image` must not pass for. */
+const other = path.join(dir, "other.tsuki");
 let daemon: RunningDaemon;
 
 before(async () => {
@@ -23,6 +28,7 @@ before(async () => {
   writeFileSync(image, bytes);
   (await import("node:fs")).mkdirSync(path.dirname(unsigned));
   writeFileSync(unsigned, bytes);
+  writeFileSync(other, craftImage(`export default {};`));
   for (const name of ["alice", "mallory"]) assert.equal((await tsuki(["keygen", path.join(dir, name)])).code, 0);
   daemon = await startDaemon(undefined, ["--trusted-key", path.join(dir, "alice.pub")]);
 });
@@ -84,5 +90,44 @@ describe("tsuki daemon --trusted-key", () => {
     const r = await tsuki(daemon.tsukiArgs("create", "evil", image, "--signature", sig, "--dev", "web=tcp://127.0.0.1:0"));
     assert.equal(r.code, 65);
     assert.match(r.stderr, /^tsuki: error ERR_SIGNATURE_INVALID: .*which is not among the trusted keys/m);
+  });
+});
+
+describe("checkSignature", () => {
+  const keys = generateKeys();
+  const trusted = [publicKey(keys.publicPem, "alice.pub")];
+  const a = sha256(Buffer.from("image a"));
+  const b = sha256(Buffer.from("image b"));
+  const ofA = signImage(a, privateKey(keys.privatePem, "alice.key"));
+
+  test("accepts a trusted key's signature of the image, naming the key", () => {
+    assert.equal(checkSignature(a, ofA, trusted), keys.id);
+  });
+
+  test("refuses a valid signature of one image offered for another, naming both", () => {
+    assert.throws(() => checkSignature(b, ofA, trusted), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "ERR_SIGNATURE_INVALID");
+      assert.equal(error.message, `the signature is for image ${a}, not ${b}`);
+      return true;
+    });
+  });
+
+  test("refuses another image's signature whose image field was rewritten: it is checked over the image's own hash", () => {
+    assert.throws(() => checkSignature(b, { ...ofA, sha256: b }, trusted), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "ERR_SIGNATURE_INVALID");
+      assert.match(error.message, /^the signature of image [0-9a-f]{64} by key [0-9a-f]{16}… does not verify/);
+      return true;
+    });
+  });
+});
+
+describe("tsuki daemon --trusted-key and another image's signature", () => {
+  test("refuses a create whose image is not the one its (valid, trusted) signature is for, with ERR_SIGNATURE_INVALID", T, async () => {
+    const sig = path.join(dir, "alice-hello.sig");
+    assert.equal((await tsuki(["sign", image, "--key", path.join(dir, "alice.key"), "--out", sig])).code, 0);
+    const r = await tsuki(daemon.tsukiArgs("create", "swapped", other, "--signature", sig, "--dev", "web=tcp://127.0.0.1:0"));
+    assert.equal(r.code, 65, r.stderr);
+    assert.match(r.stderr, new RegExp(`^tsuki: error ERR_SIGNATURE_INVALID: the signature is for image ${sha256(readFileSync(image))}, not ${sha256(readFileSync(other))}$`, "m"));
+    assert.equal((await daemon.client.listUnikernels()).some((u) => u.name === "swapped"), false);
   });
 });

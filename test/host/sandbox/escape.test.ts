@@ -6,13 +6,18 @@
  */
 
 import assert from "node:assert/strict";
+import { type StdioOptions, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportFilter } from "../../../src/host/sandbox/seal.ts";
 import { type ProcessGuest, createProcessTarget, drainProcessTarget } from "../../../src/host/tender/targets/process.ts";
 import type { Target } from "../../../src/host/tender/targets/index.ts";
 import { Tender } from "../../../src/host/tender/tender.ts";
-import { buildSource, processTargetUnavailable } from "../../helpers.ts";
+import { FD_LIMIT } from "../../../src/host/sandbox/bwrap.ts";
+import { NODE_FLAGS } from "../../cli/spawn.ts";
+import { ROOT, buildSource, processTargetUnavailable, tempDir } from "../../helpers.ts";
 
 const unavailable = await processTargetUnavailable();
 
@@ -111,5 +116,29 @@ describe("process target: the OS walls hold without the isolate and without Node
     }
     assert.match(filter, /io_uring_setup[\s\S]*?action ERRNO\(38\)/);
     assert.match(filter, /# default action\n\s+action ALLOW;\n# invalid architecture action\naction KILL_PROCESS;/);
+  });
+
+  test("a descriptor the tender inherited (writable, root's, no close-on-exec) is closed before the guest's process can use it", async () => {
+    // Above the child's RLIMIT_NOFILE, so no descriptor the child opens itself can take its number.
+    const fd = FD_LIMIT + 36;
+    const file = path.join(tempDir(), "root-only");
+    const handle = openSync(file, "w", 0o600);
+    // spawn dup2s it to `fd` in the tender, which clears close-on-exec: what a careless parent leaves.
+    const stdio: StdioOptions = ["ignore", "pipe", "pipe", ...Array<"ignore">(fd - 3).fill("ignore"), handle];
+    const tender = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, "test/host/sandbox/inherited-fd.ts"), String(fd)], { cwd: ROOT, stdio });
+    closeSync(handle);
+    let out = "";
+    let err = "";
+    tender.stdout!.setEncoding("utf8").on("data", (text: string) => (out += text));
+    tender.stderr!.setEncoding("utf8").on("data", (text: string) => (err += text));
+    const code = await new Promise((resolve) => tender.on("close", resolve));
+    assert.equal(code, 0, err);
+    const result = JSON.parse(out) as { write: string; open: number[] };
+    console.log(`descriptors open in the unikernel's process: ${result.open.join(", ")}; a write to ${fd}: ${result.write}`);
+    assert.equal(result.write, "EBADF");
+    assert.ok(!result.open.includes(fd), `descriptor ${fd} is open inside the sandbox`);
+    assert.deepEqual(result.open.slice(0, 4), [0, 1, 2, 3], "stdin, stdout, stderr and the channel are there");
+    assert.ok(result.open.every((n) => n < FD_LIMIT), `only descriptors the child opened itself: ${result.open.join(", ")}`);
+    assert.equal(readFileSync(file, "utf8"), "");
   });
 });

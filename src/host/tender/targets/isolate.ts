@@ -176,7 +176,8 @@ export class IsolateGuest implements SyncGuest {
         return /memory limit/i.test(message) ? { kind: "out-of-memory", detail: message } : { kind: "crashed", detail: message };
       }
       if (message === "Script execution timed out.") return { kind: "cpu-limit" };
-      return { kind: "threw", error: guestOnly(error) };
+      // The error carries the host's frames too; the tender shows only the guest's (guest-stack.ts).
+      return { kind: "threw", error };
     }
   }
 }
@@ -234,15 +235,6 @@ export function sendTakenDatagrams(taken: unknown, hypercall: HypercallFn): void
     const fits = Number.isInteger(length) && (length as number) >= 0 && at + (length as number) <= bytes.length;
     hypercall("datagram.send", meta[i], fits ? bytes.subarray(at, (at += length as number)) : undefined, meta[i + 1], meta[i + 2]);
   }
-}
-
-/** isolated-vm appends the host's stack below `<isolated-vm boundary>`; the operator needs only the guest's. */
-function guestOnly(error: unknown): unknown {
-  if (error instanceof Error && typeof error.stack === "string") {
-    const cut = error.stack.indexOf("\n    at (<isolated-vm boundary>)");
-    if (cut >= 0) error.stack = error.stack.slice(0, cut);
-  }
-  return error;
 }
 
 export const isolateTarget: SyncTarget = {

@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import { TsukiError } from "../../errors.ts";
 import { type LaunchOptions, bwrapArgs } from "../../sandbox/bwrap.ts";
 import { SEAL_FAILED } from "../../sandbox/seal.ts";
+import { withoutFrames } from "../guest-stack.ts";
 import type { Sandbox } from "../../sandbox/walls.ts";
 import { driversScript, runtimeScript } from "../runtime-script.ts";
 import { FrameError, FrameReader, encodeFrame } from "./process-frames.ts";
@@ -113,9 +114,9 @@ export class Sandboxed {
     this.#onDeath = () => undefined;
   }
 
-  /** The last lines the child wrote to stderr (Node's fatal errors, the shim's failures), on one line. */
+  /** The last lines the child wrote to stderr (Node's fatal errors, the shim's failures) on one line, without stack frames: an exit reason names no host code. */
   stderrTail(): string {
-    return this.#stderr.replace(/\s+/g, " ").trim().slice(-400);
+    return withoutFrames(this.#stderr).replace(/\s+/g, " ").trim().slice(-400);
   }
 
   #receive(chunk: Buffer): void {

@@ -299,7 +299,7 @@ const PROCESS_WALLS: readonly string[] = [
     "bubblewrap: new user, pid, mount, ipc, uts, cgroup and network namespaces; no network interface",
     "read-only root with only node, the isolated-vm addon, the child program, the seccomp shim and their libraries",
     "Node's permission model (--permission, only --allow-addons)",
-    "rlimits: core 0, data, open files, processes; seccomp filter (libseccomp) denying exec, sockets, ptrace, mounts, modules, keyrings",
+    "no inherited descriptor but stdio and the channel; rlimits: core 0, data, open files, processes; seccomp filter (libseccomp) denying exec, sockets, ptrace, mounts, modules, keyrings",
     "the isolate target's walls inside: heap limit (--mem), CPU watchdog per turn (--cpu-ms)",
 ];
 

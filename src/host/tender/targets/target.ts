@@ -65,6 +65,7 @@ export interface CpuTime {
 
 /** How a turn ended, when it did not simply return. */
 export type TurnEnd =
+  /** `error` may carry the host's frames below the guest's (guest-stack.ts keeps only the guest's). */
   | { readonly kind: "threw"; readonly error: unknown }
   | { readonly kind: "out-of-memory"; readonly detail: string }
   | { readonly kind: "cpu-limit" }
