@@ -287,16 +287,17 @@ describe("policy promises: what tenants may not bind, udp limits, the version", 
   const admitted = (devices: string[]) => admit(tenant, spec(devices), manifest, []);
 
   test("a net device (a TAP on the host) is the administrator's, whatever its name", () => {
-    assert.throws(() => admitted(["eth=tap:tap0"]), code("ERR_POLICY_DENIED", /^device "eth" is a net bound to tap:, which tenants may not bind yet/));
+    assert.throws(() => admitted(["eth=tap:tap0"]), code("ERR_POLICY_DENIED", /^device "eth" is a net device on a host interface \(tap:\), which tenants may not bind/));
     assert.throws(() => admitted(["web=tcp://127.0.0.1:18100", "eth=tap:tsuki-acme"]), code("ERR_POLICY_DENIED", /device "eth" is a net/));
   });
 
-  test("a connector is refused even to an address and port the policy lets listeners bind", () => {
-    assert.throws(() => admitted(["db=tcp://127.0.0.1:18100"]), code("ERR_POLICY_DENIED", /^device "db" is a connector bound to tcp:, which tenants may not bind yet/));
+  test("a connector is refused even to an address and port the policy lets listeners bind: only its peers are reachable", () => {
+    assert.throws(() => admitted(["db=tcp://127.0.0.1:18100"]), code("ERR_POLICY_DENIED", /^device "db": connecting to 127\.0\.0\.1:18100 is not allowed for tenant "acme" \(its policy's peers: none\)/));
   });
 
-  test("a tls: listener is refused even on an allowed address and port, and without host files", () => {
-    assert.throws(() => admitted(["web=tls://127.0.0.1:18100"]), code("ERR_POLICY_DENIED", /^device "web": a tls: listener reads its certificate and key from host files/));
+  test("a tls: listener is refused even on an allowed address and port; without host files it is not a binding at all", () => {
+    assert.throws(() => admitted(["web=tls://127.0.0.1:18100?cert=/etc/ssl/c.pem&key=/etc/ssl/k.pem"]), code("ERR_POLICY_DENIED", /^device "web": a tls: listener reads its certificate and key from host files/));
+    assert.throws(() => admitted(["web=tls://127.0.0.1:18100"]), code("ERR_DEV_MALFORMED", /needs \?cert=PATH&key=PATH/));
   });
 
   test("a udp socket binds only the policy's addresses", () => {
@@ -316,13 +317,13 @@ describe("policy promises: what tenants may not bind, udp limits, the version", 
 
   test("a policy of another version is ERR_POLICY_INVALID naming both versions", () => {
     const der = encodePolicy(POLICY);
-    // TsukiPolicy is a SEQUENCE whose first element is `version INTEGER (1)`: 02 01 01 after the header.
+    // TsukiPolicy is a SEQUENCE whose first element is `version INTEGER (1 | 2)`: 02 01 02 after the header.
     const header = der[1]! < 0x80 ? 2 : 2 + (der[1]! & 0x7f);
-    assert.deepEqual([...der.subarray(header, header + 3)], [0x02, 0x01, 0x01]);
-    for (const version of [0, 2]) {
+    assert.deepEqual([...der.subarray(header, header + 3)], [0x02, 0x01, 0x02]);
+    for (const version of [0, 3]) {
       const other = Uint8Array.from(der);
       other[header + 2] = version;
-      assert.throws(() => decodePolicy(other, "the certificate of acme"), code("ERR_POLICY_INVALID", new RegExp(`^the policy in the certificate of acme has version ${version}; this tsukid reads version 1: issue it again`)));
+      assert.throws(() => decodePolicy(other, "the certificate of acme"), code("ERR_POLICY_INVALID", new RegExp(`^the policy in the certificate of acme has version ${version}; this tsukid reads versions 1 and 2: issue it again`)));
     }
   });
 });
