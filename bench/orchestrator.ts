@@ -14,6 +14,10 @@
  *   process booting the same image, and a bare idle `node` with the same flags (the floor of any
  *   Node daemon). "The daemon's own memory" is computed three ways and printed with how.
  *
+ * - a hostile tenant next to a neighbour: the neighbour's p99 and the administrator's socket,
+ *   quiet and while the hostile tenant spins, floods, uploads and binds (orchestrator-hostile.ts;
+ *   HOSTILE=0 skips it).
+ *
  * Figures taken while other work runs on the machine are disturbed by it: read the ratios.
  */
 
@@ -29,6 +33,7 @@ import { certPem, createCa, issueClient, issueServer, issueTenant, keyPem } from
 import { DaemonClient } from "../src/host/orchestrator/client.ts";
 import { TARGETS } from "../src/host/tender/targets/index.ts";
 import { Tender } from "../src/host/tender/tender.ts";
+import { hostileTenantFigures } from "./orchestrator-hostile.ts";
 
 type Transport = "mtls" | "unix";
 /** The transport of the headline figure (the issue's target is over mutual TLS). */
@@ -98,7 +103,7 @@ async function startDaemon(extra: string[] = []): Promise<Daemon> {
 async function pki(dir: string, daemonPort: () => number) {
   const ca = await createCa("tsuki bench CA");
   const server = await issueServer({ cert: ca.cert, key: ca.keys.privateKey }, ["127.0.0.1"]);
-  const policy = { unikernels: 100, memoryMb: 100 * 64, storageMb: 0, targets: ["isolate" as const], addresses: ["127.0.0.1"], ports: [{ first: PORT_BASE, last: PORT_BASE + 999 }], cpuMs: 1000, connections: 100 * 1024, peers: [] };
+  const policy = { unikernels: 100, memoryMb: 100 * 64, storageMb: 64, targets: ["isolate" as const], addresses: ["127.0.0.1"], ports: [{ first: PORT_BASE, last: PORT_BASE + 999 }], cpuMs: 1000, connections: 100 * 1024, peers: [] };
   const tenant = await issueTenant({ cert: ca.cert, key: ca.keys.privateKey }, "bench", policy);
   const leaf = await issueClient({ cert: tenant.cert, key: tenant.keys.privateKey }, "bench-client");
   const files = { ca: path.join(dir, "ca.pem"), cert: path.join(dir, "server.pem"), key: path.join(dir, "server.key") };
@@ -294,6 +299,9 @@ async function main(): Promise<void> {
   console.log("\ntargets (issue 7)");
   for (const [what, ok, value] of checks) console.log(`  ${ok ? "met " : "MISSED"}  ${what}: ${value}`);
   rmSync(work, { recursive: true, force: true });
+
+  // 3. A hostile tenant next to a neighbour (issue 12).
+  if (process.env.HOSTILE !== "0") await hostileTenantFigures();
 }
 
 if (process.argv[2] === "--bare-memory") await bareMemoryChild(Number(process.argv[3]));

@@ -28,6 +28,7 @@ import { ApiConnections } from "../../host/orchestrator/api-connections.ts";
 import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/descriptors.ts";
 import { IMAGE_GRACE_MS } from "../../host/orchestrator/image-owners.ts";
 import { UPLOAD_DEFAULTS } from "../../host/orchestrator/image-upload.ts";
+import { RATE_DEFAULTS, RequestRates } from "../../host/orchestrator/request-rate.ts";
 import { DaemonError } from "../../host/orchestrator/errors.ts";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
@@ -45,6 +46,11 @@ The event log (one JSON object per line) goes to stdout. SIGINT/SIGTERM stop it.
   --events FILE        append the event log to FILE instead of stdout
   --max-image SIZE     the largest image it accepts, e.g. 16M (default ${API_LIMIT_DEFAULTS.maxImageBytes / 2 ** 20}M)
   --max-uploads N      image uploads under way at once (default ${UPLOAD_DEFAULTS.maxUploads}; ${UPLOAD_DEFAULTS.maxTenantUploads} per top-level tenant)
+  --upload-rate SIZE   how fast one top-level tenant's uploads may arrive together, a second
+                       (default ${UPLOAD_DEFAULTS.tenantBytesPerSecond / 2 ** 20}M)
+  --tenant-request-rate N  requests a second one top-level tenant (with its sub-tenants) may
+                       make of the remote API, in bursts of twice that (default ${RATE_DEFAULTS.perSecond}; past it
+                       429 ERR_RATE_LIMITED, which the tsuki client waits out)
   --image-grace TIME   how long an uploaded image that no unikernel runs is kept for the create
                        that should follow it (default ${IMAGE_GRACE_MS / 60_000}m)
   --console-lines N    console lines kept per unikernel (default 1024)
@@ -71,6 +77,8 @@ export async function daemon(argv: string[]): Promise<number> {
     "console-lines": { type: "string" },
     "max-uploads": { type: "string" },
     "image-grace": { type: "string" },
+    "upload-rate": { type: "string" },
+    "tenant-request-rate": { type: "string" },
     "trusted-key": { type: "string", multiple: true },
     metrics: { type: "string" },
     listen: { type: "string" },
@@ -87,7 +95,11 @@ export async function daemon(argv: string[]): Promise<number> {
   if (ringLines < 1 || ringLines > 1_000_000) throw new TsukiError("FLAG_VALUE", `--console-lines ${ringLines} is out of range: give 1–1000000`);
   const maxUploads = values["max-uploads"] === undefined ? UPLOAD_DEFAULTS.maxUploads : parseInteger("--max-uploads", values["max-uploads"]);
   if (maxUploads < 1 || maxUploads > 64) throw new TsukiError("FLAG_VALUE", `--max-uploads ${maxUploads} is out of range: give 1–64`);
-  const images = { maxUploads, maxTenantUploads: Math.min(maxUploads, UPLOAD_DEFAULTS.maxTenantUploads), graceMs: duration("image-grace", values["image-grace"], IMAGE_GRACE_MS, 1000, 7 * 24 * 3_600_000) };
+  const rate = values["upload-rate"] === undefined ? UPLOAD_DEFAULTS.tenantBytesPerSecond : parseSize(values["upload-rate"], 2 ** 20);
+  if (rate === undefined || rate < 64 * 1024) throw new TsukiError("FLAG_VALUE", `--upload-rate ${values["upload-rate"]} is not a size of at least 64K (a second): write e.g. --upload-rate 32M`);
+  const requestRate = values["tenant-request-rate"] === undefined ? RATE_DEFAULTS.perSecond : parseInteger("--tenant-request-rate", values["tenant-request-rate"]);
+  if (requestRate < 1 || requestRate > 100_000) throw new TsukiError("FLAG_VALUE", `--tenant-request-rate ${requestRate} is out of range: give 1–100000 requests a second`);
+  const images = { maxUploads, maxTenantUploads: Math.min(maxUploads, UPLOAD_DEFAULTS.maxTenantUploads), tenantBytesPerSecond: rate, graceMs: duration("image-grace", values["image-grace"], IMAGE_GRACE_MS, 1000, 7 * 24 * 3_600_000) };
 
   const trustedKeys = (values["trusted-key"] ?? []).map((file) => publicKey(readKeyFile(file), file));
   const tls = tlsFlags(values);
@@ -119,7 +131,7 @@ export async function daemon(argv: string[]): Promise<number> {
     if (metrics !== undefined) log.emit("metrics-ready", { url: metrics.url });
     await tsukid.restore();
     const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started), { maxConnections: caps.maxLocalConnections, connections });
-    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf), log, { caps, budget, connections });
+    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf, new RequestRates(requestRate, 2 * requestRate)), log, { caps, budget, connections });
     if (remote !== undefined) log.emit("tls-listening", { host: tls!.host, port: (remote.address() as AddressInfo).port });
     log.emit("daemon-ready", { pid: process.pid, socket, unikernels: tsukid.count });
 

@@ -51,6 +51,8 @@ export type CreateRequest = Partial<Omit<UnikernelSpec, "name" | "image">> & { n
 
 /** How long a client keeps asking to upload while the daemon is busy with others' uploads. */
 export const UPLOAD_PATIENCE_MS = 60_000;
+/** How long a client waits out its tenant's request rate (ERR_RATE_LIMITED). */
+export const RATE_PATIENCE_MS = 30_000;
 
 export class DaemonClient {
   /** The Unix socket, or the remote URL. */
@@ -79,10 +81,23 @@ export class DaemonClient {
     this.#agent?.destroy();
   }
 
-  /** One request; resolves with the status and the parsed body of a success, throws RemoteError for an error answer. */
+  /**
+   * One request; resolves with the status and the parsed body of a success, throws RemoteError
+   * for an error answer. A request the daemon refused for the tenant's request rate
+   * (ERR_RATE_LIMITED, before doing anything of it) is sent again after a wait, for up to
+   * `RATE_PATIENCE_MS`.
+   */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { status, text } = await this.#send(method, path, body);
-    return parseAnswer<T>(status, text);
+    const until = Date.now() + RATE_PATIENCE_MS;
+    for (let wait = 250; ; wait = Math.min(4000, wait * 2)) {
+      const { status, text } = await this.#send(method, path, body);
+      try {
+        return parseAnswer<T>(status, text);
+      } catch (error) {
+        if (!(error instanceof RemoteError) || error.code !== "ERR_RATE_LIMITED" || Date.now() + wait > until) throw error;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   async listUnikernels(): Promise<InstanceInfo[]> {

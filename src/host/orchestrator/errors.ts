@@ -40,6 +40,8 @@ export const DaemonErrorCode = {
   IMAGE_UNKNOWN: { status: 404, exit: ExitCode.BAD_IMAGE },
   /** The uploaded bytes do not hash to the SHA-256 they were sent under. */
   IMAGE_HASH: { status: 400, exit: ExitCode.BAD_IMAGE },
+  /** A tenant (with its sub-tenants) made more requests a second than the daemon takes: wait (Retry-After). */
+  RATE_LIMITED: { status: 429, exit: EX_TEMPFAIL },
   /** As many image uploads are under way as the daemon takes (in all, or for this tenant): try again. */
   UPLOADS_BUSY: { status: 429, exit: EX_TEMPFAIL },
   /** A unikernel's console already has as many followers as it takes. */

@@ -41,7 +41,8 @@ export type LifecycleEvent =
   | "descriptors"
   | "tender-thread-started"
   | "tender-thread-ended"
-  | "tender-thread-failed";
+  | "tender-thread-failed"
+  | "tender-thread-priority";
 
 export class EventLog {
   #fd: number | undefined;

@@ -29,6 +29,7 @@ import type { Daemon } from "./daemon.ts";
 import { DaemonError, errorBody } from "./errors.ts";
 import { checkSha256, parseSpec } from "./spec.ts";
 import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "./scope.ts";
+import { RequestRates } from "./request-rate.ts";
 import { admit, admitImage, admitVolume, budgets, tenantName } from "./tenants.ts";
 import type { ImageOwner } from "./image-owners.ts";
 import { checkJsonDepth, decodeSegment } from "./request-checks.ts";
@@ -49,11 +50,14 @@ export const API_LIMIT_DEFAULTS: ApiLimits = { maxImageBytes: 64 * 2 ** 20, maxJ
 const MAX_FOLLOW_BUFFER = 1 * 2 ** 20;
 
 /** `callerOf` says who sent a request (the Unix socket: the administrator); it throws to refuse one. */
-export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now(), callerOf: (req: IncomingMessage) => Caller | Promise<Caller> = () => ADMIN) {
+export function apiHandler(daemon: Daemon, limits: ApiLimits, started = Date.now(), callerOf: (req: IncomingMessage) => Caller | Promise<Caller> = () => ADMIN, rates = new RequestRates()) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     Promise.resolve()
       .then(() => callerOf(req))
-      .then((caller) => route(daemon, limits, started, caller, req, res))
+      .then((caller) => {
+        if (caller.kind === "tenant") rates.take(tenantName(caller.tenant));
+        return route(daemon, limits, started, caller, req, res);
+      })
       .catch((error: unknown) => fail(res, error));
   };
 }
@@ -271,8 +275,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function fail(res: ServerResponse, error: unknown): void {
   if (res.headersSent) return void res.destroy();
   const { status, body } = errorBody(error);
+  const retryAfterS = (error as { retryAfterS?: unknown }).retryAfterS;
+  if (typeof retryAfterS === "number") res.setHeader("retry-after", String(retryAfterS));
   // A refused body is not read to its end: close the connection rather than drain it.
-  if (status === 413) res.setHeader("connection", "close");
+  const close = status === 413 || status === 429;
+  if (close) res.setHeader("connection", "close");
   send(res, status, body);
-  if (status === 413) res.on("finish", () => res.socket?.destroySoon());
+  if (close) res.on("finish", () => res.socket?.destroySoon());
 }

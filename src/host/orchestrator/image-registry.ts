@@ -24,6 +24,8 @@ export interface ImageRegistryOptions {
   readonly maxUploads?: number;
   /** …of one top-level tenant (with its sub-tenants), or of the administrator. */
   readonly maxTenantUploads?: number;
+  /** Bytes a second one top-level tenant's uploads may arrive at, together. */
+  readonly tenantBytesPerSecond?: number;
 }
 
 /** A unikernel as collection sees it: the image it runs and the tenant that created it ("" the administrator). */
@@ -49,7 +51,7 @@ export class ImageRegistry {
     this.#log = log;
     this.#users = users;
     this.graceMs = options.graceMs ?? IMAGE_GRACE_MS;
-    this.#gate = new UploadGate(options.maxUploads ?? UPLOAD_DEFAULTS.maxUploads, options.maxTenantUploads ?? UPLOAD_DEFAULTS.maxTenantUploads);
+    this.#gate = new UploadGate(options.maxUploads ?? UPLOAD_DEFAULTS.maxUploads, options.maxTenantUploads ?? UPLOAD_DEFAULTS.maxTenantUploads, options.tenantBytesPerSecond ?? UPLOAD_DEFAULTS.tenantBytesPerSecond);
     for (const o of db.imageOwners()) {
       // Rows migrated from before schema 4 have no size yet: the stored file's.
       const owner = o.size === 0 ? { ...o, size: store.sizeOf(o.image) ?? 0 } : o;
@@ -75,13 +77,14 @@ export class ImageRegistry {
    * image already is not charged twice.
    */
   async upload(req: IncomingMessage, sha: string, limit: number, owner: string, admit?: (sizeMb: number, owners: readonly ImageOwner[]) => void): Promise<Image> {
-    const release = this.#gate.enter(owner.split("/")[0]!);
+    const top = owner.split("/")[0]!;
+    const release = this.#gate.enter(top);
     try {
       const owned = this.#owners.has(key({ image: sha, owner }));
       const others = () => [...this.#owners.values()].filter((o) => !(o.image === sha && o.owner === owner));
       const declared = Number(req.headers["content-length"]);
       if (!owned && Number.isFinite(declared)) admit?.(imageMb({ size: declared }), others());
-      const image = await receiveImage(req, sha, limit, this.store, this.#checker);
+      const image = await receiveImage(req, sha, limit, this.store, this.#checker, (bytes) => this.#gate.pace(top, bytes));
       admit?.(imageMb(image), others());
       const row: ImageOwner = { image: sha, owner, size: image.size, uploaded: Date.now() };
       this.#db.putImageOwner(row);

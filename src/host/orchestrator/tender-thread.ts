@@ -76,6 +76,8 @@ export interface TenderThreadOptions {
   readonly idle: (thread: TenderThread) => void;
   /** It has ended, closed or failed. */
   readonly ended: (thread: TenderThread) => void;
+  /** It runs, as Linux thread `tid`, at its lowered priority. */
+  readonly ready?: (thread: TenderThread, tid: number) => void;
 }
 
 export class TenderThread implements UnikernelThread {
@@ -178,6 +180,7 @@ export class TenderThread implements UnikernelThread {
   #receive(m: FromWorker): void {
     switch (m.type) {
       case "ready":
+        if (m.tid !== null && m.nice !== null) this.#options.ready?.(this, m.tid);
         this.#options.log.emit("tender-thread-started", { tenant: this.tenant, thread: this.threadId, tid: m.tid, nice: m.nice, ...(m.problem === null ? {} : { problem: m.problem }) });
         return;
       case "console":

@@ -6,13 +6,15 @@
  * and ended once it has had no unikernel for `IDLE_GRACE_MS` (so a restart, or a destroy followed
  * by a create, does not pay for a new thread). The control thread, which serves the API, the
  * metrics and the admin socket, runs no guest code at all; a tenant whose guest spins holds its
- * own thread, and the OS scheduler, not one event loop, shares the CPU between tenants.
+ * own thread, and the OS scheduler, not one event loop, shares the CPU between tenants; a thread
+ * that keeps a core busy is moved behind the others (cpu-shares.ts).
  *
  * A thread that fails is forgotten at once (its unikernels end as crashed, tender-thread.ts);
  * the next boot for its tenant, a restart by policy say, starts a new one.
  */
 
 import { bundledRuntimeScripts } from "../tender/runtime-script.ts";
+import { CpuShares } from "./cpu-shares.ts";
 import type { EventLog } from "./event-log.ts";
 import { type BootRequest, TenderThread } from "./tender-thread.ts";
 import type { ThreadUnikernel } from "./thread-unikernel.ts";
@@ -28,12 +30,15 @@ export class TenderThreads {
   #runtime: Readonly<Record<string, string>> | undefined;
 
   #descriptors: SharedArrayBuffer | undefined;
+  #shares: CpuShares;
+  #tids = new Map<TenderThread, number>();
 
   /** `descriptors`: the daemon's descriptor budget (`DescriptorBudget.shared`), for every thread's unikernels. */
   constructor(log: EventLog, options: { graceMs?: number; descriptors?: SharedArrayBuffer } = {}) {
     this.#log = log;
     this.#graceMs = options.graceMs ?? IDLE_GRACE_MS;
     this.#descriptors = options.descriptors;
+    this.#shares = new CpuShares(log);
   }
 
   /** Boots a unikernel in its tenant's thread (started now if there is none). */
@@ -42,7 +47,7 @@ export class TenderThreads {
     if (thread === undefined) {
       // Bundled once, on the first boot (tsukid bundles them before, in Daemon.restore).
       this.#runtime ??= bundledRuntimeScripts();
-      thread = new TenderThread(tenant, { log: this.#log, runtime: this.#runtime, descriptors: this.#descriptors, idle: (t) => this.#idled(t), ended: (t) => this.#ended(t) });
+      thread = new TenderThread(tenant, { log: this.#log, runtime: this.#runtime, descriptors: this.#descriptors, idle: (t) => this.#idled(t), ended: (t) => this.#ended(t), ready: (t, tid) => this.#ready(t, tid) });
       this.#threads.set(tenant, thread);
     }
     this.#cancelIdle(thread);
@@ -65,6 +70,7 @@ export class TenderThreads {
     this.#idle.clear();
     const threads = [...this.#threads.values()];
     this.#threads.clear();
+    this.#shares.close();
     await Promise.all(threads.map((t) => t.close()));
   }
 
@@ -85,8 +91,16 @@ export class TenderThreads {
     this.#idle.delete(thread);
   }
 
+  #ready(thread: TenderThread, tid: number): void {
+    this.#tids.set(thread, tid);
+    this.#shares.track(thread.tenant, tid);
+  }
+
   #ended(thread: TenderThread): void {
     this.#cancelIdle(thread);
+    const tid = this.#tids.get(thread);
+    this.#tids.delete(thread);
+    if (tid !== undefined) this.#shares.untrack(tid);
     if (this.#threads.get(thread.tenant) === thread) this.#threads.delete(thread.tenant);
   }
 }

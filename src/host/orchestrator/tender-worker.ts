@@ -15,9 +15,9 @@
  * Loaded through tender-worker-entry.js, which registers tsuki's module hook in this thread first.
  */
 
-import { readlinkSync } from "node:fs";
-import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { lowerThisThread } from "./thread-priority.ts";
+import { TENDER_THREAD_NICE } from "./cpu-shares.ts";
 import { DescriptorBudget } from "./descriptors.ts";
 import type { Image } from "../build/image.ts";
 import { useRuntimeScripts } from "../tender/runtime-script.ts";
@@ -35,7 +35,6 @@ import { type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryE
  * the CPU (and its wake-ups preempt the tender thread); two tender threads share as equals.
  * Raising a thread's nice value needs no privilege; lowering it again would.
  */
-const TENDER_THREAD_NICE = 5;
 
 const port = parentPort;
 if (port === null) throw new Error("tender-worker.ts runs inside a worker thread that tsukid started (tender-threads.ts)");
@@ -75,20 +74,6 @@ async function targetOf(name: DaemonTarget): Promise<Target> {
 
 function figuresOf(u: Unikernel): Figures {
   return { heap: u.heap() ?? null, cpuTime: u.cpuTime() ?? null, devices: u.deviceStats(), connections: u.connections, rejectedCalls: Object.fromEntries(u.rejectedCalls) };
-}
-
-/** Lowers this thread's priority; says which thread it is and what came of it. */
-function lowerPriority(): FromWorker {
-  let tid: number | null = null;
-  try {
-    // "PID/task/TID": Linux names each thread of a process by its own id.
-    tid = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
-    setPriority(tid, TENDER_THREAD_NICE);
-    return { type: "ready", tid, nice: getPriority(tid), problem: null };
-  } catch (error) {
-    const why = tid === null ? `this host has no /proc/thread-self (not Linux?): ${(error as Error).message}` : (error as Error).message;
-    return { type: "ready", tid, nice: null, problem: `its CPU priority is the control thread's: ${why}` };
-  }
 }
 
 async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
@@ -153,4 +138,4 @@ port.on("message", (m: ToWorker) => {
   }
 });
 
-post(lowerPriority());
+post({ type: "ready", ...lowerThisThread(TENDER_THREAD_NICE) });
