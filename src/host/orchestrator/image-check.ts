@@ -12,7 +12,7 @@ import type { Image } from "../build/image.ts";
 import { type CarriedError, type PackedImage, rebuildError, unpackImage } from "./tender-protocol.ts";
 
 /** How long the thread waits for another upload before it ends. */
-export const IDLE_MS = 10_000;
+export const IDLE_MS = 2_000;
 
 const ENTRY = new URL("./image-check-entry.js", import.meta.url);
 
