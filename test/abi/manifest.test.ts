@@ -178,11 +178,22 @@ test("every problem is reported, not only the first", () => {
   }
 });
 
-test("nonsense in every field is reported without throwing", () => {
+test("nonsense in every field is reported, naming the field, without throwing", () => {
   const weird = [null, 0, "", [], {}, [null], { a: null }, [[]]];
+  // What is not nonsense for a field: no devices, no assets, no inputs, an empty builder record.
+  const fine = new Set(["devices {}", "assets []", "inputs {}", "builder {}"]);
   for (const value of weird) {
     for (const key of ["entry", "devices", "assets", "inputs", "builder"]) {
-      assert.doesNotThrow(() => parseManifest(manifest({ [key]: value })), `${key}: ${JSON.stringify(value)}`);
+      const label = `${key} ${JSON.stringify(value)}`;
+      const result = parseManifest(manifest({ [key]: value }));
+      if (fine.has(label)) {
+        assert.equal(result.ok, true, label);
+        continue;
+      }
+      assert.equal(result.ok, false, label);
+      if (!result.ok) {
+        assert.ok(result.problems.length > 0 && result.problems.every((p) => p.startsWith(`manifest.${key}`)), `${label}: ${JSON.stringify(result.problems)}`);
+      }
     }
   }
 });

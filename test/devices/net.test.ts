@@ -109,24 +109,35 @@ export default unikernel({ devices: { eth: net() }, start({ eth, console, exit }
 const RX_GUEST = `import { unikernel, net } from "tsuki";
 export default unikernel({ devices: { eth: net() }, start({ eth, console, args }) {
   const loopTime = globalThis[Symbol.for("tsuki.loopTime")];
-  let count = 0, turns = 0, last = -1;
+  let count = 0, turns = 0, last = -1, first = -1, newest = -1, gaps = 0;
   const go = () => eth.receive((f) => {
     if (f[12] !== 8 || f[13] !== 0 || f[23] !== 17) return;
-    if (((f[36] << 8) | f[37]) === 7) return console.log("count " + count + " turns " + turns);
+    if (((f[36] << 8) | f[37]) === 7) return console.log("count " + count + " turns " + turns + " first " + first + " newest " + newest + " gaps " + gaps);
+    // The sender numbers its datagrams: the first 4 bytes of the UDP payload (after 14 + 20 + 8 bytes of headers).
+    const seq = ((f[42] << 24) | (f[43] << 16) | (f[44] << 8) | f[45]) >>> 0;
+    if (first < 0) first = seq;
+    else if (seq !== newest + 1) gaps++;
+    newest = seq;
     count++;
     if (loopTime() !== last) { turns++; last = loopTime(); }
   });
   if (args.delay) setTimeout(go, args.delay); else go();
 } });`;
 
-/** A script for node inside the namespace: `count` UDP datagrams of `size` bytes to 10.0.0.2:9, then one to port 7 after `pause` ms. */
+/**
+ * A script for node inside the namespace: `count` UDP datagrams of `size` bytes to 10.0.0.2:9, each
+ * numbered from 0 in its first 4 bytes, then one to port 7 after `pause` ms.
+ */
 const sender = (count: number, size: number, pause: number) => `
 const s = require("node:dgram").createSocket("udp4");
-const payload = Buffer.alloc(${size});
 let sent = 0;
 const t0 = performance.now();
 function more() {
-  for (let i = 0; i < 100 && sent < ${count}; i++, sent++) s.send(payload, 9, "10.0.0.2");
+  for (let i = 0; i < 100 && sent < ${count}; i++, sent++) {
+    const payload = Buffer.alloc(${size});
+    payload.writeUInt32BE(sent, 0);
+    s.send(payload, 9, "10.0.0.2");
+  }
   if (sent < ${count}) return setImmediate(more);
   setTimeout(() => s.send("report", 7, "10.0.0.2", () => { console.log(performance.now() - t0); s.close(); }), ${pause});
 }
@@ -291,9 +302,16 @@ describe("net device", { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const line = await until(() => out().find((l) => l.startsWith("count ")), 10_000, "the guest's count");
     const dropped = ns.stats(tap).tx.dropped;
-    // The 1,024 kept are the newest frames, a few of them the kernel's own (IPv6 router solicitations), which the guest does not count.
-    const count = Number(line.split(" ")[1]);
-    assert.ok(count <= 1024 && (dropped > 0 || count >= 1000), `${line}, dropped by the kernel ${dropped}`);
+    // The 1,024 kept are the newest frames, a few of them the kernel's own (IPv6 router
+    // solicitations), which the guest does not count: the datagrams it saw end with the last one
+    // sent, run without a gap, and are at most 1,024.
+    const [, count, , , , first, , newest, , gaps] = line.split(" ").map(Number) as number[];
+    assert.equal(newest, 1999, `${line}: the newest datagram was kept`);
+    assert.ok(count! <= 1024 && count! >= 1000, `${line}, dropped by the kernel ${dropped}`);
+    if (dropped === 0) {
+      assert.equal(gaps, 0, `${line}: the oldest were dropped, not any in the middle`);
+      assert.equal(first, 2000 - count!, line);
+    }
     ns.delete();
   });
 

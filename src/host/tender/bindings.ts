@@ -38,7 +38,7 @@ export function parseBinding(text: string): Binding {
   const problem = deviceNameProblem(name);
   if (problem) throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))}: ${problem}`);
   if (!/^[a-z][a-z0-9+.-]*:/.test(uri)) {
-    throw new TsukiError("DEV_MALFORMED", `--dev ${name}=${JSON.stringify(uri.slice(0, 200))}: it has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
+    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))}: the URI has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
   }
   return { name, uri };
 }

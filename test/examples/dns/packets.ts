@@ -122,6 +122,29 @@ export async function udpExchange(port: number, packet: Uint8Array, ms = 700): P
 }
 
 /**
+ * Sends every packet from one socket (each a datagram of its own), then collects the answers until
+ * `quietMs` pass without one: late answers are answers, not silence. Returns each answer's bytes.
+ */
+export async function udpBurst(port: number, packets: readonly Uint8Array[], quietMs = 500): Promise<Uint8Array[]> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  const replies: Uint8Array[] = [];
+  try {
+    return await new Promise<Uint8Array[]>((resolve) => {
+      let timer = setTimeout(() => resolve(replies), quietMs * 4);
+      socket.on("message", (message) => {
+        replies.push(new Uint8Array(message));
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve(replies), quietMs);
+      });
+      for (const packet of packets) socket.send(packet, port, "127.0.0.1");
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/**
  * Writes `stream` (already framed, or framed here when `frame` is true) on a TCP connection and
  * collects framed answers until the server closes, `count` answers came, or `ms` passed.
  */

@@ -83,11 +83,12 @@ describe("fuzz", () => {
     for (let i = 0; i < ITERATIONS; i++) {
       const packet = i % 5 === 0 ? Uint8Array.from({ length: Math.floor(random() * 600) }, () => Math.floor(random() * 256)) : mutate(corpus[Math.floor(random() * corpus.length)]!, random);
       const transport = random() < 0.2 ? TCP : UDP;
+      // A packet that never ends its answer hangs the test (the runner's timeout fails it); how long
+      // each took is printed, not asserted: pathological inputs (pointer loops, label floods) have
+      // tests of their own.
       const started = performance.now();
       const answers = server.answer(packet, transport);
-      const took = performance.now() - started;
-      slowest = Math.max(slowest, took);
-      assert.ok(took < 100, `packet ${i} took ${took} ms`);
+      slowest = Math.max(slowest, performance.now() - started);
       for (const answer of answers) {
         answered++;
         if (!transport.tcp) assert.ok(answer.length <= 1232, `a UDP answer of ${answer.length} octets`);

@@ -2,6 +2,7 @@
 // combination of repeated fields, Set-Cookie, and sorted iteration.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { assertLinear } from "../../../growth.ts";
 import { Headers } from "../../../../src/guest/lib/http/headers.ts";
 import { prng } from "../../runtime/seeded.ts";
 
@@ -47,10 +48,9 @@ describe("Headers behaves like Node's", () => {
   test("values are trimmed of leading and trailing HTTP whitespace", () => both((h) => (h.append("x", " \t a b \r\n"), h.set("y", "\n\n"), [h.get("x"), h.get("y")])));
 
   test("trimming a value with a long run of inner whitespace takes linear time", () => {
-    const value = `a${" ".repeat(50_000)}b `;
-    const started = performance.now();
-    both((h) => (h.append("x", value), h.get("x")!.length));
-    assert.ok(performance.now() - started < 100, `took ${performance.now() - started} ms`);
+    both((h) => (h.append("x", `a${" ".repeat(50_000)}b `), h.get("x")!.length));
+    // Ours only: Node's own Headers is not what this suite tests for speed.
+    assertLinear((n) => new Headers([["x", `a${" ".repeat(n)}b `]]).get("x"), 2_000_000, "a value with a run of inner whitespace", { factor: 4 });
   });
 
   test("invalid names throw a TypeError", () => {

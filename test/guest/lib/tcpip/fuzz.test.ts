@@ -1,7 +1,8 @@
 /**
- * Fuzzing tsuki/tcpip's receive side with mutated real frames (frames/, captured from Linux) and a
- * seeded PRNG, so every run sees the same inputs: every wire parser and the whole receive path of
- * a Stack (Ethernet, ARP, IPv4 with reassembly, ICMP, UDP, TCP) never throw, every frame the stack
+ * Fuzzing tsuki/tcpip's receive side with mutated real frames (frames/, captured from Linux) and
+ * mutated DHCP messages, with a seeded PRNG, so every run sees the same inputs: every wire parser
+ * (Ethernet, ARP, IPv4, ICMP, UDP, TCP, DHCP), counted by how many inputs reached it, and the whole
+ * receive path of a Stack (with reassembly) never throw, every frame the stack
  * sends in answer is well-formed, and what the stack holds (reassembly buffers, ARP queues, UDP
  * queues) stays within its limits. Mutations often re-seal the IPv4 header and transport
  * checksums so that they reach the deeper layers instead of stopping at a checksum.
@@ -16,6 +17,8 @@ import { EthernetFrame, EthernetRepr } from "../../../../src/guest/lib/tcpip/wir
 import { IcmpPacket, IcmpRepr } from "../../../../src/guest/lib/tcpip/wire/icmp.ts";
 import { Ipv4Packet, Ipv4Repr } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";
 import { UdpPacket, UdpRepr } from "../../../../src/guest/lib/tcpip/wire/udp.ts";
+import { TcpPacket, TcpRepr } from "../../../../src/guest/lib/tcpip/wire/tcp.ts";
+import { DhcpPacket, encodeDhcp, isDhcpError, parseDhcp, readAllOptions } from "../../../../src/guest/lib/tcpip/wire/dhcp.ts";
 import { prng } from "../../runtime/seeded.ts";
 import { corpus, GUEST_IP, GUEST_MAC, LINUX_IP } from "./corpus.ts";
 import { testNet } from "./link.ts";
@@ -110,6 +113,38 @@ function seeds(): Uint8Array[] {
   return [...corpus().values()];
 }
 
+/** DHCP seeds, as the client and dnsmasq send them (DISCOVER, OFFER, ACK with the usual options). */
+const DHCP_SEEDS = [
+  encodeDhcp({ op: 1, messageType: 1, xid: 0x1234, chaddr: GUEST_MAC, parameterRequestList: [1, 3, 6, 15, 26, 51, 54, 58, 59], maxMessageSize: 1500, hostname: "tsuki" }),
+  encodeDhcp({ op: 2, messageType: 2, xid: 0x1234, chaddr: GUEST_MAC, yiaddr: 0x0a090002, siaddr: 0x0a090001, subnetMask: 0xffffff00, routers: [0x0a090001], dnsServers: [0x0a090001, 0x08080808], leaseTime: 3600, serverId: 0x0a090001, renewalTime: 1800, rebindingTime: 3150, domainName: "example.org" }),
+  encodeDhcp({ op: 2, messageType: 5, xid: 0x1234, chaddr: GUEST_MAC, yiaddr: 0x0a090002, subnetMask: 0xffffff00, leaseTime: 0xffffffff, serverId: 0x0a090001, message: "ok" }),
+];
+
+/** The DHCP parsers on some bytes: a mutated DHCP message, or a UDP payload (most are not DHCP). */
+function fuzzDhcp(bytes: Uint8Array, reached: { dhcp: number; dhcpParsed: number }): void {
+  const packet = DhcpPacket.check(bytes);
+  if (isDhcpError(packet)) return;
+  reached.dhcp++;
+  readAllOptions(packet);
+  if (!isDhcpError(parseDhcp(packet))) reached.dhcpParsed++;
+}
+
+/** Flips, truncates, inserts or rewrites an option length of a DHCP message. */
+function mutateBytes(seed: Uint8Array, random: () => number): Uint8Array {
+  const bytes = Array.from(seed);
+  const pick = (n: number) => Math.floor(random() * n);
+  for (let r = 1 + pick(3); r > 0; r--) {
+    const at = pick(bytes.length);
+    const kind = pick(4);
+    if (kind === 0) bytes[at] = pick(256);
+    else if (kind === 1) bytes.length = at;
+    else if (kind === 2) bytes.splice(at, 0, ...Array.from({ length: 1 + pick(8) }, () => pick(256)));
+    // An option's length byte, past the 240 bytes of fixed fields and cookie.
+    else if (bytes.length > 242) bytes[240 + pick(bytes.length - 240)] = [0, 1, 2, 4, 255][pick(5)]!;
+  }
+  return Uint8Array.from(bytes);
+}
+
 /**
  * The corpus as the guest would receive it: frames the capture's guest sent (to Linux, from
  * 10.9.0.2) are turned around, MACs and IPv4 addresses swapped, so they are for us too.
@@ -132,33 +167,52 @@ function inbound(): Uint8Array[] {
 }
 
 describe("fuzz", () => {
-  test("no wire parser throws on mutated real frames", () => {
+  test("no wire parser throws on mutated real frames, and the mutations reach every parser", () => {
     const random = prng(0x7c9);
     const all = seeds();
+    // How far each input got: a parser that is never reached is not fuzzed.
+    const reached = { ethernet: 0, arp: 0, ipv4: 0, icmp: 0, udp: 0, tcp: 0, tcpParsed: 0, dhcp: 0, dhcpParsed: 0 };
+    const tcp = new TcpRepr();
     for (let i = 0; i < ITERATIONS; i++) {
+      fuzzDhcp(mutateBytes(DHCP_SEEDS[i % DHCP_SEEDS.length]!, random), reached);
       const bytes = mutate(all[i % all.length]!, random);
       const frame = EthernetFrame.check(bytes);
       if (typeof frame === "string") continue;
+      reached.ethernet++;
       EthernetRepr.parse(frame);
       const payload = frame.payload;
       const arp = ArpPacket.check(payload);
       if (typeof arp !== "string") {
+        reached.arp++;
         ArpRepr.parse(arp);
         void arp.senderHardware, arp.senderProtocol, arp.targetHardware, arp.targetProtocol;
       }
       const ip = Ipv4Packet.check(payload);
       if (typeof ip === "string") continue;
+      reached.ipv4++;
       Ipv4Repr.parse(ip);
       void ip.options, ip.payload, ip.fragmentOffset;
       const inner = ip.payload;
       const icmp = IcmpPacket.check(inner);
-      if (typeof icmp !== "string") IcmpRepr.parse(icmp);
+      if (typeof icmp !== "string") {
+        reached.icmp++;
+        IcmpRepr.parse(icmp);
+      }
       const udp = UdpPacket.check(inner);
       if (typeof udp !== "string") {
+        reached.udp++;
         UdpRepr.parse(udp, ip.source, ip.destination);
-        void udp.payload;
+        fuzzDhcp(udp.payload, reached);
+      }
+      const segment = TcpPacket.check(inner);
+      if (typeof segment !== "string") {
+        reached.tcp++;
+        if (tcp.parse(segment, random() < 0.5 ? { source: ip.source, destination: ip.destination } : undefined) === undefined) reached.tcpParsed++;
       }
     }
+    // Counted, so that a change that stops inputs early (a stricter check, a broken mutator) shows.
+    const floor = { ethernet: ITERATIONS * 0.85, arp: ITERATIONS / 5, ipv4: ITERATIONS / 5, icmp: ITERATIONS / 5, udp: 400, tcp: ITERATIONS / 8, tcpParsed: 600, dhcp: ITERATIONS / 4, dhcpParsed: ITERATIONS / 10 };
+    for (const [layer, least] of Object.entries(floor)) assert.ok(reached[layer as keyof typeof reached] >= least, `${layer}: ${JSON.stringify(reached)}`);
   });
 
   test("a Stack's receive path never throws, answers only well-formed frames and stays bounded", async () => {

@@ -1,6 +1,6 @@
 // Two stacks in the deterministic simulation (sim.ts): handshakes, bulk transfers verified byte for
-// byte on a clean link and under loss, reordering and duplication, both congestion controllers, and
-// a throughput figure for the core.
+// byte on a clean link and under loss, reordering and duplication, both congestion controllers.
+// The core's throughput and the goodput matrix are figures, printed by `npm run bench:tcp-sim`.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { TcpConnection } from "../../../../src/guest/lib/tcpip/tcp/index.ts";
@@ -94,40 +94,5 @@ describe("tcp transfer in the simulation", () => {
       const tcp = { congestionControl: seed % 2 ? ("cubic" as const) : ("newreno" as const), receiveBuffer: [4096, 65536, 1 << 20, 1000, 300000][seed % 5]!, sendBuffer: [8192, 1 << 20][seed % 2]!, noDelay: seed % 5 === 0 };
       await transfer({ seed, link, tcp }, 50_000 + Math.floor(r(7) * 150_000), 3_600_000);
     }
-  });
-
-  test("goodput under loss, 10 ms RTT, 100 Mbit/s (printed, like smoltcp's netsim matrix)", async () => {
-    const rows: string[] = [];
-    for (const loss of [0, 0.001, 0.01, 0.05]) {
-      const cells: string[] = [];
-      for (const congestionControl of ["cubic", "newreno"] as const) {
-        const sim = new Sim({ seed: 5, link: { loss, bandwidth: 100e6 }, tcp: { congestionControl } });
-        const { client, server } = await established(sim);
-        const got = collect(server);
-        const start = sim.now;
-        void sendAll(client, testData(4 * 1024 * 1024, 8));
-        assert.ok(await sim.run(() => got.done, 600_000));
-        assert.equal(got.length, 4 * 1024 * 1024);
-        cells.push(`${congestionControl} ${((got.length * 8) / (sim.now - start) / 1000).toFixed(1)} Mbit/s`);
-      }
-      rows.push(`# loss ${(loss * 100).toFixed(1)}%: ${cells.join(", ")}`);
-    }
-    console.log(rows.join("\n"));
-  });
-
-  test("throughput of the simulated core (printed, not asserted)", async () => {
-    const size = 32 * 1024 * 1024;
-    const sim = new Sim({ link: { delayMs: 0.05, bandwidth: Infinity } });
-    const { client, server } = await established(sim);
-    const data = testData(size, 3);
-    const atServer = collect(server);
-    const started = performance.now();
-    const simStart = sim.now;
-    void sendAll(client, data, 256 * 1024);
-    assert.ok(await sim.run(() => atServer.done, 600_000));
-    const seconds = (performance.now() - started) / 1000;
-    assert.equal(atServer.length, size);
-    const rate = size / seconds / 1e6;
-    console.log(`# sim throughput: ${size / 1048576} MiB one way in ${seconds.toFixed(2)} s real (${rate.toFixed(1)} MB/s, ${((rate * 8) / 1000).toFixed(2)} Gbit/s of core for both stacks), ${(sim.now - simStart).toFixed(0)} ms simulated, ${sim.a.tcp.stats.segmentsOut} + ${sim.b.tcp.stats.segmentsOut} segments, ${sim.turns} turns`);
   });
 });
