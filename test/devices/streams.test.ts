@@ -307,3 +307,68 @@ describe("TLS listener", { skip: has("openssl") ? undefined : "openssl is not in
     });
   });
 });
+
+describe("TLS connector", { skip: has("openssl") ? undefined : "openssl is not installed (apt-get install openssl)" }, () => {
+  const dir = tempDir();
+  const key = path.join(dir, "key.pem");
+  const cert = path.join(dir, "cert.pem");
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=upstream.test", "-addext", "subjectAltName=DNS:upstream.test,IP:127.0.0.1");
+  const source = `import { unikernel, connector } from "tsuki";
+    export default unikernel({ devices: { up: connector() }, async start({ up, console }) {
+      let conn;
+      try { conn = await up.connect(); } catch (e) { return console.log("refused " + e.code); }
+      await conn.write("hello tls\\n");
+      let reply = "";
+      for await (const chunk of conn) { reply += new TextDecoder().decode(chunk); if (reply.includes("\\n")) break; }
+      await conn.end();
+      console.log("got " + reply.trim());
+    } });`;
+
+  /** openssl s_server, a peer we did not write, answering each line reversed (-rev), on a free port. */
+  async function server(): Promise<{ port: number; stop(): void }> {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const child = spawn("openssl", ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", cert, "-key", key, "-rev", "-naccept", "10"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c));
+    while (!out.includes("ACCEPT")) await new Promise((r) => setTimeout(r, 20));
+    return { port, stop: () => child.kill() };
+  }
+
+  async function run(uri: string): Promise<string[]> {
+    const image = await buildSource(source);
+    const { unikernel, lines } = await boot(image, { up: uri });
+    const status = await unikernel.exited;
+    assert.equal(status.code, 0, status.reason);
+    return lines.map((l) => l.text);
+  }
+
+  test("with the server's CA named, the host verifies it and the guest talks plaintext to openssl s_server", async () => {
+    const s = await server();
+    try {
+      assert.deepEqual(await run(`tls://127.0.0.1:${s.port}?ca=${cert}`), ["got slt olleh"]);
+      assert.deepEqual(await run(`tls://127.0.0.1:${s.port}?ca=${cert}&servername=upstream.test`), ["got slt olleh"]);
+    } finally {
+      s.stop();
+    }
+  });
+
+  test("a certificate the host does not trust, or one for another name, fails connect() with OpenSSL's code", async () => {
+    const s = await server();
+    try {
+      assert.deepEqual(await run(`tls://127.0.0.1:${s.port}`), ["refused DEPTH_ZERO_SELF_SIGNED_CERT"]);
+      assert.deepEqual(await run(`tls://127.0.0.1:${s.port}?ca=${cert}&servername=other.test`), ["refused ERR_TLS_CERT_ALTNAME_INVALID"]);
+    } finally {
+      s.stop();
+    }
+  });
+
+  test("a CA file that cannot be read stops the boot with ERR_DEV_OPEN naming it", async () => {
+    const image = await buildSource(source);
+    const { tender } = testTender("isolate");
+    await assert.rejects(tender.boot(image, { bindings: [{ name: "up", uri: `tls://127.0.0.1:1?ca=${path.join(dir, "missing.pem")}` }] }), (e: Error & { code?: string }) => e.code === "ERR_DEV_OPEN" && e.message.includes("missing.pem"));
+  });
+});

@@ -5,7 +5,7 @@
  * of one device kind.
  *
  *   !listen tcp://ADDR:PORT | tls://ADDR:PORT?cert=…&key=…   or { url, cert, key, max }    listener
- *   !connect tcp://HOST:PORT                                                                connector
+ *   !connect tcp://HOST:PORT | tls://HOST:PORT?ca=…&servername=… or { url, ca, servername, max } connector
  *   !udp udp://ADDR:PORT                                     or { url, peer }               udp
  *   !block PATH                                              or { path, size, sector }      block
  *   !net tap:NAME[?mac=02:…]                                                                net
@@ -44,7 +44,13 @@ export const DEVICE_TAGS: Readonly<Record<string, TagSpec>> = {
     keys: ["url", "cert", "key", "max"],
     mappingExample: "{ url: tls://127.0.0.1:8443, cert: site.crt, key: site.key, max: 100 }",
   },
-  "!connect": { kind: "connector", takes: "tcp://HOST:PORT[?max=N]", example: "tcp://127.0.0.1:5432" },
+  "!connect": {
+    kind: "connector",
+    takes: "tcp://HOST:PORT or tls://HOST:PORT, optionally ?max=N (tls: ?ca=PATH&servername=NAME)",
+    example: "tcp://127.0.0.1:5432",
+    keys: ["url", "ca", "servername", "max"],
+    mappingExample: "{ url: tls://db.internal:5432, ca: db-ca.pem, servername: db.internal, max: 16 }",
+  },
   "!udp": {
     kind: "udp",
     takes: "udp://ADDR:PORT",
@@ -243,8 +249,25 @@ function mappingUri(spec: TagSpec, tag: string, name: string, reader: Reader, no
 
   const url = string("url", spec.takes);
   // The url alone: a tls:// one is read as its endpoint, its certificate and key being keys of their own.
-  const endpointOf = (u: string): DeviceBinding => (u.startsWith("tls:") && spec.kind === "listener" ? parseDeviceUri("listener", `tcp:${u.slice(4)}`) : parseDeviceUri(spec.kind, u));
+  const endpointOf = (u: string): DeviceBinding => (u.startsWith("tls:") && (spec.kind === "listener" || spec.kind === "connector") ? parseDeviceUri(spec.kind, `tcp:${u.slice(4)}`) : parseDeviceUri(spec.kind, u));
   const endpoint = url === undefined ? undefined : url.includes("?") ? bad("url", `is ${JSON.stringify(url)}, which has ?options: write them as keys of the mapping instead`) : checked("url", url, endpointOf);
+  if (spec.kind === "connector") {
+    const tlsUrl = url?.startsWith("tls:") === true;
+    const options: [string, string][] = [];
+    for (const key of ["ca", "servername"]) {
+      if (!values.has(key)) continue;
+      if (!tlsUrl) {
+        bad(key, `is given for ${url ?? "a connector"}, but only a tls:// connector takes ${key}: use url: tls://… or remove ${key}`);
+        continue;
+      }
+      const value = string(key, key === "ca" ? "the path of a PEM CA file" : "a DNS name");
+      if (value !== undefined) options.push([key, key === "ca" ? encodePath(path.resolve(reader.dir, value)) : value]);
+    }
+    const max = values.has("max") ? integer("max", "a number of connections", 1) : undefined;
+    if (max !== undefined) options.push(["max", String(max)]);
+    if (!ok || url === undefined || endpoint === undefined) return undefined;
+    return checked("url", `${url}${options.length === 0 ? "" : `?${options.map(([k, v]) => `${k}=${v}`).join("&")}`}`, (u) => formatDeviceUri(parseDeviceUri("connector", u)));
+  }
   if (spec.kind === "udp") {
     const peer = values.has("peer") ? string("peer", "HOST:PORT") : undefined;
     const parsed = peer === undefined ? undefined : checked("peer", peer, parsePeerText);

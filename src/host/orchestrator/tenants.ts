@@ -141,6 +141,7 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
         if (device.kind === "listener" && device.max === undefined) uncapped.push(name);
         break;
       case "connector":
+        if (device.scheme === "tls" && device.ca !== undefined) deny(`device "${name}": a tls: connector's ?ca= names a host file, which tenants may not name: leave it out (the host's trusted roots verify the server), or ask the host's administrator`);
         if (!peerAllowed(own, device.host, device.port)) deny(`device "${name}": connecting to ${where(device.host, device.port)} is not allowed for tenant "${me}" (its policy's peers: ${formatPeers(own.peers)}): connect to one of those by its IP address, or have a policy issued with --peers`);
         if (device.max === undefined) uncapped.push(name);
         break;

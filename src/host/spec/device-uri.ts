@@ -8,7 +8,7 @@
  * so the text stored (tsukid's database, a configuration's bindings) means what was checked.
  *
  *   listener   tcp://HOST:PORT[?max=N]   tls://HOST:PORT?cert=PATH&key=PATH[&max=N]
- *   connector  tcp://HOST:PORT[?max=N]
+ *   connector  tcp://HOST:PORT[?max=N]   tls://HOST:PORT[?ca=PATH&servername=NAME&max=N]
  *   udp        udp://HOST:PORT[?peer=IP:PORT]
  *   net        tap:NAME[?mac=02:…]
  *   block      file:PATH[?size=SIZE&sector=N]    volume:NAME[?size=SIZE&sector=N] (tsukid's volumes)
@@ -20,7 +20,7 @@
 
 import path from "node:path";
 import { type DeviceKind, IMAGE_NAME, macProblem } from "../../abi/index.ts";
-import { type Endpoint, UriProblem, checkVisible, decode, encode, formatHostPort, parseHostPort, parsePeerText, parseQuery, parseWhole } from "./endpoint.ts";
+import { type Endpoint, UriProblem, checkVisible, decode, encode, formatHostPort, parseHost, parseHostPort, parsePeerText, parseQuery, parseWhole } from "./endpoint.ts";
 
 export { UriProblem } from "./endpoint.ts";
 export type { Endpoint } from "./endpoint.ts";
@@ -28,13 +28,19 @@ export type { Endpoint } from "./endpoint.ts";
 export type ListenerBinding =
   | { readonly kind: "listener"; readonly scheme: "tcp"; readonly host: string; readonly port: number; readonly max?: number }
   | { readonly kind: "listener"; readonly scheme: "tls"; readonly host: string; readonly port: number; readonly max?: number; readonly cert: string; readonly key: string };
-export interface ConnectorBinding {
-  readonly kind: "connector";
-  readonly scheme: "tcp";
-  readonly host: string;
-  readonly port: number;
-  readonly max?: number;
-}
+export type ConnectorBinding =
+  | { readonly kind: "connector"; readonly scheme: "tcp"; readonly host: string; readonly port: number; readonly max?: number }
+  | {
+      readonly kind: "connector";
+      readonly scheme: "tls";
+      readonly host: string;
+      readonly port: number;
+      readonly max?: number;
+      /** A CA file (PEM) the server's certificate must chain to, in place of the host's trusted roots. */
+      readonly ca?: string;
+      /** The name the certificate must be for (and SNI), when not the host's. */
+      readonly servername?: string;
+    };
 export interface UdpBinding {
   readonly kind: "udp";
   readonly scheme: "udp";
@@ -70,7 +76,7 @@ export const MAX_NAME_SEGMENTS = 9;
 /** URI schemes each kind accepts, with an example for messages. */
 export const SCHEMES: Readonly<Record<DeviceKind, { readonly schemes: readonly string[]; readonly example: string }>> = {
   listener: { schemes: ["tcp:", "tls:"], example: "tcp://127.0.0.1:8080" },
-  connector: { schemes: ["tcp:"], example: "tcp://127.0.0.1:5432" },
+  connector: { schemes: ["tcp:", "tls:"], example: "tcp://127.0.0.1:5432" },
   udp: { schemes: ["udp:"], example: "udp://127.0.0.1:5353" },
   net: { schemes: ["tap:"], example: "tap:tap0" },
   block: { schemes: ["file:"], example: "file:data.img" },
@@ -118,8 +124,11 @@ function endpointBinding(kind: DeviceKind, scheme: "tcp" | "tls" | "udp", body: 
     return { kind, scheme: "udp", host, port, ...(peer === undefined ? {} : { peer }) };
   }
   if (kind === "connector") {
-    const o = parseQuery(query, ["max"], "a connector");
-    return { kind, scheme: "tcp", host, port, ...maxOf(o) };
+    if (scheme === "tcp") return { kind, scheme: "tcp", host, port, ...maxOf(parseQuery(query, ["max"], "a tcp connector")) };
+    const o = parseQuery(query, ["ca", "servername", "max"], "a tls connector", true);
+    const servername = o.has("servername") ? parseHost(o.get("servername")!) : undefined;
+    if (servername !== undefined && (servername.includes(":") || /^[\d.]+$/.test(servername))) throw new UriProblem(`has servername=${servername}: a server name is a DNS name (the address is the host's)`);
+    return { kind, scheme: "tls", host, port, ...maxOf(o), ...(o.has("ca") ? { ca: filePath(o.get("ca")!, options) } : {}), ...(servername === undefined ? {} : { servername }) };
   }
   if (scheme === "tcp") return { kind: "listener", scheme, host, port, ...maxOf(parseQuery(query, ["max"], "a tcp listener")) };
   const o = parseQuery(query, ["cert", "key", "max"], "a tls listener", true);
@@ -201,7 +210,7 @@ export function formatDeviceUri(b: DeviceBinding): string {
     case "listener":
       return `${b.scheme}://${formatHostPort(b)}${b.scheme === "tls" ? query([["cert", b.cert], ["key", b.key], ["max", b.max]]) : query([["max", b.max]])}`;
     case "connector":
-      return `tcp://${formatHostPort(b)}${query([["max", b.max]])}`;
+      return b.scheme === "tcp" ? `tcp://${formatHostPort(b)}${query([["max", b.max]])}` : `tls://${formatHostPort(b)}${query([["ca", b.ca], ["servername", b.servername], ["max", b.max]])}`;
     case "udp":
       return `udp://${formatHostPort(b)}${query([["peer", b.peer === undefined ? undefined : formatHostPort(b.peer)]])}`;
     case "net":

@@ -193,8 +193,8 @@ describe("values of tags", () => {
     assert.match(problem(`devices:\n  db: !connect tcp://127.0.0.1:0\n`, "ERR_CONFIG_VALUE", "devices.db", 2, 7), /names no port \(1–65535\)/);
   });
 
-  test("!connect has no mapping form", () => {
-    problem(`devices:\n  db: !connect { url: tcp://127.0.0.1:5432 }\n`, "ERR_CONFIG_VALUE", "devices.db", 2, 7);
+  test("!connect's ca and servername are for tls:// only", () => {
+    assert.match(problem(`devices:\n  db: !connect { url: tcp://127.0.0.1:5432, ca: ca.pem }\n`, "ERR_CONFIG_VALUE", "devices.db.ca", 2, 49), /only a tls:\/\/ connector takes ca/);
   });
 
   test("a tls listener without cert and key is ERR_CONFIG_VALUE", () => {

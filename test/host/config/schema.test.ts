@@ -65,7 +65,7 @@ describe("schema/run-config.schema.json", () => {
 
   test("describes the mapping form of each tag with the parser's options", () => {
     const defs = schema.$defs ?? {};
-    for (const tag of ["!listen", "!udp", "!block"]) {
+    for (const tag of ["!listen", "!connect", "!udp", "!block"]) {
       const def = defs[tag.slice(1)];
       assert.deepEqual(Object.keys(def?.properties ?? {}).sort(), [...(DEVICE_TAGS[tag]!.keys ?? [])].sort(), tag);
     }

@@ -69,6 +69,13 @@ describe("!connect", () => {
   });
 });
 
+describe("!connect tls", () => {
+  test("!connect tls://HOST:PORT verifies against the host's roots; the mapping form names a CA (made absolute) and a server name", () => {
+    assert.equal(devices("db: !connect tls://db.internal:5432")[0]?.uri, "tls://db.internal:5432");
+    assert.equal(devices("db: !connect { url: tls://10.0.0.5:5432, ca: certs/db ca.pem, servername: db.internal, max: 8 }")[0]?.uri, "tls://10.0.0.5:5432?ca=/srv/site/certs/db%20ca.pem&servername=db.internal&max=8");
+  });
+});
+
 describe("!udp", () => {
   test("!udp udp://ADDR:PORT makes a udp binding", () => {
     assert.deepEqual(devices("dns: !udp udp://127.0.0.1:5353"), [{ name: "dns", uri: "udp://127.0.0.1:5353", kind: "udp", origin: "run.yaml:2:8 (!udp)" }]);

@@ -221,6 +221,9 @@ describe("admitting a create", () => {
     }
     assert.throws(() => admit(tenant, spec("acme/web/a", ["dns=udp://127.0.0.1:18101?peer=10.0.0.5:53"]), manifest, []), code("ERR_POLICY_DENIED", /peer=10\.0\.0\.5:53 is not among the peers/));
     assert.throws(() => admit({ ...tenant, policies: [POLICY, POLICY] }, spec("acme/web/a", ["db=tcp://10.0.0.5:5432"]), manifest, []), code("ERR_POLICY_DENIED", /peers: none/));
+    // TLS done by the host, verified against its roots: allowed to a peer; a CA file of the host's choosing is not the tenant's to name.
+    admit(tenant, spec("acme/web/a", ["db=tls://10.0.0.5:5432?servername=db.internal"]), manifest, []);
+    assert.throws(() => admit(tenant, spec("acme/web/a", ["db=tls://10.0.0.5:5432?ca=/etc/ssl/private/ca.pem"]), manifest, []), code("ERR_POLICY_DENIED", /\?ca= names a host file/));
   });
 
   test("udp devices bind only the policy's addresses and ports, as listeners do", () => {

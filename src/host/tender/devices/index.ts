@@ -44,7 +44,7 @@ export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string,
       handle++;
       const device = binding.device;
       if (device.kind === "listener") opened.push({ name, kind: device.kind, handle, backend: await openListener(name, device, gate) });
-      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(device, gate) });
+      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(name, device, gate) });
       else if (device.kind === "udp") opened.push({ name, kind: device.kind, handle, backend: await openUdp(name, handle, device) });
       else if (device.kind === "net") opened.push({ name, kind: device.kind, handle, backend: openNet(name, handle, device, unikernel) });
       else if (device.scheme === "file") opened.push({ name, kind: device.kind, handle, backend: openBlock(name, handle, device) });

@@ -68,7 +68,7 @@ export class Streams {
     const socket = backend.connect();
     if (socket === undefined) return fail(Errno.EAGAIN, "stream.connect: the host has no file descriptors to spare now; try again later");
     const connection = this.#open(socket, device);
-    socket.once("connect", () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
+    socket.once(backend.readyEvent, () => this.#sink.post({ type: "connected", handle: connection.handle, remote: peerOf(socket) }));
     return connection.handle;
   }
 
