@@ -209,8 +209,15 @@ export function connectionsOf(spec: Pick<UnikernelSpec, "devices">): number {
   let total = 0;
   for (const text of spec.devices) {
     const { uri } = parseBinding(text);
-    // tcp:// and tls:// bind listeners and connectors alike, and read the same ?max= either way.
-    if (/^(?:tcp|tls):/.test(uri)) total += (parseDeviceUri("listener", uri) as { max?: number }).max ?? DEFAULT_MAX_CONNECTIONS;
+    // tcp:// and tls:// bind listeners and connectors (the stored text is canonical, so one of the two reads it); both count ?max=.
+    if (!/^(?:tcp|tls):/.test(uri)) continue;
+    let device: DeviceBinding;
+    try {
+      device = parseDeviceUri("listener", uri);
+    } catch {
+      device = parseDeviceUri("connector", uri);
+    }
+    total += (device as { max?: number }).max ?? DEFAULT_MAX_CONNECTIONS;
   }
   return total;
 }
