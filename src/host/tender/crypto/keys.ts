@@ -39,8 +39,9 @@ const CURVE_OID: Partial<Record<Curve, Buffer>> = {
 };
 const SEQUENCE = 0x30;
 
-function spki(algorithm: Buffer, key: Uint8Array): Buffer {
-  return der(SEQUENCE, der(SEQUENCE, algorithm), der(0x03, Buffer.from([0]), key));
+/** SubjectPublicKeyInfo around `key`, whose AlgorithmIdentifier holds `algorithm` (its OID and parameters). */
+function spki(algorithm: Buffer[], key: Uint8Array): Buffer {
+  return der(SEQUENCE, der(SEQUENCE, ...algorithm), der(0x03, Buffer.from([0]), key));
 }
 
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
@@ -86,7 +87,7 @@ function build(key: PackedKey): KeyObject {
     case "ec-public": {
       const { curve, size } = curveOf(key, "ec");
       checkPoint(first, size);
-      return createPublicKey({ key: spki(der(SEQUENCE, ID_EC_PUBLIC_KEY, CURVE_OID[curve]!), first), format: "der", type: "spki" });
+      return createPublicKey({ key: spki([ID_EC_PUBLIC_KEY, CURVE_OID[curve]!], first), format: "der", type: "spki" });
     }
     case "ec-private": {
       const { curve, size } = curveOf(key, "ec");
@@ -98,7 +99,7 @@ function build(key: PackedKey): KeyObject {
     case "okp-public": {
       const { curve, size } = curveOf(key, "okp");
       if (first.length !== size) throw new KeyError(`an ${curve} public key is ${size} bytes, got ${first.length}`);
-      return createPublicKey({ key: spki(der(SEQUENCE, CURVE_OID[curve]!), first), format: "der", type: "spki" });
+      return createPublicKey({ key: spki([CURVE_OID[curve]!], first), format: "der", type: "spki" });
     }
     case "okp-private": {
       const { curve, size } = curveOf(key, "okp");
