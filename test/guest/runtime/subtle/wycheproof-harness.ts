@@ -12,6 +12,9 @@
 type Subtle = {
   importKey(format: string, data: unknown, algorithm: unknown, extractable: boolean, usages: string[]): Promise<unknown>;
   [op: string]: (...args: any[]) => Promise<any>;
+  verify(...args: unknown[]): Promise<boolean>;
+  deriveBits(...args: unknown[]): Promise<ArrayBuffer>;
+  decrypt(...args: unknown[]): Promise<ArrayBuffer>;
 };
 type Case = Record<string, any>;
 type Group = Record<string, any> & { tests: Case[] };
