@@ -5,11 +5,16 @@
  * (RFC 7515 §2: no padding, no other characters), and big-endian integers.
  */
 
-/** A copy of a BufferSource's bytes; anything else is a TypeError naming `what`. */
-export function bufferSource(value: unknown, what: string): Uint8Array<ArrayBuffer> {
-  if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
+/**
+ * A copy of a BufferSource's bytes; anything else is a TypeError naming `what`. With `copy`
+ * false, a view instead: for a caller that hands the bytes to the host before any guest code can
+ * run (a getter of an algorithm dictionary could otherwise change them after the call began).
+ */
+export function bufferSource(value: unknown, what: string, copy = true): Uint8Array<ArrayBuffer> {
+  if (value instanceof ArrayBuffer) return copy ? new Uint8Array(value.slice(0)) : new Uint8Array(value);
   if (ArrayBuffer.isView(value) && !isShared(value.buffer)) {
-    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+    const view = new Uint8Array(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength);
+    return copy ? view.slice() : view;
   }
   if (isForeignBuffer(value)) return new Uint8Array(value as ArrayBuffer).slice();
   throw new TypeError(`${what} is not a BufferSource (an ArrayBuffer, a TypedArray or a DataView)`);

@@ -79,7 +79,8 @@ export class SubtleCrypto {
   }
 
   async digest(algorithm: unknown, data: unknown): Promise<ArrayBuffer> {
-    const bytes = bufferSource(data, "data");
+    // A name runs no guest code while it is normalized: the host takes the bytes before anything can change them.
+    const bytes = bufferSource(data, "data", typeof algorithm !== "string");
     const params = normalize("digest", algorithm);
     if (bytes.length > CRYPTO_LIMITS.data) fail("OperationError", `tsuki digests at most ${CRYPTO_LIMITS.data} bytes per call, got ${bytes.length}`);
     return arrayBuffer(host("OperationError", "digest", "crypto.digest", params.name, bytes));
@@ -87,7 +88,7 @@ export class SubtleCrypto {
 
   async encrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
     const s = keySlots(key, "key");
-    const bytes = bufferSource(data, "data");
+    const bytes = bufferSource(data, "data", typeof algorithm !== "string");
     const params = normalize("encrypt", algorithm);
     checkKey(params, s, "encrypt");
     return arrayBuffer(operation(params, "encrypt")(params, s, bytes));
@@ -95,7 +96,7 @@ export class SubtleCrypto {
 
   async decrypt(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
     const s = keySlots(key, "key");
-    const bytes = bufferSource(data, "data");
+    const bytes = bufferSource(data, "data", typeof algorithm !== "string");
     const params = normalize("decrypt", algorithm);
     checkKey(params, s, "decrypt");
     return arrayBuffer(operation(params, "decrypt")(params, s, bytes));
@@ -103,7 +104,7 @@ export class SubtleCrypto {
 
   async sign(algorithm: unknown, key: unknown, data: unknown): Promise<ArrayBuffer> {
     const s = keySlots(key, "key");
-    const bytes = bufferSource(data, "data");
+    const bytes = bufferSource(data, "data", typeof algorithm !== "string");
     const params = normalize("sign", algorithm);
     checkKey(params, s, "sign");
     return arrayBuffer(operation(params, "sign")(params, s, bytes));
@@ -111,8 +112,8 @@ export class SubtleCrypto {
 
   async verify(algorithm: unknown, key: unknown, signature: unknown, data: unknown): Promise<boolean> {
     const s = keySlots(key, "key");
-    const sig = bufferSource(signature, "signature");
-    const bytes = bufferSource(data, "data");
+    const sig = bufferSource(signature, "signature", typeof algorithm !== "string");
+    const bytes = bufferSource(data, "data", typeof algorithm !== "string");
     const params = normalize("verify", algorithm);
     checkKey(params, s, "verify");
     return operation(params, "verify")(params, s, sig, bytes);

@@ -33,6 +33,16 @@ const GCM_TAG_BITS = [32, 64, 96, 104, 112, 120, 128];
 /** RFC 3394 §2.2.3.1: the default initial value of AES key wrap. */
 const KW_IV = Buffer.from("a6a6a6a6a6a6a6a6", "hex");
 
+/**
+ * The bytes of a Node result as a Uint8Array of its own ArrayBuffer. A small Buffer is a view into
+ * Node's shared pool, and a view crosses an isolate with its whole buffer: a copy of exactly its
+ * bytes, then, or the pool's other contents would go with it. A Buffer with a buffer of its own
+ * (Node allocates one for anything over 4 KiB) crosses as it is, without a copy.
+ */
+export function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer as ArrayBuffer) : new Uint8Array(bytes);
+}
+
 /** "ECDSA/SHA-256" → ["ECDSA", "SHA-256"]; a name the operation list does not hold, or a hash where none belongs, throws. */
 export function parseOperation(operation: string, names: readonly string[]): [string, Hash] {
   const slash = operation.indexOf("/");
@@ -48,7 +58,7 @@ export function parseOperation(operation: string, names: readonly string[]): [st
 
 export function digest(hash: string, data: Uint8Array): Uint8Array {
   if (!(HASHES as readonly string[]).includes(hash)) throw new KeyError(`no hash "${hash.slice(0, 40)}" (SHA-1, SHA-256, SHA-384, SHA-512)`);
-  return new Uint8Array(createHash(NODE_HASH[hash as Hash]).update(data).digest());
+  return exact(createHash(NODE_HASH[hash as Hash]).update(data).digest());
 }
 
 function need(key: PackedKey, object: KeyObject | undefined, kinds: readonly KeyKind[], name: string, curve?: string): KeyObject {
@@ -74,15 +84,15 @@ export function sign(keys: KeyCache, operation: string, packed: Uint8Array, data
   const { key, object } = keys.get(packed);
   switch (name) {
     case "HMAC":
-      return new Uint8Array(createHmac(NODE_HASH[hash], secret(key, name)).update(data).digest());
+      return exact(createHmac(NODE_HASH[hash], secret(key, name)).update(data).digest());
     case "ECDSA":
-      return new Uint8Array(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["ec-private"], name), dsaEncoding: "ieee-p1363" }));
+      return exact(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["ec-private"], name), dsaEncoding: "ieee-p1363" }));
     case "Ed25519":
-      return new Uint8Array(nodeSign(null, data, need(key, object, ["okp-private"], name, "Ed25519")));
+      return exact(nodeSign(null, data, need(key, object, ["okp-private"], name, "Ed25519")));
     case "RSASSA-PKCS1-v1_5":
-      return new Uint8Array(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["rsa-private"], name), padding: constants.RSA_PKCS1_PADDING }));
+      return exact(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["rsa-private"], name), padding: constants.RSA_PKCS1_PADDING }));
     default:
-      return new Uint8Array(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["rsa-private"], name), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }));
+      return exact(nodeSign(NODE_HASH[hash], data, { key: need(key, object, ["rsa-private"], name), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }));
   }
 }
 
@@ -111,7 +121,7 @@ export function cipher(keys: KeyCache, encrypt: boolean, operation: string, pack
   const { key, object } = keys.get(packed);
   if (name === "RSA-OAEP") {
     const options = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: NODE_HASH[hash], oaepLabel: extra };
-    return new Uint8Array(
+    return exact(
       encrypt
         ? publicEncrypt({ key: need(key, object, ["rsa-public"], name), ...options }, data)
         : privateDecrypt({ key: need(key, object, ["rsa-private"], name), ...options }, data),
@@ -127,24 +137,24 @@ export function cipher(keys: KeyCache, encrypt: boolean, operation: string, pack
       const tag = tagBits / 8;
       if (encrypt) {
         const c = createCipheriv(`aes-${bits}-gcm` as "aes-128-gcm", k, iv, { authTagLength: tag }).setAAD(extra);
-        return new Uint8Array(Buffer.concat([run(c, data), c.getAuthTag()]));
+        return exact(Buffer.concat([run(c, data), c.getAuthTag()]));
       }
       if (data.length < tag) throw new KeyError(`the ciphertext is shorter than its ${tag}-byte tag`);
       const d = createDecipheriv(`aes-${bits}-gcm` as "aes-128-gcm", k, iv, { authTagLength: tag }).setAAD(extra);
       d.setAuthTag(data.subarray(data.length - tag));
-      return new Uint8Array(run(d, data.subarray(0, data.length - tag)));
+      return exact(run(d, data.subarray(0, data.length - tag)));
     }
     case "AES-CBC":
     case "AES-CTR": {
       if (iv.length !== 16) throw new KeyError(`${name} needs a 16-byte ${name === "AES-CBC" ? "iv" : "counter"}, got ${iv.length}`);
       const mode = `aes-${bits}-${name === "AES-CBC" ? "cbc" : "ctr"}`;
-      return new Uint8Array(run(encrypt ? createCipheriv(mode, k, iv) : createDecipheriv(mode, k, iv), data));
+      return exact(run(encrypt ? createCipheriv(mode, k, iv) : createDecipheriv(mode, k, iv), data));
     }
     default: {
       // RFC 3394: whole 64-bit blocks, at least two to wrap (three to unwrap).
       if (data.length % 8 !== 0 || data.length < (encrypt ? 16 : 24)) throw new KeyError(`AES-KW ${encrypt ? "wraps" : "unwraps"} a multiple of 8 bytes, at least ${encrypt ? 16 : 24}; got ${data.length}`);
       const mode = `id-aes${bits}-wrap`;
-      return new Uint8Array(run(encrypt ? createCipheriv(mode, k, KW_IV) : createDecipheriv(mode, k, KW_IV), data));
+      return exact(run(encrypt ? createCipheriv(mode, k, KW_IV) : createDecipheriv(mode, k, KW_IV), data));
     }
   }
 }
@@ -156,7 +166,7 @@ export function derive(keys: KeyCache, operation: string, packed: Uint8Array, ot
     const privateKey = name === "ECDH" ? need(key, object, ["ec-private"], name) : need(key, object, ["okp-private"], name, "X25519");
     const peer = keys.get(other);
     const publicKey = need(peer.key, peer.object, [name === "ECDH" ? "ec-public" : "okp-public"], `${name}'s peer`, key.curve);
-    const shared = new Uint8Array(diffieHellman({ privateKey, publicKey }));
+    const shared = exact(diffieHellman({ privateKey, publicKey }));
     return length === 0 ? shared : shared.subarray(0, length);
   }
   if (length < 1 || length > CRYPTO_LIMITS.deriveBytes) throw new KeyError(`${name} derives 1–${CRYPTO_LIMITS.deriveBytes} bytes, not ${length}`);
@@ -165,5 +175,5 @@ export function derive(keys: KeyCache, operation: string, packed: Uint8Array, ot
   if (iterations < 1 || iterations * blocks > CRYPTO_LIMITS.pbkdf2Work) {
     throw new KeyError(`PBKDF2 does at most ${CRYPTO_LIMITS.pbkdf2Work} iterations × output blocks per call, got ${iterations} × ${blocks}`);
   }
-  return new Uint8Array(pbkdf2Sync(secret(key, name), other, iterations, length, NODE_HASH[hash]));
+  return exact(pbkdf2Sync(secret(key, name), other, iterations, length, NODE_HASH[hash]));
 }
