@@ -92,7 +92,7 @@ export const aes: Family = {
     return secretKey(params.name, random((params.length as number) / 8), extractable, usages);
   },
 
-  import(format: Format, data, params, extractable, usages) {
+  importKey(format: Format, data, params, extractable, usages) {
     allowOnly(usages, usagesOf(params.name), `an ${params.name} key`);
     let bytes: Uint8Array;
     if (format === "raw") {
@@ -109,7 +109,7 @@ export const aes: Family = {
     return secretKey(params.name, bytes, extractable, usages);
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     const bytes = keyBytes(key);
     if (format === "raw") return bytes.slice();
     if (format === "jwk") return exported({ kty: "oct", k: base64url(bytes), alg: jwkAlg(key.algorithm.name, bytes.length * 8) }, key.usages, key.extractable);

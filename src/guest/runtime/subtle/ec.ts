@@ -69,7 +69,7 @@ export const ec: Family = {
     };
   },
 
-  import(format, data, params, extractable, usages) {
+  importKey(format, data, params, extractable, usages) {
     const curve = curveOf(params);
     const name = params.name;
     const publicKey = (point: Uint8Array) => {
@@ -112,7 +112,7 @@ export const ec: Family = {
     }
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     const curve = key.algorithm.namedCurve as NamedCurve;
     const point = publicOf(key.data).subarray(6);
     switch (format) {

@@ -21,8 +21,8 @@ export interface KeyPair {
 
 export interface Family {
   generate?(params: Params, extractable: boolean, usages: KeyUsage[]): CryptoKey | KeyPair;
-  import(format: Format, data: Uint8Array | Jwk, params: Params, extractable: boolean, usages: KeyUsage[]): CryptoKey;
-  export(format: Format, key: Slots): Uint8Array | Jwk;
+  importKey(format: Format, data: Uint8Array | Jwk, params: Params, extractable: boolean, usages: KeyUsage[]): CryptoKey;
+  exportKey(format: Format, key: Slots): Uint8Array | Jwk;
   encrypt?(params: Params, key: Slots, data: Uint8Array): Uint8Array;
   decrypt?(params: Params, key: Slots, data: Uint8Array): Uint8Array;
   sign?(params: Params, key: Slots, data: Uint8Array): Uint8Array;

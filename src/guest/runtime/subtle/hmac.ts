@@ -35,7 +35,7 @@ export const hmac: Family = {
     return hmacKey(hash, random(length / 8), length, extractable, usages);
   },
 
-  import(format, data, params, extractable, usages) {
+  importKey(format, data, params, extractable, usages) {
     allowOnly(usages, USAGES, "an HMAC key");
     const hash = hashName(params);
     let bytes: Uint8Array;
@@ -60,7 +60,7 @@ export const hmac: Family = {
     return hmacKey(hash, bytes, length, extractable, usages);
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     const bytes = key.data.subarray(6);
     if (format === "raw") return bytes.slice();
     const hash = (key.algorithm.hash as Params).name;

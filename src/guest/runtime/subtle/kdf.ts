@@ -18,7 +18,7 @@ const HASH_BYTES: Record<string, number> = { "SHA-1": 20, "SHA-256": 32, "SHA-38
 const NONE = new Uint8Array(0);
 
 export const kdf: Family = {
-  import(format, data, params, extractable, usages) {
+  importKey(format, data, params, extractable, usages) {
     if (format !== "raw") return unsupportedFormat(format, params.name);
     allowOnly(usages, USAGES, `a ${params.name} key`);
     if (extractable) fail("SyntaxError", `${params.name} keys cannot be extractable`);
@@ -27,7 +27,7 @@ export const kdf: Family = {
     return makeKey({ type: "secret", extractable: false, usages, algorithm: { name: params.name }, data: packKey({ kind: "secret", curve: "", parts: [bytes] }) });
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     return unsupportedFormat(format, key.algorithm.name);
   },
 

@@ -41,7 +41,7 @@ export const okp: Family = {
     };
   },
 
-  import(format, data, params, extractable, usages) {
+  importKey(format, data, params, extractable, usages) {
     const name = params.name as Curve;
     const publicKey = (x: Uint8Array) => {
       allowOnly(usages, usagesFor(name, "public"), `an ${name} public key`);
@@ -86,7 +86,7 @@ export const okp: Family = {
     }
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     const name = key.algorithm.name;
     const [x, d] = partsOf(key) as [Uint8Array, Uint8Array | undefined];
     switch (format) {

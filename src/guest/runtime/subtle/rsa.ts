@@ -64,7 +64,7 @@ export const rsa: Family = {
     };
   },
 
-  import(format, data, params, extractable, usages) {
+  importKey(format, data, params, extractable, usages) {
     const hash = hashName(params);
     const make = (parts: Uint8Array[]) => {
       const type = parts.length === 8 ? "private" : "public";
@@ -99,7 +99,7 @@ export const rsa: Family = {
     }
   },
 
-  export(format, key) {
+  exportKey(format, key) {
     const parts = partsOf(key);
     switch (format) {
       case "spki":

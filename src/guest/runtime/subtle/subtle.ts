@@ -57,7 +57,7 @@ function operation<K extends keyof Family>(params: Params, name: K): NonNullable
 
 /** importKey's steps after its arguments are converted (unwrapKey and deriveKey take them too). */
 function importKey(fmt: Format, data: Uint8Array | Jwk, params: Params, extractable: boolean, usages: KeyUsage[]): CryptoKey {
-  const key = family(params.name).import(fmt, data, params, extractable, usages);
+  const key = family(params.name).importKey(fmt, data, params, extractable, usages);
   const s = keySlots(key, "key");
   if ((s.type === "secret" || s.type === "private") && usages.length === 0) fail("SyntaxError", `a ${s.type} key needs at least one usage`);
   return key;
@@ -65,7 +65,7 @@ function importKey(fmt: Format, data: Uint8Array | Jwk, params: Params, extracta
 
 function exportKey(fmt: Format, key: Slots): ArrayBuffer | Jwk {
   if (!key.extractable) fail("InvalidAccessError", "the key is not extractable");
-  const result = family(key.algorithm.name).export(fmt, key);
+  const result = family(key.algorithm.name).exportKey(fmt, key);
   return result instanceof Uint8Array ? arrayBuffer(result) : result;
 }
 
