@@ -80,6 +80,31 @@ export const HYPERCALLS = {
   "block.write": { args: ["handle", "u53", "bytes"] },
   /** Makes every write so far durable (fdatasync); a `flushed` event follows. */
   "block.flush": { args: ["handle"] },
+  /**
+   * The source of a part of the guest runtime that is loaded when first used (`"subtle"`:
+   * `crypto.subtle` and `CryptoKey`), so that a unikernel that never touches it holds none of it.
+   */
+  "runtime.part": { args: ["string"] },
+  /** Hashes `data` (≤ `CRYPTO_LIMITS.data`) with `hash` ("SHA-256", …) → the digest. */
+  "crypto.digest": { args: ["string", "bytes"] },
+  /** Signs `data` with packed `key` (see `crypto.ts`) by `operation` ("ECDSA/SHA-256", …); `saltLength` for RSA-PSS → the signature. */
+  "crypto.sign": { args: ["string", "bytes", "bytes", "u32"] },
+  /** Checks `signature` over `data` with packed `key` → true or false (a malformed signature is false). */
+  "crypto.verify": { args: ["string", "bytes", "bytes", "bytes", "u32"] },
+  /** Encrypts `data` by `operation` with packed `key`, `iv` (or counter), `extra` (GCM's additional data, OAEP's label) and `tagBits` (GCM) → the ciphertext. */
+  "crypto.encrypt": { args: ["string", "bytes", "bytes", "bytes", "bytes", "u32"] },
+  /** The reverse of `crypto.encrypt`; a ciphertext that fails its check (tag, padding) is EINVAL. */
+  "crypto.decrypt": { args: ["string", "bytes", "bytes", "bytes", "bytes", "u32"] },
+  /**
+   * Derives `length` bytes by `operation`: ECDH and X25519 from a private `key` and the peer's
+   * public key in `other` (`length` 0: the whole secret); HKDF from `key`, salt `other` and `info`;
+   * PBKDF2 from `key`, salt `other` and `iterations`.
+   */
+  "crypto.derive": { args: ["string", "bytes", "bytes", "bytes", "u32", "u32"] },
+  /** A new key pair: "RSA" (`bits`, public exponent `exponent`), "P-256", "P-384", "P-521", "Ed25519", "X25519" → the packed private key. */
+  "crypto.generate": { args: ["string", "u32", "bytes"] },
+  /** Checks a packed key and returns it in its normal form (see `crypto.ts`); a key that is not one (a point off its curve) is EINVAL. */
+  "crypto.import": { args: ["bytes"] },
 } as const satisfies Record<string, CallSpec>;
 
 export type HypercallName = keyof typeof HYPERCALLS;
@@ -104,6 +129,15 @@ export interface HypercallArgs {
   "block.read": [handle: number, offset: number, length: number];
   "block.write": [handle: number, offset: number, bytes: Uint8Array];
   "block.flush": [handle: number];
+  "runtime.part": [name: string];
+  "crypto.digest": [hash: string, data: Uint8Array];
+  "crypto.sign": [operation: string, key: Uint8Array, data: Uint8Array, saltLength: number];
+  "crypto.verify": [operation: string, key: Uint8Array, data: Uint8Array, signature: Uint8Array, saltLength: number];
+  "crypto.encrypt": [operation: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array, extra: Uint8Array, tagBits: number];
+  "crypto.decrypt": [operation: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array, extra: Uint8Array, tagBits: number];
+  "crypto.derive": [operation: string, key: Uint8Array, other: Uint8Array, info: Uint8Array, iterations: number, length: number];
+  "crypto.generate": [operation: string, bits: number, exponent: Uint8Array];
+  "crypto.import": [key: Uint8Array];
 }
 
 /** The result type of each successful hypercall. */
@@ -126,6 +160,15 @@ export interface HypercallResults {
   "block.read": Uint8Array;
   "block.write": undefined;
   "block.flush": undefined;
+  "runtime.part": string;
+  "crypto.digest": Uint8Array;
+  "crypto.sign": Uint8Array;
+  "crypto.verify": boolean;
+  "crypto.encrypt": Uint8Array;
+  "crypto.decrypt": Uint8Array;
+  "crypto.derive": Uint8Array;
+  "crypto.generate": Uint8Array;
+  "crypto.import": Uint8Array;
 }
 
 /** Size limits of single calls. The guest runtime splits larger requests. */

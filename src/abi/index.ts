@@ -1,7 +1,8 @@
 /**
  * @module abi
  * The contract between guest and host, imported by both: the hypercall list, events and boot
- * information, device kinds, error codes, exit codes, the manifest and the ABI version.
+ * information, device kinds, error codes, exit codes, the manifest, the packed keys of the crypto
+ * calls and the ABI version.
  * Nothing here touches the host or the guest; it is types, constants and pure validation.
  */
 
@@ -14,3 +15,4 @@ export * from "./devices.ts";
 export * from "./manifest.ts";
 export * from "./event-batch.ts";
 export * from "./frames.ts";
+export * from "./crypto.ts";

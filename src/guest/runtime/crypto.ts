@@ -3,10 +3,33 @@
  * `crypto.getRandomValues` and `crypto.randomUUID`, backed by the host's CSPRNG through
  * `random.fill`. As in Web Crypto, only integer typed arrays are accepted and at most 65,536 bytes
  * per call (QuotaExceededError beyond).
+ *
+ * `crypto.subtle` (with the `SubtleCrypto` and `CryptoKey` globals) is a runtime *part*: its
+ * source is asked of the tender (`runtime.part`) and evaluated the first time one of them is
+ * read, so a unikernel that never touches them holds none of their code (see subtle/main.ts).
  */
 
 import { LIMITS } from "../../abi/index.ts";
 import { DOMException } from "./dom-exception.ts";
+import type { Call } from "./hypercall.ts";
+import type { SubtlePart } from "./subtle/main.ts";
+
+/** The Function constructor as the runtime found it, before any image code could replace it. */
+const FunctionIntrinsic = Function;
+
+/** Loads the subtle part once, on first use. */
+export function subtleLoader(call: Call, utf8: { encode(text: string): Uint8Array; decode(bytes: Uint8Array): string }): () => SubtlePart {
+  let part: SubtlePart | undefined;
+  return () => {
+    if (part === undefined) {
+      // The part's script leaves its exports in a `var` of the function it is evaluated in: no global is touched.
+      const module = new FunctionIntrinsic(`${call("runtime.part", "subtle")}\nreturn __tsukiPart;`)() as { load: typeof import("./subtle/main.ts").load };
+      const random = (n: number) => call("random.fill", n);
+      part = module.load({ DOMException: DOMException as new (message: string, name: string) => Error, call, random, utf8 });
+    }
+    return part;
+  };
+}
 
 type IntegerArray =
   | Int8Array
@@ -22,7 +45,7 @@ type IntegerArray =
 const INTEGER_ARRAYS = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array"];
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
 
-export function makeCrypto(fill: (n: number) => Uint8Array) {
+export function makeCrypto(fill: (n: number) => Uint8Array, subtle?: () => SubtlePart) {
   function getRandomValues<T extends IntegerArray>(array: T): T {
     const tag = ArrayBuffer.isView(array) ? (typedArrayTag.call(array) as string | undefined) : undefined;
     if (tag === undefined || !INTEGER_ARRAYS.includes(tag)) {
@@ -46,5 +69,7 @@ export function makeCrypto(fill: (n: number) => Uint8Array) {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  return { getRandomValues, randomUUID };
+  const crypto = { getRandomValues, randomUUID } as { getRandomValues: typeof getRandomValues; randomUUID: typeof randomUUID; readonly subtle?: SubtlePart["subtle"] };
+  if (subtle !== undefined) Object.defineProperty(crypto, "subtle", { get: () => subtle().subtle, enumerable: true });
+  return crypto;
 }

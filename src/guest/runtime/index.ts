@@ -3,8 +3,8 @@
  * The guest runtime: the code every unikernel runs before its image, the way Solo5's bindings sit
  * under a Mirage unikernel. From nothing but the raw hypercall function it builds the global scope
  * a TypeScript program expects (console, timers, TextEncoder/TextDecoder, atob/btoa,
- * performance.now, crypto.getRandomValues, structuredClone, DOMException) and the entry points the
- * target calls: `boot`, `dispatch` and `busy` (and, on the isolate target, `deferSends` and
+ * performance.now, crypto with `subtle` loaded on first use, structuredClone, DOMException) and
+ * the entry points the target calls: `boot`, `dispatch` and `busy` (and, on the isolate target, `deferSends` and
  * `takeSends`: udp datagrams and net frames collected after each turn, see docs/abi.md).
  *
  * Lifecycle: `boot` checks the image's default export, builds `start`'s context and calls `start`.
@@ -19,7 +19,7 @@ import { makeAssets } from "./assets.ts";
 import { atob, btoa } from "./base64.ts";
 import { structuredClone } from "./clone.ts";
 import { makeConsole } from "./console.ts";
-import { makeCrypto } from "./crypto.ts";
+import { makeCrypto, subtleLoader } from "./crypto.ts";
 import { DOMException, defineLegacyConstants } from "./dom-exception.ts";
 import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
@@ -97,6 +97,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
   /** The device drivers, attached by the drivers script in guests that declare devices. */
   let drivers: Drivers | undefined;
+  const subtle = subtleLoader(call, { encode: (text) => encoder.encode(text), decode: (bytes) => new TextDecoder().decode(bytes) });
   const performance = Object.freeze({ now: () => monotonic() - origin, timeOrigin: wallOrigin, toJSON: () => ({ timeOrigin: wallOrigin }) });
 
   define(global, {
@@ -112,8 +113,10 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     btoa,
     structuredClone,
     performance,
-    crypto: Object.freeze(makeCrypto((n) => call("random.fill", n))),
+    crypto: Object.freeze(makeCrypto((n) => call("random.fill", n), subtle)),
   });
+  defineLazy(global, "CryptoKey", () => subtle().CryptoKey);
+  defineLazy(global, "SubtleCrypto", () => subtle().SubtleCrypto);
   defineLazy(global, "DOMException", () => {
     defineLegacyConstants();
     return DOMException;

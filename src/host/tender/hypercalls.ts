@@ -18,6 +18,8 @@ import {
   LIMITS,
   MAX_GUEST_EXIT_CODE,
 } from "../../abi/index.ts";
+import { type TurnClock, makeCryptoCalls } from "./crypto/index.ts";
+import { runtimePart } from "./runtime-script.ts";
 
 /** What the hypercalls act on: the services of one running unikernel. */
 export interface HypercallHost {
@@ -34,6 +36,8 @@ export interface HypercallHost {
   rejected(call: string, errno: string): void;
   /** The unikernel's devices; handles are checked there (EBADF for any the unikernel does not own). */
   devices: DeviceCalls;
+  /** The current turn's time, against which the host's crypto work counts; absent, each crypto call is bounded only by its limits. */
+  turn?: TurnClock;
 }
 
 /** The device calls, once their arguments have the right types. */
@@ -124,6 +128,7 @@ function describe(value: unknown): string {
 }
 
 export function makeHypercall(host: HypercallHost): HypercallFn {
+  const crypto = makeCryptoCalls(host.turn);
   function handle(call: string, args: unknown[]): unknown {
     if (!host.alive()) return fail(Errno.ESRCH, "the unikernel has exited");
     if (typeof call !== "string") return fail(Errno.ENOSYS, `a hypercall is named by a string, got ${describe(call)}`);
@@ -207,6 +212,33 @@ export function makeHypercall(host: HypercallHost): HypercallFn {
       }
       case "block.flush":
         return host.devices.blockFlush(args[0] as number);
+      case "runtime.part": {
+        const source = runtimePart(args[0] as string);
+        return source ?? fail(Errno.EINVAL, `runtime.part: no part ${JSON.stringify((args[0] as string).slice(0, 40))} (the parts: "subtle")`);
+      }
+      case "crypto.digest":
+        return crypto.digest(args[0] as string, args[1] as Uint8Array);
+      case "crypto.sign": {
+        const [operation, key, data, saltLength] = args as [string, Uint8Array, Uint8Array, number];
+        return crypto.sign(operation, key, data, saltLength);
+      }
+      case "crypto.verify": {
+        const [operation, key, data, signature, saltLength] = args as [string, Uint8Array, Uint8Array, Uint8Array, number];
+        return crypto.verify(operation, key, data, signature, saltLength);
+      }
+      case "crypto.encrypt":
+      case "crypto.decrypt": {
+        const [operation, key, iv, data, extra, tagBits] = args as [string, Uint8Array, Uint8Array, Uint8Array, Uint8Array, number];
+        return crypto.cipher(call === "crypto.encrypt", operation, key, iv, data, extra, tagBits);
+      }
+      case "crypto.derive": {
+        const [operation, key, other, info, iterations, length] = args as [string, Uint8Array, Uint8Array, Uint8Array, number, number];
+        return crypto.derive(operation, key, other, info, iterations, length);
+      }
+      case "crypto.generate":
+        return crypto.generate(args[0] as string, args[1] as number, args[2] as Uint8Array);
+      case "crypto.import":
+        return crypto.import(args[0] as Uint8Array);
     }
   }
 

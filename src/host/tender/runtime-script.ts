@@ -2,7 +2,10 @@
  * @module host/tender/runtime-script
  * The guest runtime (`src/guest/runtime`) bundled into classic scripts that a target runs in each
  * fresh guest context before the image: the runtime itself in every guest, and the device
- * drivers only in guests whose image declares devices. Bundled once per tender process with
+ * drivers only in guests whose image declares devices. *Parts* (`crypto.subtle`) are bundled the
+ * same way but run only by a guest that touches them: it asks for the source with `runtime.part`
+ * and evaluates it (`src/guest/runtime/crypto.ts`), so an unikernel that never uses one holds none
+ * of its source or code. Bundled once per tender process with
  * esbuild (a few milliseconds) and kept in memory; targets may cache their compiled code.
  * `TSUKI_RUNTIME_READABLE=1` keeps them unminified, for debugging the runtime itself.
  *
@@ -20,7 +23,10 @@ const esbuild = (): typeof import("esbuild") => createRequire(import.meta.url)("
 
 const cached = new Map<string, string>();
 
-const ENTRIES = ["main.ts", "drivers-main.ts"] as const;
+const ENTRIES = ["main.ts", "drivers-main.ts", "subtle/main.ts"] as const;
+
+/** The parts a guest may ask for by name (`runtime.part`), and their entries. */
+const PARTS: Readonly<Record<string, (typeof ENTRIES)[number]>> = { subtle: "subtle/main.ts" };
 
 function options(entry: string): BuildOptions & { write: false } {
   return {
@@ -28,6 +34,8 @@ function options(entry: string): BuildOptions & { write: false } {
     bundle: true,
     write: false,
     format: "iife",
+    // A part's script leaves its exports in a variable of the function the runtime evaluates it in.
+    ...(Object.values(PARTS).includes(entry as (typeof ENTRIES)[number]) ? { globalName: "__tsukiPart" } : {}),
     platform: "neutral",
     target: "es2024",
     // Every isolate holds the source it runs, for lazy compilation: minified, it costs each
@@ -76,3 +84,8 @@ export const runtimeScript = (): string => bundle("main.ts");
 
 /** The device drivers (streams, datagrams, blocks), attached to the runtime of guests with devices. */
 export const driversScript = (): string => bundle("drivers-main.ts");
+
+/** The source of the runtime part `name` (`runtime.part`), or undefined if there is none of that name. */
+export function runtimePart(name: string): string | undefined {
+  return Object.hasOwn(PARTS, name) ? bundle(PARTS[name]!) : undefined;
+}

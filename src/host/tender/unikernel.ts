@@ -74,6 +74,8 @@ export class Unikernel {
   #turnScheduled: NodeJS.Immediate | undefined;
   /** A turn of an asynchronous guest is under way (or the guest is still being created). */
   #inTurn = false;
+  /** When the turn under way began (monotonic ms), for host work that counts against it (crypto calls). */
+  #turnStart: number | undefined;
 
   constructor(image: Image, options: UnikernelOptions) {
     this.name = options.name ?? image.manifest.name;
@@ -103,6 +105,11 @@ export class Unikernel {
       asset: (handle) => image.assets[handle],
       rejected: (call, errno) => this.rejectedCalls.set(errno, (this.rejectedCalls.get(errno) ?? 0) + 1),
       devices: this.#devices,
+      turn: {
+        elapsed: () => (this.#turnStart === undefined ? undefined : this.#now() - this.#turnStart),
+        limitMs: options.cpuMs,
+        overrun: () => this.#end(this.#exitFor({ kind: "cpu-limit" })),
+      },
     });
     // Creation compiles the runtime and the image's module; a TsukiError here is a boot error for the caller.
     const created = options.target.create({
@@ -220,11 +227,16 @@ export class Unikernel {
   /** Runs one turn; returns (or, for an asynchronous guest, resolves to) whether the unikernel lives on. */
   #turn(run: () => Turn): boolean | Promise<boolean> {
     if (this.#status !== undefined) return false;
+    this.#turnStart = this.#now();
     const end = run();
-    if (!(end instanceof Promise)) return this.#afterTurn(end);
+    if (!(end instanceof Promise)) {
+      this.#turnStart = undefined;
+      return this.#afterTurn(end);
+    }
     this.#inTurn = true;
     return end.then((settled) => {
       this.#inTurn = false;
+      this.#turnStart = undefined;
       const alive = this.#afterTurn(settled);
       // Events that arrived during the turn.
       if (alive && this.#pending.length > 0) this.#turnScheduled ??= setImmediate(() => this.#deliver());
