@@ -116,7 +116,7 @@ describe("checkBindings", () => {
 
   const WRONG: [DeviceKind, string][] = [
     ["listener", "udp://127.0.0.1:53"],
-    ["connector", "tls://127.0.0.1:443"],
+    ["connector", "udp://127.0.0.1:443"],
     ["udp", "tcp://127.0.0.1:53"],
     ["net", "file:frames.img"],
     ["block", "tap:tap0"],
