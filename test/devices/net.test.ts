@@ -306,9 +306,11 @@ describe("net device", { skip }, () => {
     // solicitations), which the guest does not count: the datagrams it saw end with the last one
     // sent, run without a gap, and are at most 1,024.
     const [, count, , , , first, , newest, , gaps] = line.split(" ").map(Number) as number[];
-    assert.equal(newest, 1999, `${line}: the newest datagram was kept`);
-    assert.ok(count! <= 1024 && count! >= 1000, `${line}, dropped by the kernel ${dropped}`);
+    // The kernel's own TAP queue may drop some of the last when the tender is slow to read (a busy machine): never more than it says.
+    assert.ok(newest! >= 1999 - dropped, `${line}: the newest datagrams were kept (the kernel dropped ${dropped})`);
+    assert.ok(count! <= 1024 && count! >= 1000 - dropped, `${line}, dropped by the kernel ${dropped}`);
     if (dropped === 0) {
+      assert.equal(newest, 1999, line);
       assert.equal(gaps, 0, `${line}: the oldest were dropped, not any in the middle`);
       assert.equal(first, 2000 - count!, line);
     }

@@ -38,13 +38,17 @@ export class CpuShares {
   #threads = new Map<number, Tracked>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(log: EventLog) {
+  #cpuOf: (tid: number) => number | undefined;
+
+  /** `cpuOf`: a thread's CPU time in ms (the kernel's, by default; tests give their own). */
+  constructor(log: EventLog, cpuOf: (tid: number) => number | undefined = threadCpuMs) {
     this.#log = log;
+    this.#cpuOf = cpuOf;
   }
 
   /** Watches a tender thread (its Linux thread id) from now on. */
   track(tenant: string, tid: number): void {
-    const cpuMs = threadCpuMs(tid);
+    const cpuMs = this.#cpuOf(tid);
     if (cpuMs === undefined) return;
     this.#threads.set(tid, { tenant, tid, cpuMs, at: performance.now(), busy: false });
     if (this.#timer === undefined) {
@@ -61,7 +65,7 @@ export class CpuShares {
   /** Reads each thread's CPU time and moves it down or up (called on the timer; tests call it). */
   sample(now = performance.now()): void {
     for (const t of [...this.#threads.values()]) {
-      const cpuMs = threadCpuMs(t.tid);
+      const cpuMs = this.#cpuOf(t.tid);
       if (cpuMs === undefined) {
         this.#threads.delete(t.tid);
         continue;
