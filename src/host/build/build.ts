@@ -8,7 +8,7 @@
 import { version as esbuildVersion } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest } from "../../abi/index.ts";
+import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest, SOURCE_MAP_PATH } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { TSUKI_VERSION } from "../version.ts";
 import { collectAssets } from "./assets.ts";
@@ -48,8 +48,8 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const version = imageVersion(pkg);
   const entry = findEntry(dir, pkg);
 
-  const { code, inputs } = await bundle(dir, entry);
-  const declaration = readDeclaration(name, code);
+  const { code, map, inputs } = await bundle(dir, entry);
+  const declaration = readDeclaration(name, code, map);
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};
@@ -59,18 +59,20 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   for (const file of LOCKFILES) if (existsSync(path.join(dir, file))) inputHashes[file] = sha256(readFileSync(path.join(dir, file)));
 
   const entryBytes = Buffer.from(code, "utf8");
+  const mapBytes = Buffer.from(map, "utf8");
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name,
     version,
     abi: ABI_VERSION,
     entry: { path: ENTRY_PATH, size: entryBytes.length, sha256: sha256(entryBytes) },
+    sourceMap: { path: SOURCE_MAP_PATH, size: mapBytes.length, sha256: sha256(mapBytes) },
     devices: declaration.devices,
     assets: assets.map((a) => ({ path: a.path, size: a.data.length, sha256: sha256(a.data) })),
     inputs: Object.fromEntries(Object.entries(inputHashes).sort(([a], [b]) => (a < b ? -1 : 1))),
     builder: { tsuki: TSUKI_VERSION, esbuild: esbuildVersion },
   };
-  const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data));
+  const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data), mapBytes);
   readImage(bytes); // what we write must be what the tender accepts
 
   const out = path.resolve(options.out ?? path.join(dir, "dist", `${name}.tsuki`));

@@ -26,6 +26,8 @@ const GUEST_ROOTS = ["guest/", "abi/"];
 
 export interface Bundle {
   readonly code: string;
+  /** The code's source map (v3, sources relative to the unikernel's folder, without their text). */
+  readonly map: string;
   /** Inputs as esbuild names them: paths relative to the unikernel's folder, or `tsuki:<path>` for the SDK. */
   readonly inputs: readonly string[];
 }
@@ -101,7 +103,12 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
       entryPoints: [entry],
       bundle: true,
       write: false,
+      // Only names the outputs: sources in the map are relative to the unikernel's folder.
+      outfile: path.join(dir, "main.js"),
       metafile: true,
+      // A map without the sources' text: it only has to name file, line and column.
+      sourcemap: "external",
+      sourcesContent: false,
       format: "esm",
       platform: "neutral",
       target: "es2024",
@@ -123,13 +130,14 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
     throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
   }
   const dynamic = result.warnings.filter((w) => /require|import\(\)|dynamic import/i.test(w.text));
-  const output = Object.values((result.metafile as Metafile).outputs)[0]!;
+  const output = (result.metafile as Metafile).outputs["main.js"]!;
   const lines = [
     ...dynamic.map((w) => explain(w, dir)),
     ...output.imports.map((i) => `${i.path}: the bundle still imports "${i.path}" (${i.kind}); an image's module must import nothing, so use an import with a literal path`),
   ];
-  const code = result.outputFiles[0]!.text;
+  const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   if (lines.length === 0 && /\b__require\b/.test(code)) lines.push("the bundle calls require() with a computed name, which cannot work inside a unikernel");
   if (lines.length > 0) throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
-  return { code, inputs: Object.keys(result.metafile!.inputs) };
+  return { code, map, inputs: Object.keys(result.metafile!.inputs) };
 }

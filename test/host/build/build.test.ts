@@ -286,6 +286,15 @@ describe("the unikernel's declaration", () => {
     assert.match(error.message, /no config here/);
   });
 
+  test("a top-level throw's stack names the developer's file and line, not the bundle's", async () => {
+    const error = await buildError(
+      { "src/main.ts": `import { unikernel } from "tsuki";\nimport "./config.ts";\nexport default unikernel({ start() {} });\n`, "src/config.ts": `// configuration\n\nthrow new Error("no config here");\n` },
+      "ERR_BUILD_DECLARATION",
+    );
+    assert.match(error.message, /src\/config\.ts:3:7/);
+    assert.doesNotMatch(error.message, /tsuki:image\//);
+  });
+
   test("a default export that is not unikernel(...) fails with a hint", async () => {
     const error = await buildError({ "src/main.ts": `export default { start() {} };\n` }, "ERR_BUILD_DECLARATION");
     assert.match(error.message, /not a unikernel/);
