@@ -1,7 +1,8 @@
 /**
  * @module host/build/build
- * `tsuki build <dir>`: finds the unikernel's entry, bundles it, reads its declaration, embeds its
- * assets and writes one deterministic image. The same source and lockfile give the same bytes in
+ * `tsuki build <dir>`: finds the unikernel's entry, bundles it, checks it uses no global a
+ * unikernel does not have, reads its declaration, embeds its assets and writes one deterministic
+ * image. The same source and lockfile give the same bytes in
  * any folder on any machine: paths are relative, entries sorted, no timestamps.
  */
 
@@ -14,6 +15,8 @@ import { TSUKI_VERSION } from "../version.ts";
 import { collectAssets } from "./assets.ts";
 import { SRC_ROOT, bundle } from "./bundle.ts";
 import { readDeclaration } from "./declaration.ts";
+import { missingGlobals } from "./globals.ts";
+import { throwFound } from "./problems.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
@@ -49,6 +52,7 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const entry = findEntry(dir, pkg);
 
   const { code, map, inputs } = await bundle(dir, entry);
+  throwFound({ code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) });
   const declaration = readDeclaration(name, code, map);
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 

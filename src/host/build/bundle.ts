@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TsukiError } from "../errors.ts";
+import { throwFound } from "./problems.ts";
 
 /** tsuki's `src/`: the SDK and the ABI are loaded from here under the `tsuki:` namespace. */
 export const SRC_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -112,12 +112,15 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
       format: "esm",
       platform: "neutral",
       target: "es2024",
-      mainFields: ["module", "main"],
+      // Packages' browser builds, as the conditions below choose them in exports maps: they need no Node.
+      mainFields: ["browser", "module", "main"],
       conditions: ["tsuki", "worker", "browser"],
       // Deterministic and readable: no whitespace or name mangling, so stacks stay legible.
       minifySyntax: true,
       legalComments: "eof",
       charset: "utf8",
+      // What every bundler does, so that packages choosing a build by it need no process (globals.ts).
+      define: { "process.env.NODE_ENV": '"production"' },
       // Only the unikernel's own tsconfig, never one found in a parent folder.
       tsconfigRaw: existsSync(tsconfig) ? readFileSync(tsconfig, "utf8") : "{}",
       plugins: [tsukiPlugin()],
@@ -126,8 +129,8 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
   } catch (error) {
     const failure = error as BuildFailure;
     if (!Array.isArray(failure.errors)) throw error;
-    const lines = failure.errors.map((m) => explain(m, dir));
-    throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
+    throwFound({ code: "BUILD_IMPORT", what: "import(s) cannot work inside a unikernel", lines: failure.errors.map((m) => explain(m, dir)) });
+    throw error;
   }
   const dynamic = result.warnings.filter((w) => /require|import\(\)|dynamic import/i.test(w.text));
   const output = (result.metafile as Metafile).outputs["main.js"]!;
@@ -135,9 +138,9 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
     ...dynamic.map((w) => explain(w, dir)),
     ...output.imports.map((i) => `${i.path}: the bundle still imports "${i.path}" (${i.kind}); an image's module must import nothing, so use an import with a literal path`),
   ];
+  throwFound({ code: "BUILD_IMPORT", what: "import(s) cannot work inside a unikernel", lines });
+  // require() with a name computed at run time stays in the bundle as esbuild's __require: globals.ts reports it.
   const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
-  if (lines.length === 0 && /\b__require\b/.test(code)) lines.push("the bundle calls require() with a computed name, which cannot work inside a unikernel");
-  if (lines.length > 0) throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
   return { code, map, inputs: Object.keys(result.metafile!.inputs) };
 }
