@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { foreignImport, nodeEquivalent } from "./platforms.ts";
 import { throwFound } from "./problems.ts";
 
 /** tsuki's `src/`: the SDK and the ABI are loaded from here under the `tsuki:` namespace. */
@@ -55,6 +56,8 @@ function tsukiPlugin(): Plugin {
         contents: readFileSync(path.join(SRC_ROOT, args.path), "utf8"),
         loader: "ts",
       }));
+      // esbuild leaves imports from URLs in the bundle; an image holds all its code (platforms.ts says what to do).
+      b.onResolve({ filter: /^https?:\/\// }, (args) => ({ errors: [{ text: foreignImport(args.path)! }] }));
       // require() in the unikernel's own code: ES modules only. Packages may use it among themselves.
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind !== "require-call" || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
@@ -86,8 +89,10 @@ function explain(message: Message, dir: string): string {
       const base = spec.replace(/^node:/, "");
       return pkg
         ? `${where}: package "${pkg}" imports the Node built-in "${spec}", so it cannot run inside a unikernel (there is no ${base} module there); use a package made for browsers or workers instead`
-        : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares`;
+        : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares; instead, ${nodeEquivalent(spec)}`;
     }
+    const foreign = foreignImport(spec);
+    if (foreign !== undefined) return `${where}: ${pkg ? `package "${pkg}": ` : ""}${foreign}`;
     if (spec.startsWith(".") || spec.startsWith("/")) return `${where}: cannot resolve "${spec}": there is no such file; fix the path`;
     return `${where}: cannot resolve "${spec}": install it in the unikernel's folder (npm install ${spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}) or fix the path`;
   }

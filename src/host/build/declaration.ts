@@ -10,9 +10,11 @@
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { thrownText } from "../tender/guest-stack.ts";
+import { workersModule } from "./platforms.ts";
 import { stackMapper } from "./source-map.ts";
 import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
+import type { Declaration } from "../tender/targets/target.ts";
 
 export interface UnikernelDeclaration {
   readonly devices: Record<string, DeviceDecl>;
@@ -48,13 +50,14 @@ export function readDeclaration(name: string, code: string, map?: string): Unike
     } catch (error) {
       throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
     }
+    if (declared.workers !== undefined) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
     return validate(declared);
   } finally {
     guest.dispose();
   }
 }
 
-function validate(declared: { devices: Record<string, { kind: string; optional?: unknown }>; assets: string | null }): UnikernelDeclaration {
+function validate(declared: Declaration): UnikernelDeclaration {
   const problems: string[] = [];
   const names = Object.keys(declared.devices).sort();
   if (names.length > MAX_DEVICES) problems.push(`it declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);
