@@ -1,8 +1,8 @@
 /**
  * @module host/build/build
- * `tsuki build <dir>`: finds the unikernel's entry, bundles it, checks it uses no global a
- * unikernel does not have, reads its declaration, embeds its assets and writes one deterministic
- * image. The same source and lockfile give the same bytes in
+ * `tsuki build <dir>`: finds the unikernel's entry, bundles it while the TypeScript compiler
+ * checks it, checks it uses no global a unikernel does not have, reads its declaration, embeds its
+ * assets and writes one deterministic image. The same source and lockfile give the same bytes in
  * any folder on any machine: paths are relative, entries sorted, no timestamps.
  */
 
@@ -17,6 +17,7 @@ import { SRC_ROOT, bundle } from "./bundle.ts";
 import { readDeclaration } from "./declaration.ts";
 import { missingGlobals } from "./globals.ts";
 import { throwFound } from "./problems.ts";
+import { typeCheck } from "./type-check.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
@@ -26,6 +27,8 @@ const LOCKFILES = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "
 export interface BuildOptions {
   /** Where to write the image; default `<dir>/dist/<name>.tsuki`. */
   readonly out?: string;
+  /** Type-check the unikernel against the guest's global scope (type-check.ts); default true. */
+  readonly check?: boolean;
 }
 
 export interface BuildResult {
@@ -51,8 +54,20 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const version = imageVersion(pkg);
   const entry = findEntry(dir, pkg);
 
-  const { code, map, inputs } = await bundle(dir, entry);
-  throwFound({ code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) });
+  // The compiler runs in its own process while esbuild bundles; their errors are reported together.
+  const checking = options.check === false ? undefined : typeCheck(dir, entry);
+  let bundled;
+  try {
+    bundled = await bundle(dir, entry);
+  } catch (error) {
+    checking?.cancel();
+    throw error;
+  }
+  const { code, map, inputs } = bundled;
+  throwFound(
+    { code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) },
+    { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
+  );
   const declaration = readDeclaration(name, code, map);
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
