@@ -132,14 +132,11 @@ export function freeReferences(code: string, names: ReadonlySet<string>, unbound
       withScope(scope, () => {
         for (const param of fn.params as unknown[]) visitPattern(param);
         const body = fn.body as Node;
-        if (body.type === "BlockStatement") {
-          path.push(body);
-          try {
-            visit(body.body);
-          } finally {
-            path.pop();
-          }
-        } else visit(body);
+        // The body's block shares the function's scope: visited without a scope of its own.
+        if (body.type !== "BlockStatement") return visit(body);
+        path.push(body);
+        visit(body.body);
+        path.pop();
       });
     });
   };
@@ -211,7 +208,7 @@ export function freeReferences(code: string, names: ReadonlySet<string>, unbound
         return visit(node.value);
       case "LabeledStatement":
         return visit(node.body);
-      case "BreakStatement":
+      case "BreakStatement": // labels, import.meta and imports (none in a bundle) are not references
       case "ContinueStatement":
       case "MetaProperty":
       case "ImportDeclaration":
