@@ -11,6 +11,8 @@ import { type DeviceKind, DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDevice
 export const MANIFEST_FORMAT = "tsuki.image/1";
 export const MANIFEST_PATH = "manifest.json";
 export const ENTRY_PATH = "main.js";
+/** The entry's source map: where each position of main.js comes from in the developer's files. */
+export const SOURCE_MAP_PATH = "main.js.map";
 export const ASSETS_DIR = "assets/";
 
 /** An image name: lower-case letters, digits and dashes, like a DNS label. */
@@ -38,6 +40,11 @@ export interface Manifest {
   readonly version: string;
   readonly abi: number;
   readonly entry: FileEntry;
+  /**
+   * The entry's source map (Source Map v3, without the sources' text), which the tender reads only
+   * to print a stack; absent in images built without one.
+   */
+  readonly sourceMap?: FileEntry;
   /** Device name → declaration, in name order. */
   readonly devices: Readonly<Record<string, DeviceDecl>>;
   /** Embedded assets in path order; `path` is relative to the assets folder. */
@@ -67,6 +74,9 @@ export function parseManifest(json: unknown): ManifestResult {
   if (typeof json.version !== "string" || json.version.length === 0 || json.version.length > 64) bad("version", `must be a string of 1–64 characters, found ${show(json.version)}`);
   if (!Number.isSafeInteger(json.abi) || (json.abi as number) < 1) bad("abi", `must be a positive integer, found ${show(json.abi)}`);
   fileEntry(json.entry, "entry", bad);
+  if (json.sourceMap !== undefined && fileEntry(json.sourceMap, "sourceMap", bad) && json.sourceMap.path !== SOURCE_MAP_PATH) {
+    bad("sourceMap.path", `must be "${SOURCE_MAP_PATH}", found ${show(json.sourceMap.path)}`);
+  }
 
   if (!isRecord(json.devices)) bad("devices", "must be an object of device name → { kind, optional? }");
   else {
@@ -96,7 +106,7 @@ export function parseManifest(json: unknown): ManifestResult {
 
   stringMap(json.inputs, "inputs", (v) => typeof v === "string" && SHA256_HEX.test(v), "a SHA-256 in hex", bad);
   stringMap(json.builder, "builder", (v) => typeof v === "string" && v.length <= 64, "a version string", bad);
-  const known = new Set(["format", "name", "version", "abi", "entry", "devices", "assets", "inputs", "builder"]);
+  const known = new Set(["format", "name", "version", "abi", "entry", "sourceMap", "devices", "assets", "inputs", "builder"]);
   for (const key of Object.keys(json)) if (!known.has(key)) bad(key, "is not a manifest key");
 
   if (problems.length > 0) return { ok: false, problems };

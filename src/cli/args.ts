@@ -13,7 +13,8 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    // allowNegative: --no-check turns off a boolean flag that is on by default.
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
     const e = error as { code?: string; message: string };
     // parseArgs explains some mistakes over several lines; an error is one line on stderr.

@@ -43,6 +43,8 @@ export const ErrorCode = {
   // building
   BUILD_INPUT: ExitCode.USAGE,
   BUILD_IMPORT: ExitCode.BAD_IMAGE,
+  BUILD_GLOBAL: ExitCode.BAD_IMAGE,
+  BUILD_TYPE: ExitCode.BAD_IMAGE,
   BUILD_DECLARATION: ExitCode.BAD_IMAGE,
   BUILD_ASSETS: ExitCode.BAD_IMAGE,
   // scaffolding

@@ -53,7 +53,8 @@ before(async () => {
   const builds = [
     tsuki(["build", HELLO, "--out", image("hello")]),
     tsuki(["build", CLOCK, "--out", image("clock")]),
-    ...Object.entries(GUESTS).map(([name, source]) => tsuki(["build", unikernelDir({ "src/main.ts": source }, name), "--out", image(name)])),
+    // --no-check: these guests are about how a unikernel ends (stackless-hog sets V8's Error.stackTraceLimit, which ECMAScript's types lack).
+    ...Object.entries(GUESTS).map(([name, source]) => tsuki(["build", unikernelDir({ "src/main.ts": source }, name), "--out", image(name), "--no-check"])),
   ];
   for (const r of await Promise.all(builds)) assertExit(r, 0);
 });

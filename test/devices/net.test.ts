@@ -406,7 +406,7 @@ describe("net device", { skip }, () => {
     const image = await arpGuest();
     const dir = tempDir();
     chmodSync(dir, 0o755); // readable by the unprivileged user of the permission test
-    writeFileSync(path.join(dir, "net.tsuki"), writeImage(image.manifest, image.entry, image.assets));
+    writeFileSync(path.join(dir, "net.tsuki"), writeImage(image.manifest, image.entry, image.assets, image.sourceMap));
     const script = path.join(dir, "boot.ts");
     writeFileSync(
       script,

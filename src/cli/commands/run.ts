@@ -36,7 +36,8 @@ name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/14
   --target NAME      ${TARGET_NAMES.join(" | ")} (default isolate; unix is for debugging)
   --inspect[=PORT]   open the Node inspector (use with --target unix to debug the guest)
   --timestamps       prefix console lines with the time
-  --quiet            do not print the exit reason`;
+  --quiet            do not print the exit reason
+  --no-check         when building a folder, skip the type check (see tsuki build --help)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse("run", argv, {
@@ -49,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     inspect: { type: "string" },
     timestamps: { type: "boolean" },
     quiet: { type: "boolean" },
+    check: { type: "boolean", default: true },
   });
   if (values.help) return void console.log(usage), 0;
   // With a run configuration the image may come from its `image:` key instead.
@@ -86,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let imagePath = source;
   if (isFolder(source)) {
-    const built = await buildImage(source);
+    const built = await buildImage(source, { check: values.check });
     process.stderr.write(`tsuki: built ${built.image} (sha256 ${built.sha256.slice(0, 16)}…)\n`);
     imagePath = built.image;
   }

@@ -43,7 +43,8 @@ export interface Runtime {
   /** `dispatch` for a batch encoded by `encodeEventBatch` (the isolate target's cheaper crossing). */
   dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
   busy(): boolean;
-  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true }>; assets: string | null };
+  /** `workers`: the default export is not a unikernel but a Workers-style module with these handlers. */
+  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true }>; assets: string | null; workers?: string[] };
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
   attachDrivers(factory: DriversFactory): void;
   /** The isolate (and process) target, before `boot`: udp datagrams and/or net frames wait for `takeSends` after each turn. */
@@ -124,8 +125,11 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   Object.defineProperty(global, Symbol.for("tsuki.hypercall"), { value: raw });
   Object.defineProperty(global, Symbol.for("tsuki.loopTime"), { value: () => loop });
 
-  function declaration(main: unknown) {
+  function declaration(main: unknown): ReturnType<Runtime["declaration"]> {
     if (!isUnikernel(main)) {
+      // A Workers-style module: the build answers it with how to wrap it (host/build/platforms.ts).
+      const workers = workersHandlers(main);
+      if (workers.length > 0) return { devices: {}, assets: null, workers };
       throw new TypeError(`the default export is not a unikernel: write "export default unikernel({ start() { ... } })" (got ${inspect(main, { depth: 0 })})`);
     }
     const devices: Record<string, { kind: string; optional?: true }> = {};
@@ -139,6 +143,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     loop = monotonic() - origin;
     try {
       const declared = declaration(main);
+      if (declared.workers !== undefined) abort("the image's default export is a Workers-style module ({ fetch }), which tsuki does not run yet: tsuki build says how to wrap it in a unikernel");
       // Every device booted must be declared, and every declared device booted unless it is optional.
       const required = Object.keys(declared.devices).filter((name) => !declared.devices[name]!.optional);
       const booted = Object.keys(info.devices);
@@ -238,4 +243,11 @@ function deepFreeze<T>(value: T): T {
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
   }
   return value;
+}
+
+/** The handlers of a Workers-style default export (`export default { fetch(request, env, ctx) }`), if it is one. */
+function workersHandlers(main: unknown): string[] {
+  if (typeof main !== "object" || main === null) return [];
+  const handlers = ["fetch", "scheduled", "queue", "email", "tail", "trace"].filter((name) => typeof (main as Record<string, unknown>)[name] === "function");
+  return handlers.includes("fetch") ? handlers : [];
 }

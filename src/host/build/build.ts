@@ -1,6 +1,7 @@
 /**
  * @module host/build/build
- * `tsuki build <dir>`: finds the unikernel's entry, bundles it, reads its declaration, embeds its
+ * `tsuki build <dir>`: finds the unikernel's entry, bundles it while the TypeScript compiler
+ * checks it, checks it uses no global a unikernel does not have, reads its declaration, embeds its
  * assets and writes one deterministic image. The same source and lockfile give the same bytes in
  * any folder on any machine: paths are relative, entries sorted, no timestamps.
  */
@@ -8,12 +9,15 @@
 import { version as esbuildVersion } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest } from "../../abi/index.ts";
+import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest, SOURCE_MAP_PATH } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { TSUKI_VERSION } from "../version.ts";
 import { collectAssets } from "./assets.ts";
 import { SRC_ROOT, bundle } from "./bundle.ts";
 import { readDeclaration } from "./declaration.ts";
+import { missingGlobals } from "./globals.ts";
+import { throwFound } from "./problems.ts";
+import { typeCheck } from "./type-check.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
@@ -23,6 +27,8 @@ const LOCKFILES = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "
 export interface BuildOptions {
   /** Where to write the image; default `<dir>/dist/<name>.tsuki`. */
   readonly out?: string;
+  /** Type-check the unikernel against the guest's global scope (type-check.ts); default true. */
+  readonly check?: boolean;
 }
 
 export interface BuildResult {
@@ -48,8 +54,21 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const version = imageVersion(pkg);
   const entry = findEntry(dir, pkg);
 
-  const { code, inputs } = await bundle(dir, entry);
-  const declaration = readDeclaration(name, code);
+  // The compiler runs in its own process while esbuild bundles; their errors are reported together.
+  const checking = options.check === false ? undefined : typeCheck(dir, entry);
+  let bundled;
+  try {
+    bundled = await bundle(dir, entry);
+  } catch (error) {
+    checking?.cancel();
+    throw error;
+  }
+  const { code, map, inputs } = bundled;
+  throwFound(
+    { code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) },
+    { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
+  );
+  const declaration = readDeclaration(name, code, map);
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};
@@ -59,18 +78,20 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   for (const file of LOCKFILES) if (existsSync(path.join(dir, file))) inputHashes[file] = sha256(readFileSync(path.join(dir, file)));
 
   const entryBytes = Buffer.from(code, "utf8");
+  const mapBytes = Buffer.from(map, "utf8");
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name,
     version,
     abi: ABI_VERSION,
     entry: { path: ENTRY_PATH, size: entryBytes.length, sha256: sha256(entryBytes) },
+    sourceMap: { path: SOURCE_MAP_PATH, size: mapBytes.length, sha256: sha256(mapBytes) },
     devices: declaration.devices,
     assets: assets.map((a) => ({ path: a.path, size: a.data.length, sha256: sha256(a.data) })),
     inputs: Object.fromEntries(Object.entries(inputHashes).sort(([a], [b]) => (a < b ? -1 : 1))),
     builder: { tsuki: TSUKI_VERSION, esbuild: esbuildVersion },
   };
-  const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data));
+  const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data), mapBytes);
   readImage(bytes); // what we write must be what the tender accepts
 
   const out = path.resolve(options.out ?? path.join(dir, "dist", `${name}.tsuki`));

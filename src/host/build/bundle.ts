@@ -16,7 +16,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TsukiError } from "../errors.ts";
+import { foreignImport, nodeEquivalent } from "./platforms.ts";
+import { throwFound } from "./problems.ts";
 
 /** tsuki's `src/`: the SDK and the ABI are loaded from here under the `tsuki:` namespace. */
 export const SRC_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -26,6 +27,8 @@ const GUEST_ROOTS = ["guest/", "abi/"];
 
 export interface Bundle {
   readonly code: string;
+  /** The code's source map (v3, sources relative to the unikernel's folder, without their text). */
+  readonly map: string;
   /** Inputs as esbuild names them: paths relative to the unikernel's folder, or `tsuki:<path>` for the SDK. */
   readonly inputs: readonly string[];
 }
@@ -53,6 +56,8 @@ function tsukiPlugin(): Plugin {
         contents: readFileSync(path.join(SRC_ROOT, args.path), "utf8"),
         loader: "ts",
       }));
+      // esbuild leaves imports from URLs in the bundle; an image holds all its code (platforms.ts says what to do).
+      b.onResolve({ filter: /^https?:\/\// }, (args) => ({ errors: [{ text: foreignImport(args.path)! }] }));
       // require() in the unikernel's own code: ES modules only. Packages may use it among themselves.
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind !== "require-call" || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
@@ -84,8 +89,10 @@ function explain(message: Message, dir: string): string {
       const base = spec.replace(/^node:/, "");
       return pkg
         ? `${where}: package "${pkg}" imports the Node built-in "${spec}", so it cannot run inside a unikernel (there is no ${base} module there); use a package made for browsers or workers instead`
-        : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares`;
+        : `${where}: import "${spec}" is a Node built-in, which does not exist inside a unikernel: it gets no file system, process or sockets, only the devices it declares; instead, ${nodeEquivalent(spec)}`;
     }
+    const foreign = foreignImport(spec);
+    if (foreign !== undefined) return `${where}: ${pkg ? `package "${pkg}": ` : ""}${foreign}`;
     if (spec.startsWith(".") || spec.startsWith("/")) return `${where}: cannot resolve "${spec}": there is no such file; fix the path`;
     return `${where}: cannot resolve "${spec}": install it in the unikernel's folder (npm install ${spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}) or fix the path`;
   }
@@ -101,16 +108,24 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
       entryPoints: [entry],
       bundle: true,
       write: false,
+      // Only names the outputs: sources in the map are relative to the unikernel's folder.
+      outfile: path.join(dir, "main.js"),
       metafile: true,
+      // A map without the sources' text: it only has to name file, line and column.
+      sourcemap: "external",
+      sourcesContent: false,
       format: "esm",
       platform: "neutral",
       target: "es2024",
-      mainFields: ["module", "main"],
+      // Packages' browser builds, as the conditions below choose them in exports maps: they need no Node.
+      mainFields: ["browser", "module", "main"],
       conditions: ["tsuki", "worker", "browser"],
       // Deterministic and readable: no whitespace or name mangling, so stacks stay legible.
       minifySyntax: true,
       legalComments: "eof",
       charset: "utf8",
+      // What every bundler does, so that packages choosing a build by it need no process (globals.ts).
+      define: { "process.env.NODE_ENV": '"production"' },
       // Only the unikernel's own tsconfig, never one found in a parent folder.
       tsconfigRaw: existsSync(tsconfig) ? readFileSync(tsconfig, "utf8") : "{}",
       plugins: [tsukiPlugin()],
@@ -119,17 +134,18 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
   } catch (error) {
     const failure = error as BuildFailure;
     if (!Array.isArray(failure.errors)) throw error;
-    const lines = failure.errors.map((m) => explain(m, dir));
-    throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
+    throwFound({ code: "BUILD_IMPORT", what: "import(s) cannot work inside a unikernel", lines: failure.errors.map((m) => explain(m, dir)) });
+    throw error;
   }
   const dynamic = result.warnings.filter((w) => /require|import\(\)|dynamic import/i.test(w.text));
-  const output = Object.values((result.metafile as Metafile).outputs)[0]!;
+  const output = (result.metafile as Metafile).outputs["main.js"]!;
   const lines = [
     ...dynamic.map((w) => explain(w, dir)),
     ...output.imports.map((i) => `${i.path}: the bundle still imports "${i.path}" (${i.kind}); an image's module must import nothing, so use an import with a literal path`),
   ];
-  const code = result.outputFiles[0]!.text;
-  if (lines.length === 0 && /\b__require\b/.test(code)) lines.push("the bundle calls require() with a computed name, which cannot work inside a unikernel");
-  if (lines.length > 0) throw new TsukiError("BUILD_IMPORT", `${lines.length} import(s) cannot work inside a unikernel:\n  ${lines.join("\n  ")}`, lines);
-  return { code, inputs: Object.keys(result.metafile!.inputs) };
+  throwFound({ code: "BUILD_IMPORT", what: "import(s) cannot work inside a unikernel", lines });
+  // require() with a name computed at run time stays in the bundle as esbuild's __require: globals.ts reports it.
+  const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
+  return { code, map, inputs: Object.keys(result.metafile!.inputs) };
 }

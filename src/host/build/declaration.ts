@@ -3,21 +3,25 @@
  * Reads a unikernel's declaration (its devices and assets folder) the way Mirage evaluates
  * config.ml: by evaluating the bundled module in a throwaway isolate that holds the guest runtime
  * and nothing else, then validating what its default export declares. `start` is never called, no
- * timer fires, and top-level console output is discarded. A top-level exception fails the build.
+ * timer fires, and top-level console output is discarded. A top-level exception fails the build,
+ * its stack mapped to the developer's files through the bundle's source map.
  */
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { thrownText } from "../tender/guest-stack.ts";
+import { workersModule } from "./platforms.ts";
+import { stackMapper } from "./source-map.ts";
 import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
+import type { Declaration } from "../tender/targets/target.ts";
 
 export interface UnikernelDeclaration {
   readonly devices: Record<string, DeviceDecl>;
   readonly assets: string | null;
 }
 
-export function readDeclaration(name: string, code: string): UnikernelDeclaration {
+export function readDeclaration(name: string, code: string, map?: string): UnikernelDeclaration {
   let ended: string | undefined;
   const origin = performance.now();
   const hypercall = makeHypercall({
@@ -36,7 +40,8 @@ export function readDeclaration(name: string, code: string): UnikernelDeclaratio
     const end = guest.evaluate();
     if (ended !== undefined) throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${ended} while the build read its declaration; call it from start() instead`);
     if (end !== undefined) {
-      const detail = end.kind === "threw" ? thrownText(end.error) : end.kind;
+      const mapped = map === undefined ? (text: string) => text : stackMapper(Buffer.from(map, "utf8"));
+      const detail = end.kind === "threw" ? mapped(thrownText(end.error)) : end.kind;
       throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code failed while the build read its declaration (${end.kind}):\n${detail}`);
     }
     let declared;
@@ -45,13 +50,14 @@ export function readDeclaration(name: string, code: string): UnikernelDeclaratio
     } catch (error) {
       throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
     }
+    if (declared.workers !== undefined) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
     return validate(declared);
   } finally {
     guest.dispose();
   }
 }
 
-function validate(declared: { devices: Record<string, { kind: string; optional?: unknown }>; assets: string | null }): UnikernelDeclaration {
+function validate(declared: Declaration): UnikernelDeclaration {
   const problems: string[] = [];
   const names = Object.keys(declared.devices).sort();
   if (names.length > MAX_DEVICES) problems.push(`it declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);

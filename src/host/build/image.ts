@@ -1,7 +1,8 @@
 /**
  * @module host/build/image
- * The image: `manifest.json`, the bundled module `main.js` and the embedded assets under
- * `assets/`, in one deterministic tar archive named by its SHA-256.
+ * The image: `manifest.json`, the bundled module `main.js`, its source map `main.js.map` (when
+ * the manifest lists one) and the embedded assets under `assets/`, in one deterministic tar
+ * archive named by its SHA-256.
  *
  * `readImage` is what the tender trusts: it checks the archive, the manifest, that the files are
  * exactly those the manifest lists with the sizes and SHA-256 it records (a changed byte anywhere
@@ -10,7 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ASSETS_DIR, ENTRY_PATH, MANIFEST_PATH, type Manifest, SUPPORTED_ABI_VERSIONS, parseManifest } from "../../abi/index.ts";
+import { ASSETS_DIR, ENTRY_PATH, MANIFEST_PATH, type Manifest, SOURCE_MAP_PATH, SUPPORTED_ABI_VERSIONS, parseManifest } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { readTar, writeTar } from "./tar.ts";
 
@@ -23,6 +24,8 @@ export interface Image {
   readonly entry: string;
   /** Asset contents, in manifest order. */
   readonly assets: readonly Uint8Array[];
+  /** The entry's source map, unparsed (the tender parses it only to print a stack); undefined if the image has none. */
+  readonly sourceMap?: Uint8Array;
 }
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").update(bytes).digest("hex");
@@ -32,10 +35,12 @@ export function manifestBytes(manifest: Manifest): Uint8Array {
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
 }
 
-export function writeImage(manifest: Manifest, entry: string | Uint8Array, assets: readonly Uint8Array[]): Uint8Array {
+export function writeImage(manifest: Manifest, entry: string | Uint8Array, assets: readonly Uint8Array[], sourceMap?: Uint8Array): Uint8Array {
+  if ((manifest.sourceMap === undefined) !== (sourceMap === undefined)) throw new Error("writeImage: a source map needs its manifest entry, and the entry its map");
   return writeTar([
     { path: MANIFEST_PATH, data: manifestBytes(manifest) },
     { path: ENTRY_PATH, data: typeof entry === "string" ? Buffer.from(entry, "utf8") : entry },
+    ...(sourceMap === undefined ? [] : [{ path: SOURCE_MAP_PATH, data: sourceMap }]),
     ...manifest.assets.map((asset, i) => ({ path: ASSETS_DIR + asset.path, data: assets[i]! })),
   ]);
 }
@@ -77,7 +82,11 @@ export function readImage(bytes: Uint8Array): Image {
   }
   if (manifest.entry.path !== ENTRY_PATH) throw new TsukiError("IMAGE_MANIFEST", `manifest.entry.path must be "${ENTRY_PATH}", found "${manifest.entry.path}"`);
 
-  const expected = [{ path: ENTRY_PATH, entry: manifest.entry }, ...manifest.assets.map((a) => ({ path: ASSETS_DIR + a.path, entry: a }))];
+  const expected = [
+    { path: ENTRY_PATH, entry: manifest.entry },
+    ...manifest.assets.map((a) => ({ path: ASSETS_DIR + a.path, entry: a })),
+    ...(manifest.sourceMap === undefined ? [] : [{ path: SOURCE_MAP_PATH, entry: manifest.sourceMap }]),
+  ];
   const contents: Uint8Array[] = [];
   for (const { path, entry } of expected) {
     const data = files.get(path);
@@ -96,6 +105,7 @@ export function readImage(bytes: Uint8Array): Image {
     size: bytes.length,
     manifest,
     entry: Buffer.from(contents[0]!).toString("utf8"),
-    assets: contents.slice(1),
+    assets: contents.slice(1, 1 + manifest.assets.length),
+    ...(manifest.sourceMap === undefined ? {} : { sourceMap: contents[1 + manifest.assets.length]! }),
   };
 }

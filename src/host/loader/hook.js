@@ -17,12 +17,17 @@
  * synchronously: it strips the file asked for and every stale .ts file under src/ (all a command
  * may load next), so one child serves a cold start and amaro never enters this process. If the
  * cache cannot be written, or the child fails, the hook steps aside and Node strips the file as
- * it always did (and reports any syntax error itself). `TSUKI_TS_CACHE=0` turns the hook off.
+ * it always did (and reports any syntax error itself). `TSUKI_TS_CACHE=0` turns the cache off.
+ *
+ * Installed as a package (below a node_modules folder), tsuki's files are ones Node refuses to
+ * strip (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): there the hook always answers, from the
+ * cache (inside the package, as in a checkout) or, when that cannot be written, by stripping the
+ * file itself in this process.
  */
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { registerHooks } from "node:module";
+import { registerHooks, stripTypeScriptTypes } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -42,7 +47,10 @@ export function cachePath(cache, root, file) {
   return path.join(cache, `${path.relative(root, file)}.js`);
 }
 
-let enabled = process.env.TSUKI_TS_CACHE !== "0";
+const CACHE_OFF = process.env.TSUKI_TS_CACHE === "0";
+let enabled = !CACHE_OFF;
+/** tsuki installed as a package (npm install, npx): Node does not strip types below a node_modules folder. */
+const INSTALLED = ROOT.split(path.sep).includes("node_modules");
 
 function cached(file) {
   let key;
@@ -57,24 +65,28 @@ function cached(file) {
 
 /** Stripped JavaScript for one of our .ts files, or undefined to let Node do it. */
 function load(file) {
-  let text = cached(file);
-  if (text !== undefined || !enabled) return text;
-  try {
-    mkdirSync(CACHE, { recursive: true });
-    execFileSync(process.execPath, ["--disable-warning=ExperimentalWarning", COMPILER, CACHE, ROOT, file], { stdio: ["ignore", "ignore", "pipe"] });
-    text = cached(file);
-  } catch {
-    // A read-only install, a syntax error, no room: Node strips it, now and for the rest of this process.
+  let text = CACHE_OFF ? undefined : cached(file);
+  if (text === undefined && enabled) {
+    try {
+      mkdirSync(CACHE, { recursive: true });
+      execFileSync(process.execPath, ["--disable-warning=ExperimentalWarning", COMPILER, CACHE, ROOT, file], { stdio: ["ignore", "ignore", "pipe"] });
+      text = cached(file);
+    } catch {
+      // A read-only install, a syntax error, no room: Node strips it, now and for the rest of this process.
+    }
+    if (text === undefined) enabled = false;
   }
-  if (text === undefined) enabled = false;
+  // Node refuses to strip types under node_modules, where an installed tsuki lives: strip here.
+  if (text === undefined && INSTALLED) return stripTypeScriptTypes(readFileSync(file, "utf8"), { mode: "strip" });
   return text;
 }
 
 export function register() {
-  if (process.env.TSUKI_TS_CACHE === "0") return;
+  if (CACHE_OFF && !INSTALLED) return;
   registerHooks({
     load(url, context, nextLoad) {
-      if (url.startsWith(SRC_URL) && url.endsWith(".ts") && !url.includes("/node_modules/")) {
+      // Only tsuki's own files: the path below src/ (tsuki itself may sit in a node_modules folder).
+      if (url.startsWith(SRC_URL) && url.endsWith(".ts") && !url.slice(SRC_URL.length).includes("/node_modules/")) {
         const source = load(fileURLToPath(url));
         if (source !== undefined) return { format: "module", source, shortCircuit: true };
       }

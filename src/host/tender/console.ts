@@ -3,7 +3,8 @@
  * The host side of a unikernel's console: bytes from `console.write` are decoded as UTF-8, cut
  * into whole lines per stream and handed to a `ConsoleSink` with the unikernel's name and the
  * time. A line with no newline is flushed at `MAX_LINE` bytes, so a guest cannot make the host
- * buffer without bound.
+ * buffer without bound. A line may be rewritten before it goes out: the tender maps the stack
+ * frames of an image with a source map back to the developer's files (source-map.ts).
  */
 
 import { TextDecoder } from "node:util";
@@ -40,10 +41,12 @@ export class ConsoleLines {
   #partial = ["", ""];
   #name: string;
   #sink: ConsoleSink;
+  #rewrite: ((text: string) => string) | undefined;
 
-  constructor(name: string, sink: ConsoleSink) {
+  constructor(name: string, sink: ConsoleSink, rewrite?: (text: string) => string) {
     this.#name = name;
     this.#sink = sink;
+    this.#rewrite = rewrite;
   }
 
   write(stream: 1 | 2, bytes: Uint8Array): void {
@@ -70,7 +73,8 @@ export class ConsoleLines {
     }
   }
 
-  #emit(stream: 1 | 2, text: string): void {
+  #emit(stream: 1 | 2, raw: string): void {
+    const text = this.#rewrite === undefined ? raw : this.#rewrite(raw);
     this.#sink.line({ unikernel: this.#name, stream, text: text.endsWith("\r") ? text.slice(0, -1) : text, time: Date.now() });
   }
 }

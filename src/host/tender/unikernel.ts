@@ -15,6 +15,7 @@
 
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
+import { stackMapper } from "../build/source-map.ts";
 import { ConsoleLines, type ConsoleSink } from "./console.ts";
 import { thrownText } from "./guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
@@ -84,7 +85,8 @@ export class Unikernel {
     this.memoryMb = options.memoryMb;
     this.cpuMs = options.cpuMs;
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
-    this.#console = new ConsoleLines(this.name, options.console);
+    // Stacks name the developer's files where the image carries a source map (parsed on the first stack printed).
+    this.#console = new ConsoleLines(this.name, options.console, image.sourceMap && stackMapper(image.sourceMap));
     this.#now = options.now;
     const devices = options.devices ?? [];
     this.addresses = deviceAddresses(devices);

@@ -27,7 +27,8 @@ function copyHello(dir: string): string {
 
 /** Builds `dir` into a temporary file, so nothing is written into the folder under test. */
 async function build(dir: string): Promise<BuildResult & { bytes: Buffer; read: Image }> {
-  const result = await buildImage(dir, { out: path.join(tempDir(), "out.tsuki") });
+  // The type check has tests of its own (type-check.test.ts); these packages ship no types.
+  const result = await buildImage(dir, { out: path.join(tempDir(), "out.tsuki"), check: false });
   const bytes = readFileSync(result.image);
   return { ...result, bytes, read: readImage(bytes) };
 }
@@ -284,6 +285,15 @@ describe("the unikernel's declaration", () => {
     const error = await buildError({ "src/main.ts": `import { unikernel } from "tsuki";\nthrow new Error("no config here");\nexport default unikernel({ start() {} });\n` }, "ERR_BUILD_DECLARATION");
     assert.match(error.message, /top-level code/);
     assert.match(error.message, /no config here/);
+  });
+
+  test("a top-level throw's stack names the developer's file and line, not the bundle's", async () => {
+    const error = await buildError(
+      { "src/main.ts": `import { unikernel } from "tsuki";\nimport "./config.ts";\nexport default unikernel({ start() {} });\n`, "src/config.ts": `// configuration\n\nthrow new Error("no config here");\n` },
+      "ERR_BUILD_DECLARATION",
+    );
+    assert.match(error.message, /src\/config\.ts:3:7/);
+    assert.doesNotMatch(error.message, /tsuki:image\//);
   });
 
   test("a default export that is not unikernel(...) fails with a hint", async () => {

@@ -19,6 +19,8 @@ import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 export interface Declaration {
   readonly devices: Record<string, { kind: string; optional?: unknown }>;
   readonly assets: string | null;
+  /** Set when the default export is a Workers-style module rather than a unikernel: its handlers. */
+  readonly workers?: readonly string[];
 }
 
 export type TargetName = "isolate" | "unix" | "process";
