@@ -15,6 +15,7 @@ import { collectAssets } from "./assets.ts";
 import { SRC_ROOT, bundle } from "./bundle.ts";
 import { readDeclaration } from "./declaration.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
+import { runtimeParts } from "./runtime-parts.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
 /** Files whose hashes are recorded as build inputs when present, though esbuild does not read them. */
@@ -49,7 +50,8 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
   const entry = findEntry(dir, pkg);
 
   const { code, inputs } = await bundle(dir, entry);
-  const declaration = readDeclaration(name, code);
+  const runtime = await runtimeParts(code);
+  const declaration = readDeclaration(name, code, { web: runtime.includes("web") });
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};
@@ -69,6 +71,7 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     assets: assets.map((a) => ({ path: a.path, size: a.data.length, sha256: sha256(a.data) })),
     inputs: Object.fromEntries(Object.entries(inputHashes).sort(([a], [b]) => (a < b ? -1 : 1))),
     builder: { tsuki: TSUKI_VERSION, esbuild: esbuildVersion },
+    ...(runtime.length > 0 ? { runtime } : {}),
   };
   const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data));
   readImage(bytes); // what we write must be what the tender accepts

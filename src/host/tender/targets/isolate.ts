@@ -28,7 +28,7 @@ import { isUint8Array } from "node:util/types";
 import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
-import { driversScript, runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 /**
@@ -76,6 +76,7 @@ export class IsolateGuest implements SyncGuest {
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
       const setup = { timeout: Math.max(options.cpuMs, 1000) };
       compile(this.#isolate, "tsuki:runtime", runtimeScript()).runSync(this.#context, setup);
+      if (options.web) compile(this.#isolate, "tsuki:web", webScript()).runSync(this.#context, setup);
       if (options.drivers) compile(this.#isolate, "tsuki:drivers", driversScript()).runSync(this.#context, setup);
       const entry = global.getSync("__tsukiEntry", { reference: true }) as ivm.Reference;
       global.deleteSync("__tsukiEntry");

@@ -98,7 +98,7 @@ function turn(run: () => TurnEnd | undefined): void {
 
 async function serve(escapes: boolean): Promise<never> {
   const prepare = receive();
-  (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers };
+  (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers, web: prepare.web };
   send({ t: "hello", pid: process.pid });
   for (;;) {
     const m = receive();
@@ -112,6 +112,7 @@ async function serve(escapes: boolean): Promise<never> {
             memoryMb: m.memoryMb as number,
             cpuMs: m.cpuMs as number,
             drivers: m.drivers as boolean,
+            web: m.web === true,
             // Net frames wait for the end of the turn and cross as one `net.send` per batch, not one call per frame.
             frames: m.frames === true,
           });
