@@ -1,11 +1,15 @@
-// tsuki/http's Request and Response against Node's own (undici, Fetch Standard): construction,
-// defaults, checks, and reading bodies once; plus what differs by design (no streams).
+// The guest's Request and Response against Node's own (undici, Fetch Standard): construction,
+// defaults, checks, reading bodies once, bodies as streams, and requests from the wire.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Headers } from "../../../../src/guest/lib/http/headers.ts";
-import { Request, requestFromWire } from "../../../../src/guest/lib/http/request.ts";
-import { Response } from "../../../../src/guest/lib/http/response.ts";
-import { URLSearchParams } from "../../../../src/guest/lib/http/search-params.ts";
+import { Headers } from "../../../../src/guest/web/fetch/headers.ts";
+import { Request, requestFromWire } from "../../../../src/guest/web/fetch/request.ts";
+import { Response } from "../../../../src/guest/web/fetch/response.ts";
+import { URLSearchParams } from "../../../../src/guest/web/url/search-params.ts";
+import { ReadableStream } from "../../../../src/guest/web/streams/index.ts";
+import { useWebGroups } from "../groups.ts";
+
+useWebGroups();
 
 const NodeResponse = globalThis.Response;
 const NodeRequest = globalThis.Request;
@@ -95,15 +99,39 @@ describe("Response behaves like Node's", () => {
     assert.equal(await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])).text(), await new NodeResponse(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])).text());
   });
 
-  test("a streamed body is an async iterable of chunks, read in full by text()", async () => {
+  test("an async iterable of chunks is a streamed body (as undici takes it), read in full by text(), teed by clone()", async () => {
     async function* chunks() {
       yield "hé";
       yield new Uint8Array([108, 108, 111]);
     }
-    const response = new Response(chunks());
+    const response = new Response(chunks() as never);
     assert.equal(response.headers.get("content-type"), null);
     assert.equal(await response.text(), "héllo");
-    assert.throws(() => new Response(chunks()).clone(), TypeError);
+    const original = new Response(chunks() as never);
+    const copy = original.clone();
+    assert.deepEqual([await original.text(), await copy.text()], ["héllo", "héllo"]);
+  });
+
+  test("body is a byte stream, and reading it makes the body used, as in Node", async () => {
+    for (const R of [Response, NodeResponse] as (typeof Response)[]) {
+      const response = new R("abc");
+      const body = response.body!;
+      assert.equal(body, response.body, "the same stream each time");
+      assert.equal(response.bodyUsed, false);
+      const reader = body.getReader({ mode: "byob" });
+      const { value } = await reader.read(new Uint8Array(8));
+      assert.deepEqual([...value!], [97, 98, 99]);
+      assert.equal(response.bodyUsed, true);
+      await assert.rejects(response.text(), TypeError);
+    }
+  });
+
+  test("a ReadableStream body is read through, and a locked one is refused", async () => {
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode("s")), c.close()) });
+    assert.equal(await new Response(stream as never).text(), "s");
+    const locked = new ReadableStream();
+    locked.getReader();
+    assert.throws(() => new Response(locked as never), TypeError);
   });
 
   test("clone copies a byte body", async () => {
@@ -157,16 +185,15 @@ describe("Request behaves like Node's", () => {
 });
 
 describe("a request from the wire", () => {
-  test("keeps its method as sent, may carry a body with any method, and exposes the raw bytes", async () => {
+  test("keeps its method as sent, may carry a body with any method, and reads it once", async () => {
     const headers = new Headers({ "content-type": "application/json" });
     const body = new TextEncoder().encode('{"a":1}');
     const request = requestFromWire("get", "http://x/", headers, body);
     assert.equal(request.method, "get");
-    assert.equal(request.body, body);
     assert.equal(request.bodyUsed, false);
     assert.deepEqual(await request.json(), { a: 1 });
     assert.equal(request.bodyUsed, true);
-    assert.equal(request.body, body, "the raw bytes stay readable");
+    assert.equal(request.body!.locked, true, "a body read is a used, locked stream");
     await assert.rejects(request.text(), TypeError);
   });
 
@@ -176,5 +203,9 @@ describe("a request from the wire", () => {
     assert.equal(await request.text(), "abc");
     assert.equal(await copy.text(), "abc");
     assert.equal(requestFromWire("GET", "http://x/", new Headers(), null).body, null);
+    const streamed = requestFromWire("POST", "http://x/", new Headers(), new TextEncoder().encode("xy"));
+    assert.ok(streamed.body instanceof ReadableStream);
+    const both = streamed.clone();
+    assert.deepEqual([await streamed.text(), await both.text()], ["xy", "xy"]);
   });
 });

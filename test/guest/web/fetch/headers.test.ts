@@ -2,7 +2,7 @@
 // combination of repeated fields, Set-Cookie, and sorted iteration.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Headers } from "../../../../src/guest/lib/http/headers.ts";
+import { Headers } from "../../../../src/guest/web/fetch/headers.ts";
 import { prng } from "../../runtime/seeded.ts";
 
 const NodeHeaders = globalThis.Headers;

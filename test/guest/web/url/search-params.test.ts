@@ -2,7 +2,7 @@
 // application/x-www-form-urlencoded, and every method, on fixed and seeded random inputs.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { URLSearchParams } from "../../../../src/guest/lib/http/search-params.ts";
+import { URLSearchParams } from "../../../../src/guest/web/url/search-params.ts";
 import { prng } from "../../runtime/seeded.ts";
 
 const NodeParams = globalThis.URLSearchParams;
