@@ -110,18 +110,20 @@ function parsePartHead(body: Uint8Array, at: number): PartHead {
   return { name, filename, type, end: at + 2 };
 }
 
-/** `form-data; name="…"; filename="…"`: quoted values may hold `\"`; %22, %0D and %0A are left as they are. */
+/**
+ * `form-data; name="…"; filename="…"`. A quoted value runs to the next `"` (browsers write `"`
+ * as %22, never with a backslash), and %0A, %0D and %22 are read back as the line feed, carriage
+ * return and quote the serialiser escaped, as Node and Deno read them.
+ */
 function parseDisposition(value: string): { name: string; filename: string | null } | null {
   const match = /^form-data\s*(;.*)?$/i.exec(value);
   if (match === null) return null;
   const parameters = new Map<string, string>();
-  const PARAM = /;\s*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))\s*/gy;
+  const PARAM = /;\s*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^;\s]*))\s*/gy;
   const rest = match[1] ?? "";
-  PARAM.lastIndex = 0;
   for (let m = PARAM.exec(rest); m !== null; m = PARAM.exec(rest)) {
     const key = m[1]!.toLowerCase();
-    if (!parameters.has(key)) parameters.set(key, m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!);
-    if (PARAM.lastIndex === rest.length) break;
+    if (!parameters.has(key)) parameters.set(key, m[2] !== undefined ? m[2].replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%22/g, '"') : m[3]!);
   }
   const name = parameters.get("name");
   if (name === undefined) return null;
