@@ -85,6 +85,9 @@ export class Decompressor {
       try {
         this.#inflate.push(data, false);
       } catch (error) {
+        // fflate's own errors carry a numeric code; anything else (a RangeError when an allocation
+        // passes the heap limit) is not about the data and goes on as it is.
+        if (typeof (error as { code?: unknown })?.code !== "number") throw error;
         throw malformed(this.#format, `the DEFLATE data is corrupt (${(error as Error).message})`);
       }
       const state = this.#inflate as unknown as FflateState;
