@@ -7,7 +7,7 @@
 import { type Recorder, hex } from "./observe.ts";
 import { Random, WILD } from "./random.ts";
 
-type Make = () => BodyInit | null;
+type Make = () => ConstructorParameters<typeof Response>[0];
 
 function bodyOf(random: Random): [string, Make] {
   const text = random.text(WILD, 12);

@@ -10,7 +10,7 @@ import { Random } from "./random.ts";
 
 const FORMATS = ["gzip", "deflate", "deflate-raw"] as const;
 
-async function through(data: Uint8Array, stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<BufferSource> }, cuts: number[]): Promise<Uint8Array> {
+async function through(data: Uint8Array, stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<ArrayBufferView | ArrayBuffer> }, cuts: number[]): Promise<Uint8Array> {
   const writer = stream.writable.getWriter();
   const collected = (async () => {
     const parts: number[] = [];

@@ -16,7 +16,7 @@ export async function headers(recorder: Recorder, seed: number, cases: number): 
     const init = random.pick<unknown>([undefined, {}, [["A", "1"], ["a", "2"]], { "X-Z": "z", "set-cookie": "s=1" }, [["bad name", "x"]], [["a"]], "not init", null]);
     let headers: Headers;
     try {
-      headers = new Headers(init as HeadersInit);
+      headers = new Headers(init as ConstructorParameters<typeof Headers>[0]);
     } catch (error) {
       await recorder.record(`headers/${c}/init`, () => {
         throw error;
