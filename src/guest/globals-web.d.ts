@@ -10,8 +10,9 @@ declare var URL: typeof import("./web/url/url.ts").URL;
 type URL = import("./web/url/url.ts").URL;
 declare var URLSearchParams: typeof import("./web/url/search-params.ts").URLSearchParams;
 type URLSearchParams = import("./web/url/search-params.ts").URLSearchParams;
-declare var URLPattern: typeof import("urlpattern-polyfill/urlpattern").URLPattern;
-type URLPattern = import("urlpattern-polyfill/urlpattern").URLPattern;
+// URLPattern: urlpattern-polyfill's types declare the global class (and URLPatternInit, URLPatternResult)
+// themselves once loaded, which this reference does.
+type TsukiURLPatternModule = typeof import("urlpattern-polyfill/urlpattern");
 
 declare var Headers: typeof import("./web/fetch/headers.ts").Headers;
 type Headers = import("./web/fetch/headers.ts").Headers;
