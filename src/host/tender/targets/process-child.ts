@@ -22,6 +22,7 @@ import type { BootInfo } from "../../../abi/index.ts";
 import { IsolateGuest } from "./isolate.ts";
 import { FRAME_CAP, FrameReader, encodeFrame } from "./process-frames.ts";
 import type { TurnEnd } from "./target.ts";
+import { disableWarmCodeCache } from "./warm-cache.ts";
 
 const CHANNEL = 3;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -98,6 +99,7 @@ function turn(run: () => TurnEnd | undefined): void {
 
 async function serve(escapes: boolean): Promise<never> {
   const prepare = receive();
+  disableWarmCodeCache();
   (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers, web: prepare.web };
   send({ t: "hello", pid: process.pid });
   for (;;) {

@@ -24,7 +24,18 @@ const WARM_UP = `
   })()
 `;
 
+let enabled = true;
+
+/**
+ * For a process that holds one guest (the process target's sandboxed child): a second isolate
+ * would cost more than it saves there, and its address-space limit leaves no room for one.
+ */
+export function disableWarmCodeCache(): void {
+  enabled = false;
+}
+
 export function warmCodeCache(runtime: string, filename: string, source: string): ivm.ExternalCopy<ArrayBuffer> | undefined {
+  if (!enabled) return undefined;
   const isolate = new ivm.Isolate({ memoryLimit: 64 });
   try {
     const context = isolate.createContextSync();
