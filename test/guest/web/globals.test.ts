@@ -75,3 +75,13 @@ test("the web script's code cache is warmed: it carries the handler's path, so i
   assert.ok(warm !== undefined, "the warm-up ran");
   assert.ok(warm.copy().byteLength > cold * 1.5, `warm ${warm.copy().byteLength} bytes, cold ${cold}`);
 });
+
+test("an image that takes Response from tsuki/http and names no global itself still gets the web part", async () => {
+  const image = await buildSource(`
+    import { unikernel } from "tsuki";
+    import { Response as R } from "tsuki/http";
+    export default unikernel({ async start({ console }) { console.log(await new R("via tsuki/http").text()); } });
+  `);
+  assert.deepEqual(image.manifest.runtime, ["web"]);
+  assert.deepEqual((await bootToEnd("isolate", image)).out, ["via tsuki/http"]);
+});
