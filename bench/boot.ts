@@ -8,6 +8,8 @@
  * - memory: RSS per live, idle hello unikernel with 100 and 1,000 in one tender process, next to
  *   the same number of bare isolates with a context, and one bare Node process.
  *
+ * - the web platform (issue 13): the same figures for an image that uses the web globals (it makes
+ *   a Response and a URL in start), whose tender also runs the web script; hello does not.
  * - the process target (issue 6): boot with a spare process ready (the zygote: bubblewrap, Node
  *   and the addon already started behind every wall), the cold start of one sandboxed process,
  *   and RSS and PSS per unikernel process with 100 live at once, next to one bare Node process.
@@ -19,7 +21,8 @@
 import { spawnSync } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import ivm from "isolated-vm";
 import { buildImage } from "../src/host/build/build.ts";
@@ -51,6 +54,25 @@ const rss = () => process.memoryUsage().rss;
 async function helloBytes(): Promise<Uint8Array> {
   const built = await buildImage(HELLO, { out: path.join(HELLO, "dist/hello.tsuki") });
   return readFileSync(built.image);
+}
+
+/** Hello that touches the web: a Response and a URL in start, then the same wait. */
+async function webBytes(): Promise<Uint8Array> {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), "tsuki-bench-")), "hello-web");
+  mkdirSync(path.join(dir, "src"), { recursive: true });
+  writeFileSync(
+    path.join(dir, "src/main.ts"),
+    `import { unikernel } from "tsuki";
+export default unikernel({
+  async start({ args }) {
+    void new Response("hello").headers.get("content-type");
+    void new URL("http://example.com/a?b").searchParams;
+    await new Promise((resolve) => setTimeout(resolve, typeof args.wait === "number" ? args.wait : 100));
+  },
+});
+`,
+  );
+  return readFileSync((await buildImage(dir)).image);
 }
 
 /** Boot time of the hello image: bytes → start entered. Each unikernel is stopped before the next boot. */
@@ -93,7 +115,7 @@ function nodeProcessTimes(n: number): number[] {
 
 /** Child mode: keep `n` live things of `kind` and print the RSS per thing in bytes. */
 async function memoryChild(kind: string, n: number): Promise<void> {
-  const bytes = await helloBytes();
+  const bytes = kind === "web" ? await webBytes() : await helloBytes();
   const tender = new Tender({ target: TARGETS.isolate, console: quiet });
   const keep: unknown[] = [];
   // Warm up what every kind shares (the runtime bundle, its code cache), then measure the baseline.
@@ -101,14 +123,14 @@ async function memoryChild(kind: string, n: number): Promise<void> {
   await settle();
   const before = rss();
   for (let i = 0; i < n; i++) {
-    if (kind === "tsuki") keep.push(await tender.boot(readImage(bytes), { args: { wait: 600_000 } }));
+    if (kind === "tsuki" || kind === "web") keep.push(await tender.boot(readImage(bytes), { args: { wait: 600_000 } }));
     else {
       const isolate = new ivm.Isolate({ memoryLimit: 128 });
       keep.push([isolate, isolate.createContextSync()]);
     }
   }
   await settle();
-  const live = kind === "tsuki" ? tender.live.size : keep.length;
+  const live = kind === "tsuki" || kind === "web" ? tender.live.size : keep.length;
   process.stdout.write(JSON.stringify({ perUnit: (rss() - before) / n, live }));
   process.exit(0);
 }
@@ -205,13 +227,16 @@ async function main(): Promise<void> {
   console.log(`tsuki boot benchmark: Node ${process.version}, isolated-vm, ${BOOTS} boots per series\n`);
   console.log(`hello image: ${bytes.length} bytes (entry ${readImage(bytes).manifest.entry.size} bytes)`);
 
+  const web = await webBytes();
   const isolate = await bootTimes("isolate", bytes, BOOTS);
+  const isolateWeb = await bootTimes("isolate", web, BOOTS);
   const unix = await bootTimes("unix", bytes, Math.min(BOOTS, 500));
   const bare = bareIsolateTimes(BOOTS);
   const node = nodeProcessTimes(20);
   console.log("\nboot (image bytes → start entered)      p50          p99     vs bare isolate p50");
   const row = (name: string, t: number[]) => console.log(`  ${name.padEnd(36)} ${ms(pct(t, 50)).padStart(10)} ${ms(pct(t, 99)).padStart(12)}   ${(pct(t, 50) / pct(bare, 50)).toFixed(2)}×`);
   row("tsuki, isolate target", isolate);
+  row("tsuki web (Response+URL), isolate", isolateWeb);
   row("tsuki, unix target", unix);
   row("bare isolated-vm isolate + context", bare);
   row("bare node -e 0 (process)", node);
@@ -225,6 +250,9 @@ async function main(): Promise<void> {
     results[n] = t.perUnit;
     console.log(`  ${String(n).padStart(5)} live                              ${mb(t.perUnit).padStart(11)}   ${mb(b.perUnit).padStart(20)}   ${(t.perUnit / b.perUnit).toFixed(2)}×`);
   }
+  const webMemory = childMemory("web", 1000);
+  const webPerUnit = webMemory.perUnit;
+  console.log(`   1000 live, web (Response+URL made)  ${mb(webPerUnit).padStart(11)}   ${(webPerUnit / results[1000]!).toFixed(2)}× hello`);
   const nodeRss = nodeProcessRss();
   console.log(`  one bare node process: ${mb(nodeRss)} (${(nodeRss / results[1000]!).toFixed(0)}× a tsuki unikernel)`);
 
@@ -243,10 +271,11 @@ async function main(): Promise<void> {
     [`boot p50 ≤ 3 ms on the isolate target`, pct(isolate, 50) <= 3, ms(pct(isolate, 50))],
     [`≤ 1.5 MB RSS per idle hello unikernel with 1,000 live`, results[1000]! <= 1.5e6, `${(results[1000]! / 1e6).toFixed(2)} MB`],
     [`hello image ≤ 10 KB`, bytes.length <= 10_240, `${bytes.length} bytes`],
+    [`web image boot p50 ≤ 1.5× hello's (issue 13)`, pct(isolateWeb, 50) <= 1.5 * pct(isolate, 50), `${(pct(isolateWeb, 50) / pct(isolate, 50)).toFixed(2)}×`],
     [`process target boot p50 ≤ 60 ms (spare ready)`, pct(processBoot, 50) <= 60, ms(pct(processBoot, 50))],
     [`≥ 100 process-target unikernels live at once`, mem.live >= 100, `${mem.live}`],
   ] as const;
-  console.log("\ntargets (issues 2 and 6)");
+  console.log("\ntargets (issues 2, 6 and 13)");
   for (const [what, ok, value] of checks) console.log(`  ${ok ? "met " : "MISSED"}  ${what}: ${value}`);
 }
 

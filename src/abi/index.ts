@@ -13,6 +13,7 @@ export * from "./hypercalls.ts";
 export * from "./events.ts";
 export * from "./devices.ts";
 export * from "./manifest.ts";
+export * from "./runtime-parts.ts";
 export * from "./event-batch.ts";
 export * from "./frames.ts";
 export * from "./crypto.ts";

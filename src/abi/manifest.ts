@@ -7,6 +7,7 @@
  */
 
 import { type DeviceKind, DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind } from "./devices.ts";
+import { RUNTIME_PARTS, type RuntimePart, isRuntimePart } from "./runtime-parts.ts";
 
 export const MANIFEST_FORMAT = "tsuki.image/1";
 export const MANIFEST_PATH = "manifest.json";
@@ -53,6 +54,11 @@ export interface Manifest {
   readonly inputs: Readonly<Record<string, string>>;
   /** What built the image: tool → version. */
   readonly builder: Readonly<Record<string, string>>;
+  /**
+   * The optional parts of the guest runtime the image uses (runtime-parts.ts), sorted; absent when
+   * it uses none, so that the images of earlier builds keep their bytes and their meaning.
+   */
+  readonly runtime?: readonly RuntimePart[];
 }
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: string[] };
@@ -106,7 +112,12 @@ export function parseManifest(json: unknown): ManifestResult {
 
   stringMap(json.inputs, "inputs", (v) => typeof v === "string" && SHA256_HEX.test(v), "a SHA-256 in hex", bad);
   stringMap(json.builder, "builder", (v) => typeof v === "string" && v.length <= 64, "a version string", bad);
-  const known = new Set(["format", "name", "version", "abi", "entry", "sourceMap", "devices", "assets", "inputs", "builder"]);
+  if (json.runtime !== undefined) {
+    const parts = json.runtime;
+    if (!Array.isArray(parts) || parts.length === 0 || !parts.every(isRuntimePart)) bad("runtime", `must be a non-empty array of ${RUNTIME_PARTS.join(", ")}, or absent, found ${show(parts)}`);
+    else if (parts.some((part, i) => i > 0 && part <= parts[i - 1]!)) bad("runtime", "must be sorted, without duplicates");
+  }
+  const known = new Set(["format", "name", "version", "abi", "entry", "sourceMap", "devices", "assets", "inputs", "builder", "runtime"]);
   for (const key of Object.keys(json)) if (!known.has(key)) bad(key, "is not a manifest key");
 
   if (problems.length > 0) return { ok: false, problems };

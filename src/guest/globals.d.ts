@@ -1,7 +1,10 @@
+/// <reference path="./globals-web.d.ts" />
 /**
- * The global scope of a unikernel, as the guest runtime builds it: ECMAScript's built-ins plus the
- * web basics below. There is no `process`, `Buffer`, `require`, `fetch` or file system. Used by
- * `tsconfig.guest.json` to type-check guest code and examples against what really exists.
+ * The global scope of a unikernel, as the guest runtime builds it: ECMAScript's built-ins, the web
+ * basics below, and the web platform's globals of globals-web.d.ts (URL, fetch's classes, streams,
+ * events, abort, Blob/File/FormData, compression, navigator). There is no `process`, `Buffer`,
+ * `require`, `fetch` or file system. Used by `tsconfig.guest.json` to type-check guest code and
+ * examples against what really exists.
  */
 
 interface Console {

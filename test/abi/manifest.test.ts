@@ -197,3 +197,9 @@ test("nonsense in every field is reported, naming the field, without throwing", 
     }
   }
 });
+
+test("runtime, the optional parts of the guest runtime an image uses, is accepted sorted and known, absent or not at all", () => {
+  assert.equal(parseManifest(manifest({ runtime: ["web"] })).ok, true);
+  assert.equal(parseManifest(manifest()).ok, true, "absent: the images of earlier builds");
+  for (const bad of [[], ["web", "web"], ["web", "wasi"], "web", [1], null]) oneProblemNaming(manifest({ runtime: bad }), "runtime");
+});

@@ -38,9 +38,9 @@ export default unikernel({
         case "/":
           return new Response("hello\\n");
         case "/echo":
-          return new Response(request.body, { headers: { "content-type": request.headers.get("content-type") ?? "application/octet-stream" } });
+          return new Response(request.body === null ? null : await request.bytes(), { headers: { "content-type": request.headers.get("content-type") ?? "application/octet-stream" } });
         case "/info":
-          return Response.json({ method: request.method, url: request.url, headers: [...request.headers], length: request.body === null ? null : request.body.length, remote: info.remote.address, query: Object.fromEntries(q) });
+          return Response.json({ method: request.method, url: request.url, headers: [...request.headers], length: request.body === null ? null : (await request.bytes()).length, remote: info.remote.address, query: Object.fromEntries(q) });
         case "/slow":
           await sleep(Number(q.get("ms")));
           return new Response(\`slow \${q.get("id")}\\n\`);

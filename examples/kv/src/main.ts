@@ -69,7 +69,7 @@ export default unikernel({
               return value ? new Response(value, { headers: { "content-type": "application/octet-stream" } }) : text(404, "no such key");
             }
             case "PUT":
-              return (await db.put(key, request.body ?? new Uint8Array(0))) ? new Response(null, { status: 201 }) : new Response(null, { status: 204 });
+              return (await db.put(key, await request.bytes())) ? new Response(null, { status: 201 }) : new Response(null, { status: 204 });
             case "DELETE":
               return (await db.delete(key)) ? new Response(null, { status: 204 }) : text(404, "no such key");
             default:

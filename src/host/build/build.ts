@@ -19,6 +19,7 @@ import { missingGlobals } from "./globals.ts";
 import { throwFound } from "./problems.ts";
 import { typeCheck } from "./type-check.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
+import { runtimeParts } from "./runtime-parts.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
 /** Files whose hashes are recorded as build inputs when present, though esbuild does not read them. */
@@ -68,7 +69,8 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     { code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) },
     { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
   );
-  const declaration = readDeclaration(name, code, map);
+  const runtime = await runtimeParts(code);
+  const declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};
@@ -90,6 +92,7 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     assets: assets.map((a) => ({ path: a.path, size: a.data.length, sha256: sha256(a.data) })),
     inputs: Object.fromEntries(Object.entries(inputHashes).sort(([a], [b]) => (a < b ? -1 : 1))),
     builder: { tsuki: TSUKI_VERSION, esbuild: esbuildVersion },
+    ...(runtime.length > 0 ? { runtime } : {}),
   };
   const bytes = writeImage(manifest, entryBytes, assets.map((a) => a.data), mapBytes);
   readImage(bytes); // what we write must be what the tender accepts

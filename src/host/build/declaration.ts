@@ -21,7 +21,9 @@ export interface UnikernelDeclaration {
   readonly assets: string | null;
 }
 
-export function readDeclaration(name: string, code: string, map?: string): UnikernelDeclaration {
+/** `map`: the bundle's source map, to point a thrown stack at the developer's files; `web`: run the guest runtime's web part too, as the tender will (the image uses web globals). */
+export function readDeclaration(name: string, code: string, options: { map?: string; web?: boolean } = {}): UnikernelDeclaration {
+  const map = options.map;
   let ended: string | undefined;
   const origin = performance.now();
   const hypercall = makeHypercall({
@@ -35,7 +37,7 @@ export function readDeclaration(name: string, code: string, map?: string): Unike
     rejected: () => undefined,
     devices: NO_DEVICES,
   });
-  const guest = isolateTarget.create({ name, entry: code, hypercall, memoryMb: 128, cpuMs: 5000 });
+  const guest = isolateTarget.create({ name, entry: code, hypercall, memoryMb: 128, cpuMs: 5000, web: options.web === true });
   try {
     const end = guest.evaluate();
     if (ended !== undefined) throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${ended} while the build read its declaration; call it from start() instead`);

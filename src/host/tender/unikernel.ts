@@ -121,6 +121,7 @@ export class Unikernel {
       memoryMb: options.memoryMb,
       cpuMs: options.cpuMs,
       drivers: devices.length > 0,
+      web: image.manifest.runtime?.includes("web") === true,
       datagrams: devices.some((d) => d.kind === "udp"),
       frames: devices.some((d) => d.kind === "net"),
       ended: (end) => this.#finish(this.#exitFor(end)),

@@ -4,7 +4,7 @@
  * written the RFC 5952 way (lower case, the longest run of two or more zero groups as `::`).
  */
 
-import { serializeIPv6 } from "../http/host.ts";
+import { serializeIPv6 } from "../../web/url/ip.ts";
 
 /** The 4 octets of a dotted quad, or undefined if it is not one (no leading zeros, each ≤ 255). */
 export function parseIPv4(text: string): Uint8Array | undefined {

@@ -7,8 +7,9 @@
  */
 
 import { type ProtocolError, protocolError } from "./errors.ts";
-import { TOKEN } from "./headers.ts";
 
+/** RFC 9110 §5.6.2 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Control characters other than HTAB, plus DEL: never valid in a field value (RFC 9110 §5.5). */
 const INVALID_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 

@@ -1,28 +1,23 @@
 /**
  * @module tsuki/http
- * An HTTP/1.1 server for unikernels, written for a bare isolate, with the web's `Request`,
- * `Response`, `Headers`, `URL` and `URLSearchParams` so that handlers read like Workers or Deno
- * handlers:
+ * An HTTP/1.1 server for unikernels, written for a bare isolate, whose handlers take and return
+ * the web's `Request` and `Response`, so that they read like Workers or Deno handlers:
  *
  * ```ts
- * import { serve, Response } from "tsuki/http";
+ * import { serve } from "tsuki/http";
  * await serve(web, (request) => new Response("hello\n"));
  * ```
  *
- * The classes are exported, not installed as globals: a unikernel imports what it uses. See
- * README.md in this folder for what of RFC 9112 is implemented and the limits that apply.
+ * `Request`, `Response`, `Headers`, `URL` and `URLSearchParams` are the unikernel's globals; the
+ * exports of the same names here are those globals, for code that imports them. See README.md in
+ * this folder for what of RFC 9112 is implemented and the limits that apply.
  */
 
 export { serve } from "./server.ts";
 export type { Handler, ServeInfo } from "./server.ts";
 export type { ServeOptions } from "./options.ts";
-export { Headers } from "./headers.ts";
-export type { HeadersInit } from "./headers.ts";
-export { Request } from "./request.ts";
-export type { RequestInit } from "./request.ts";
-export { Response } from "./response.ts";
-export type { ResponseInit } from "./response.ts";
-export type { BodyChunk, BodyInit } from "./body.ts";
-export { URL } from "./url.ts";
-export { URLSearchParams } from "./search-params.ts";
-export type { URLSearchParamsInit } from "./search-params.ts";
+
+export { Headers, Request, Response, URL, URLSearchParams } from "./web.ts";
+export type { BodyInit, HeadersInit, RequestInit, ResponseInit } from "./web.ts";
+/** A chunk of a body streamed from an async iterable: bytes, or text sent as UTF-8. */
+export type BodyChunk = Uint8Array | string;

@@ -5,8 +5,8 @@
  * TypeError naming the option when `serve` is called, not a surprise under load.
  */
 
-import type { Request } from "./request.ts";
-import type { Response } from "./response.ts";
+import type { Request, Response } from "./web.ts";
+
 
 export interface ServeOptions {
   /** The request line and header section, in bytes: past it, 414 or 431. Default 16 KiB. */

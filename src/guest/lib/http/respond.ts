@@ -12,12 +12,12 @@
  */
 
 import type { Connection } from "../../sdk/devices.ts";
-import { type BodyChunk, takeBody } from "./body.ts";
-import { concat, utf8 } from "./bytes.ts";
+import { concat } from "./bytes.ts";
 import { httpDate } from "./date.ts";
 import { trimOws } from "./fields.ts";
-import type { Response } from "./response.ts";
 import { CRLF, LAST_CHUNK, chunkHeader, serializeHead, wireHead } from "./serializer.ts";
+import type { Response } from "./web.ts";
+import type { ReadableStream, ReadableStreamDefaultReader } from "../../web/types.ts";
 
 /** Below this, a body (or a chunk and its framing) is copied next to its head and sent in one write. */
 const COALESCE = 16 * 1024;
@@ -37,10 +37,12 @@ export class FramingError extends Error {
   override name = "FramingError";
 }
 
-/** Sends `response`; resolves to whether the connection may carry another request. */
-export async function sendResponse(connection: Connection, response: Response, exchange: Exchange): Promise<boolean> {
+/** A response's body as the server sends it: its bytes, its stream, or none. */
+export type Body = Uint8Array | ReadableStream<Uint8Array> | null;
+
+/** Sends `response` with `source`, its body already taken; resolves to whether the connection may carry another request. */
+export async function sendResponse(connection: Connection, response: Response, source: Body, exchange: Exchange): Promise<boolean> {
   const status = response.status;
-  const source = takeBody(response);
   const isHead = exchange.method === "HEAD";
   const noContent = status === 204 || status === 304;
   const fields: [string, string][] = [];
@@ -55,7 +57,7 @@ export async function sendResponse(connection: Connection, response: Response, e
   const validDeclared = declared !== null && /^[0-9]{1,15}$/.test(declared) ? Number(declared) : null;
 
   let body: Uint8Array | null = null;
-  let stream: AsyncIterable<BodyChunk> | null = null;
+  let stream: ReadableStream<Uint8Array> | null = null;
   let fixed: number | null = null;
   if (noContent) {
     // RFC 9110 §8.6: a 304 may carry the Content-Length the 200 would have; a 204 must not.
@@ -83,6 +85,8 @@ export async function sendResponse(connection: Connection, response: Response, e
 
   const head = serializeHead(status, response.statusText, fields);
   if (isHead || noContent || (body === null && stream === null)) {
+    // A stream that will not be sent is cancelled, so that its source can let go of what it holds.
+    if (source !== null && !(source instanceof Uint8Array)) source.cancel().catch(() => undefined);
     await connection.write(wireHead(head));
   } else if (body !== null) {
     if (body.length <= COALESCE) await connection.write(wireHead(head, body));
@@ -97,11 +101,27 @@ export async function sendResponse(connection: Connection, response: Response, e
   return !close;
 }
 
-async function sendStream(connection: Connection, stream: AsyncIterable<BodyChunk>, chunked: boolean, fixed: number | null): Promise<void> {
+/**
+ * Sends a body stream chunk by chunk, each write awaited. A chunk that is not a Uint8Array (Fetch
+ * says a body's chunks are bytes) or a stream that errors ends the response; the reader is
+ * cancelled, so the stream's source learns that no one reads it any more.
+ */
+async function sendStream(connection: Connection, stream: ReadableStream<Uint8Array>, chunked: boolean, fixed: number | null): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    await pump(connection, reader, chunked, fixed);
+  } catch (error) {
+    reader.cancel(error).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function pump(connection: Connection, reader: ReadableStreamDefaultReader<Uint8Array>, chunked: boolean, fixed: number | null): Promise<void> {
   let sent = 0;
-  for await (const item of stream) {
-    const chunk = typeof item === "string" ? utf8(item) : item;
-    if (!(chunk instanceof Uint8Array)) throw new TypeError("a streamed response body must yield Uint8Array or string chunks");
+  for (;;) {
+    const { done, value: chunk } = await reader.read();
+    if (done) break;
+    if (!(chunk instanceof Uint8Array)) throw new TypeError("a response body stream must yield Uint8Array chunks");
     // An empty chunk would read as the last chunk: skip it.
     if (chunk.length === 0) continue;
     sent += chunk.length;

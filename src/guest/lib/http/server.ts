@@ -10,15 +10,13 @@
 
 import { loopTime } from "../../sdk/clock.ts";
 import type { Address, Connection, Listener } from "../../sdk/devices.ts";
-import { appendValidated, Headers } from "./headers.ts";
 import type { ProtocolError } from "./errors.ts";
 import { type ResolvedOptions, type ServeOptions, resolveOptions } from "./options.ts";
 import { Reader } from "./reader.ts";
 import { type Received, receiveRequest } from "./receive.ts";
-import { Request, requestFromWire } from "./request.ts";
-import { sendResponse } from "./respond.ts";
-import { Response } from "./response.ts";
+import { type Body, sendResponse } from "./respond.ts";
 import { Watchdog } from "./watchdog.ts";
+import { type Request, type Response, Response as ResponseClass, web } from "./web.ts";
 
 /** What a handler learns besides the request. */
 export interface ServeInfo {
@@ -96,20 +94,21 @@ class Server {
 
   /** Runs the handler and sends its response; resolves to whether the connection stays open. */
   async #exchange(connection: Connection, received: Received): Promise<boolean> {
-    const headers = new Headers();
-    for (const [name, value] of received.head.fields) appendValidated(headers, name, value);
-    const request = requestFromWire(received.head.method, received.url, headers, received.body);
+    const request = web().requestFromWire(received.head.method, received.url, received.head.fields, received.body);
     let response: Response;
+    let body: Body;
     try {
       response = await this.#handler(request, { remote: connection.remote });
-      if (!(response instanceof Response)) throw new TypeError(`the handler returned ${describe(response)}, not a Response from "tsuki/http"`);
-      if (response.bodyUsed) throw new TypeError("the handler returned a Response whose body was already read");
+      if (!web().isResponse(response)) throw new TypeError(`the handler returned ${describe(response)}, not a Response`);
+      if (response.type === "error") throw new TypeError("the handler returned Response.error()");
+      // Taking the body checks it was neither read nor locked, without making a stream of bytes.
+      body = web().takeBody(response);
     } catch (error) {
-      response = await this.#recover(error, request);
+      [response, body] = await this.#recover(error, request);
     }
     const exchange = { method: received.head.method, minor: received.head.minor, keepAlive: received.framing.keepAlive };
     try {
-      return await sendResponse(connection, response, exchange);
+      return await sendResponse(connection, response, body, exchange);
     } catch (error) {
       // Headers are out: the response can only be cut short. Tell onError, then drop the connection.
       if (!isSystemError(error)) await this.#report(error, request);
@@ -117,9 +116,16 @@ class Server {
     }
   }
 
-  async #recover(error: unknown, request: Request): Promise<Response> {
+  /** onError's answer with its body taken, or a plain 500 when it gave none that can be sent. */
+  async #recover(error: unknown, request: Request): Promise<[Response, Body]> {
     const response = await this.#report(error, request);
-    return response instanceof Response && !response.bodyUsed ? response : plainResponse(500, "Internal Server Error");
+    if (web().isResponse(response) && response!.type !== "error") {
+      try {
+        return [response!, web().takeBody(response!)];
+      } catch {}
+    }
+    const plain = plainResponse(500, "Internal Server Error");
+    return [plain, web().takeBody(plain)];
   }
 
   async #report(error: unknown, request: Request): Promise<Response | undefined | void> {
@@ -143,12 +149,13 @@ function isSystemError(error: unknown): boolean {
 }
 
 function plainResponse(status: number, text: string): Response {
-  return new Response(`${text}\n`, { status, headers: { "content-type": "text/plain;charset=UTF-8" } });
+  return new ResponseClass(`${text}\n`, { status, headers: { "content-type": "text/plain;charset=UTF-8" } });
 }
 
 /** Answers a protocol error; the connection closes after it. */
 async function sendError(connection: Connection, error: ProtocolError): Promise<void> {
-  await sendResponse(connection, plainResponse(error.status, error.message), { method: "GET", minor: 1, keepAlive: false });
+  const response = plainResponse(error.status, error.message);
+  await sendResponse(connection, response, web().takeBody(response), { method: "GET", minor: 1, keepAlive: false });
 }
 
 /**

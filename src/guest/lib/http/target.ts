@@ -8,7 +8,6 @@
 
 import { type ProtocolError, protocolError } from "./errors.ts";
 import type { RequestHead } from "./head.ts";
-import { parseUrl, serializeUrl } from "./url-parser.ts";
 
 /** RFC 3986 §3.2.2–3.2.3: IP-literal, IPv4 or reg-name, then an optional port. */
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]*)?$/;
@@ -50,18 +49,18 @@ export function requestUrl(head: RequestHead, scheme: string, fallbackHost: stri
   } else {
     return protocolError(400, "the request-target is not in origin, absolute or asterisk form");
   }
-  const url = parseUrl(text);
-  if (url === null) return protocolError(400, "the request-target and Host do not make a valid URL");
-  return serializeUrl(url);
+  const url = URL.parse(text);
+  if (url === null || !/^https?:$/.test(url.protocol)) return protocolError(400, "the request-target and Host do not make a valid URL");
+  return url.href;
 }
 
 /** `scheme://host` serialised as the URL parser does (host lower-cased, default port dropped, IPv4 normalised), or null. */
 function originOf(key: string): string | null {
   let origin = origins.get(key);
   if (origin !== undefined) return origin;
-  const url = parseUrl(`${key}/`);
-  if (url === null) return null;
-  origin = serializeUrl(url).slice(0, -1);
+  const url = URL.parse(`${key}/`);
+  if (url === null || url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return null;
+  origin = url.href.slice(0, -1);
   if (origins.size >= MAX_ORIGINS) origins.clear();
   origins.set(key, origin);
   return origin;

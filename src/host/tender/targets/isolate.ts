@@ -28,7 +28,8 @@ import { isUint8Array } from "node:util/types";
 import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
-import { driversScript, runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
+import { warmCodeCache } from "./warm-cache.ts";
 import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 /**
@@ -40,11 +41,19 @@ import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd
  */
 setFlagsFromString("--no-sparkplug");
 
-/** Code caches of the runtime's scripts, made once per process: compiling from one is ~3× faster. */
+/**
+ * Code caches of the runtime's scripts, made once per process: compiling from one is ~3× faster.
+ * The web script's is warmed (warm-cache.ts): a web unikernel's boot, making a Response and a URL,
+ * went from 7.2 to 4.7 ms p50 with it (measured interleaved, hello 2.8 ms).
+ */
 const codeCaches = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
 
 function compile(isolate: ivm.Isolate, filename: string, source: string): ivm.Script {
-  const cache = codeCaches.get(filename);
+  let cache = codeCaches.get(filename);
+  if (cache === undefined && filename === "tsuki:web") {
+    cache = warmCodeCache(runtimeScript(), filename, source);
+    if (cache !== undefined) codeCaches.set(filename, cache);
+  }
   if (cache !== undefined) return isolate.compileScriptSync(source, { filename, cachedData: cache });
   const script = isolate.compileScriptSync(source, { filename, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
   if (script.cachedData) codeCaches.set(filename, script.cachedData);
@@ -76,6 +85,7 @@ export class IsolateGuest implements SyncGuest {
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
       const setup = { timeout: Math.max(options.cpuMs, 1000) };
       compile(this.#isolate, "tsuki:runtime", runtimeScript()).runSync(this.#context, setup);
+      if (options.web) compile(this.#isolate, "tsuki:web", webScript()).runSync(this.#context, setup);
       if (options.drivers) compile(this.#isolate, "tsuki:drivers", driversScript()).runSync(this.#context, setup);
       const entry = global.getSync("__tsukiEntry", { reference: true }) as ivm.Reference;
       global.deleteSync("__tsukiEntry");

@@ -22,6 +22,7 @@ import type { BootInfo } from "../../../abi/index.ts";
 import { IsolateGuest } from "./isolate.ts";
 import { FRAME_CAP, FrameReader, encodeFrame } from "./process-frames.ts";
 import type { TurnEnd } from "./target.ts";
+import { disableWarmCodeCache } from "./warm-cache.ts";
 
 const CHANNEL = 3;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -98,7 +99,8 @@ function turn(run: () => TurnEnd | undefined): void {
 
 async function serve(escapes: boolean): Promise<never> {
   const prepare = receive();
-  (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers };
+  disableWarmCodeCache();
+  (globalThis as { __tsukiScripts?: unknown }).__tsukiScripts = { runtime: prepare.runtime, drivers: prepare.drivers, web: prepare.web };
   send({ t: "hello", pid: process.pid });
   for (;;) {
     const m = receive();
@@ -112,6 +114,7 @@ async function serve(escapes: boolean): Promise<never> {
             memoryMb: m.memoryMb as number,
             cpuMs: m.cpuMs as number,
             drivers: m.drivers as boolean,
+            web: m.web === true,
             // Net frames wait for the end of the turn and cross as one `net.send` per batch, not one call per frame.
             frames: m.frames === true,
           });

@@ -14,7 +14,7 @@ import { type LaunchOptions, bwrapArgs } from "../../sandbox/bwrap.ts";
 import { SEAL_FAILED } from "../../sandbox/seal.ts";
 import { withoutFrames } from "../guest-stack.ts";
 import type { Sandbox } from "../../sandbox/walls.ts";
-import { driversScript, runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import { FrameError, FrameReader, encodeFrame } from "./process-frames.ts";
 
 /** Bytes the tender lets queue towards a child that does not read: past this it is flooding. */
@@ -72,7 +72,7 @@ export class Sandboxed {
     };
     this.process.on("error", (error) => this.#died(`bubblewrap could not be started: ${error.message}`));
     this.process.on("exit", (code, signal) => this.#died(this.dead ?? this.#exitReason(code, signal)));
-    this.#send({ t: "prepare", runtime: runtimeScript(), drivers: driversScript() });
+    this.#send({ t: "prepare", runtime: runtimeScript(), drivers: driversScript(), web: webScript() });
     this.#unrefAll();
     this.hold();
   }

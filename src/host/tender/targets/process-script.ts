@@ -40,7 +40,7 @@ async function bundle(): Promise<string> {
             contents:
               args.path === "isolated-vm"
                 ? `const m = { exports: {} }; process.dlopen(m, process.argv[2]); export default m.exports.ivm ?? m.exports;`
-                : `export const runtimeScript = () => globalThis.__tsukiScripts.runtime; export const driversScript = () => globalThis.__tsukiScripts.drivers;`,
+                : `export const runtimeScript = () => globalThis.__tsukiScripts.runtime; export const driversScript = () => globalThis.__tsukiScripts.drivers; export const webScript = () => globalThis.__tsukiScripts.web;`,
           }));
         },
       },

@@ -106,7 +106,7 @@ export class ProcessGuest implements Guest {
   }
 
   async create(options: GuestOptions): Promise<void> {
-    const reply = await this.#request({ t: "create", name: options.name, entry: options.entry, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: options.drivers ?? false, frames: options.frames ?? false }, "created", CREATE_TIMEOUT_MS);
+    const reply = await this.#request({ t: "create", name: options.name, entry: options.entry, memoryMb: options.memoryMb, cpuMs: options.cpuMs, drivers: options.drivers ?? false, web: options.web ?? false, frames: options.frames ?? false }, "created", CREATE_TIMEOUT_MS);
     if (reply.t === "error") {
       const message = typeof reply.message === "string" ? reply.message.slice(0, 2000) : "the guest could not be created";
       throw reply.code === "ERR_IMAGE_MALFORMED" ? new TsukiError("IMAGE_MALFORMED", message) : new Error(message);

@@ -36,6 +36,8 @@ export interface GuestOptions {
   readonly cpuMs: number;
   /** Whether to load the device drivers (the image declares devices). */
   readonly drivers?: boolean;
+  /** Whether to load the web platform's globals (the image's `manifest.runtime` lists `web`). */
+  readonly web?: boolean;
   /**
    * The image has udp devices: a target may defer their sends to the end of each turn and hand
    * them to `hypercall` then (the isolate target does; the others send at once).

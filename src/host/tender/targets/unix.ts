@@ -14,7 +14,7 @@ import vm from "node:vm";
 import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import type { Runtime } from "../../../guest/runtime/index.ts";
-import { driversScript, runtimeScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
@@ -50,6 +50,7 @@ class UnixGuest implements SyncGuest {
     Object.defineProperty(this.#context, "__tsukiHypercall", { value: options.hypercall, configurable: true });
     Object.defineProperty(this.#context, Symbol.for("tsuki.turn"), { value: () => this.#work() });
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
+    if (options.web) vm.runInContext(webScript(), this.#context, { filename: "tsuki:web" });
     if (options.drivers) vm.runInContext(driversScript(), this.#context, { filename: "tsuki:drivers" });
     this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as Runtime;
     try {

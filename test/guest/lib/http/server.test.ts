@@ -1,6 +1,7 @@
 // serve() run inside Node's test process over in-memory connections: the response framing rules,
 // onError, option checks, and backpressure measured exactly (the end-to-end suite in
 // test/devices/http.test.ts drives the same code through a real isolate and real sockets).
+import "../../web/with-web-globals.ts";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type Handler, Response, type ServeOptions, serve } from "../../../../src/guest/lib/http/index.ts";
@@ -54,7 +55,7 @@ describe("response framing", () => {
               (async function* () {
                 pulled = true;
                 yield "x";
-              })(),
+              })() as never,
             ),
       `HEAD / HTTP/1.1\r\nHost: h\r\n\r\n${GET("/after")}`,
       answered(2),
@@ -102,7 +103,7 @@ describe("response framing", () => {
             yield "";
             yield new Uint8Array(0);
             yield "ab";
-          })(),
+          })() as never,
         ),
       GET("/"),
       (x) => x.output().endsWith("0\r\n\r\n"),
@@ -155,7 +156,7 @@ describe("errors", () => {
           (async function* () {
             yield "partial";
             throw new Error("stream broke");
-          })(),
+          })() as never,
         ),
       GET("/"),
       (x) => x.isClosed,
@@ -185,7 +186,7 @@ describe("backpressure", () => {
             pulled++;
             yield new Uint8Array(1024);
           }
-        })(),
+        })() as never,
       ),
     );
     connection.accepting = false;
@@ -248,13 +249,13 @@ describe("the handler's view", () => {
     let seen: unknown;
     await serveOne(
       async (request, info) => {
-        seen = { method: request.method, url: request.url, type: request.headers.get("content-type"), body: await request.text(), raw: request.body?.length, remote: info.remote.address };
+        seen = { method: request.method, url: request.url, type: request.headers.get("content-type"), body: await request.text(), used: request.bodyUsed, remote: info.remote.address };
         return new Response("ok");
       },
       "PATCH /a/./b/../c?x=1 HTTP/1.1\r\nHost: Example.COM:80\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello",
       answered(1),
     );
-    assert.deepEqual(seen, { method: "PATCH", url: "http://example.com/a/c?x=1", type: "text/plain", body: "hello", raw: 5, remote: "192.0.2.1" });
+    assert.deepEqual(seen, { method: "PATCH", url: "http://example.com/a/c?x=1", type: "text/plain", body: "hello", used: true, remote: "192.0.2.1" });
   });
 
   test("the scheme option names https URLs behind a TLS listener", async () => {

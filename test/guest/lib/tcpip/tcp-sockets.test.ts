@@ -1,6 +1,7 @@
 // The SDK shapes over the simulated stacks: tsuki/http's serve and tsuki/dns's serveTcp run
 // unchanged on a TCP listener; connect errors, write backpressure, half-close, close with unread
 // data, and the Node-shaped errors.
+import "../../web/with-web-globals.ts";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Authority, decodeMessage, parseZone, serveTcp } from "../../../../src/guest/lib/dns/index.ts";

@@ -1,0 +1,143 @@
+/**
+ * Generates `src/guest/web/url/idna-data.ts`, the UTS #46 data of the guest's URL parser, from
+ * tr46 (the reference implementation whatwg-url uses; its tables are Unicode's IdnaMappingTable
+ * and derived properties), as compact ASCII strings. Run: `node scripts/gen-idna-data.ts`.
+ *
+ * A code point's UTS #46 mapping is, for all but a few hundred, what ECMAScript's own Unicode
+ * support gives (`normalize("NFKC")` then `toLowerCase()`): only the status ranges and those
+ * exceptions are stored. The mapping is computed with the ICU of the Node that runs this, which is
+ * the one isolated-vm's isolates use; test/guest/web/url/idna.test.ts checks every code point
+ * against tr46 and that this file is what the generator makes now.
+ */
+
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const table = require("tr46/lib/mappingTable.json") as [number | [number, number], number, string?][];
+const regexes = require("tr46/lib/regexes.js") as Record<string, RegExp>;
+const tr46Version = (require("tr46/package.json") as { version: string; unicodeVersion?: string }).version;
+const unicodeVersion = (require("tr46/package.json") as { unicodeVersion?: string }).unicodeVersion ?? "?";
+
+const MAX = 0x110000;
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+
+/** A number as base-32 digits, most significant first, each but the last with the continuation bit (32). */
+function varint(n: number): string {
+  const digits: number[] = [];
+  do {
+    digits.unshift(n & 31);
+    n = Math.floor(n / 32);
+  } while (n > 0);
+  return digits.map((d, i) => ALPHABET[i < digits.length - 1 ? d | 32 : d]).join("");
+}
+
+/** A partition of all code points into runs of equal values: varint(length) varint(value), …. */
+function partition(valueOf: (cp: number) => number): string {
+  let out = "";
+  let start = 0;
+  let value = valueOf(0);
+  for (let cp = 1; cp <= MAX; cp++) {
+    const v = cp === MAX ? -1 : valueOf(cp);
+    if (v !== value) {
+      out += varint(cp - start) + varint(value);
+      start = cp;
+      value = v;
+    }
+  }
+  return out;
+}
+
+const isSurrogate = (cp: number) => cp >= 0xd800 && cp <= 0xdfff;
+const status = new Uint8Array(MAX);
+const mapping = new Map<number, string>();
+for (const [range, st, map] of table) {
+  const [a, b] = Array.isArray(range) ? range : [range, range];
+  for (let cp = a; cp <= b; cp++) {
+    status[cp] = st;
+    if (map !== undefined) mapping.set(cp, map);
+  }
+}
+// tr46's statuses: 1 mapped, 2 valid, 3 disallowed, 6 deviation, 7 ignored.
+export const builtin = (text: string): string => text.normalize("NFKC").toLowerCase();
+
+/** 0: valid or mapped as `builtin` says (or an exception), 1: disallowed, 2: ignored. */
+const statusClass = (cp: number) => (isSurrogate(cp) || status[cp] === 3 ? 1 : status[cp] === 7 ? 2 : 0);
+let exceptions = "";
+let last = -1;
+for (let cp = 0; cp < MAX; cp++) {
+  if (statusClass(cp) !== 0) continue;
+  const text = String.fromCodePoint(cp);
+  const expected = status[cp] === 1 ? mapping.get(cp)! : text;
+  if (builtin(text) === expected) continue;
+  const points = status[cp] === 1 ? [...expected].map((c) => c.codePointAt(0)!) : [];
+  exceptions += varint(cp - last - 1) + varint(points.length) + points.map(varint).join("");
+  last = cp;
+}
+
+/** The character classes of a tr46 regular expression, each as a one-character test. */
+function classes(re: RegExp): ((cp: number) => boolean)[] {
+  const src = re.source;
+  const out: ((cp: number) => boolean)[] = [];
+  for (let i = 0; i < src.length; i++) {
+    if (src[i] !== "[") continue;
+    let j = i + 1;
+    while (src[j] !== "]") j += src[j] === "\\" ? 2 : 1;
+    const one = new RegExp(`^${src.slice(i, j + 1)}$`, "u");
+    out.push((cp) => !isSurrogate(cp) && one.test(String.fromCodePoint(cp)));
+    i = j;
+  }
+  return out;
+}
+
+const [L] = classes(regexes.bidiS1LTR!);
+const [RAL] = classes(regexes.bidiS1RTL!);
+const [AN] = classes(regexes.bidiS4AN!);
+const [EN] = classes(regexes.bidiS4EN!);
+const [S2] = classes(regexes.bidiS2!);
+const [S5] = classes(regexes.bidiS5!);
+const [, NSM] = classes(regexes.bidiS3!);
+/** 0 other (B, S, WS, explicit formatting), 1 L, 2 R or AL, 3 AN, 4 EN, 5 ES CS ET ON BN, 6 NSM. */
+const bidi = (cp: number) => (L!(cp) ? 1 : RAL!(cp) ? 2 : AN!(cp) ? 3 : EN!(cp) ? 4 : NSM!(cp) ? 6 : S2!(cp) && S5!(cp) ? 5 : 0);
+const [LD, T, , RD] = classes(regexes.validZWNJ!);
+/** 0 none, 1 L, 2 D, 3 R, 4 T (Joining_Type, for the ZWNJ rule of RFC 5892 A.1). */
+const joining = (cp: number) => (LD!(cp) && RD!(cp) ? 2 : LD!(cp) ? 1 : RD!(cp) ? 3 : T!(cp) ? 4 : 0);
+const [MARK] = classes(regexes.combiningMarks!);
+const [VIRAMA] = classes(regexes.combiningClassVirama!);
+
+const body = `/**
+ * @module guest/web/url/idna-data
+ * UTS #46 data for the URL parser's IDNA (idna.ts), generated by scripts/gen-idna-data.ts from
+ * tr46 ${tr46Version} (Unicode ${unicodeVersion}); do not edit. Each table is ASCII (so the web script
+ * stays a one-byte string in every isolate), decoded on first use by idna-tables.ts.
+ */
+
+/** Runs over all code points: 0 mapped or valid as NFKC + lower-casing says, 1 disallowed, 2 ignored. */
+export const STATUS = ${JSON.stringify(partition(statusClass))};
+/** Where NFKC + lower-casing is not UTS #46's mapping: gap, count, code points (0 = valid as it is). */
+export const EXCEPTIONS = ${JSON.stringify(exceptions)};
+/** Runs: 0 other, 1 L, 2 R/AL, 3 AN, 4 EN, 5 ES/CS/ET/ON/BN, 6 NSM (Bidi_Class, for RFC 5893). */
+export const BIDI = ${JSON.stringify(partition(bidi))};
+/** Runs: 0 none, 1 L, 2 D, 3 R, 4 T (Joining_Type, for RFC 5892 A.1). */
+export const JOINING = ${JSON.stringify(partition(joining))};
+/** Runs: 1 for General_Category Mark. */
+export const MARKS = ${JSON.stringify(partition((cp) => (MARK!(cp) ? 1 : 0)))};
+/** Runs: 1 for Canonical_Combining_Class Virama. */
+export const VIRAMAS = ${JSON.stringify(partition((cp) => (VIRAMA!(cp) ? 1 : 0)))};
+`;
+
+// Self-checks: the partition reproduces every class tr46's regular expressions combine.
+for (let cp = 0; cp < MAX; cp++) {
+  const b = bidi(cp);
+  const rtlAllowed = b >= 2;
+  const ltrAllowed = b === 1 || b >= 4;
+  if (rtlAllowed !== S2!(cp) || ltrAllowed !== S5!(cp)) throw new Error(`bidi classes of U+${cp.toString(16)} do not partition`);
+}
+
+const out = path.join(import.meta.dirname, "../src/guest/web/url/idna-data.ts");
+if (process.argv.includes("--print")) process.stdout.write(body);
+else {
+  writeFileSync(out, body);
+  console.log(`wrote ${out} (${body.length} bytes)`);
+}

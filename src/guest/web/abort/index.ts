@@ -1,0 +1,11 @@
+/**
+ * @module guest/web/abort
+ * The abort group of the web globals: `AbortController` and `AbortSignal`, and the hooks other
+ * groups use to follow a signal (`onAbort`, `isAbortSignal`, `signalAbort`).
+ */
+
+import { initialised } from "../registry.ts";
+
+export { AbortController, AbortSignal, isAbortSignal, onAbort, signalAbort } from "./abort-signal.ts";
+
+initialised("abort");
