@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 
-export function assertLinear(run: (n: number) => void, n: number, what: string, { factor = 8, slack = 3, tries = 5 } = {}): void {
+export function assertLinear(run: (n: number) => void, n: number, what: string, { factor = 8, slack = 3, tries = 7 } = {}): void {
   const best = (size: number) => {
     let min = Infinity;
     for (let i = 0; i < tries; i++) {

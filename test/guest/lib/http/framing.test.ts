@@ -64,7 +64,7 @@ describe("framing that is refused", () => {
 describe("list values", () => {
   test("a long run of spaces inside a list value is trimmed in linear time", () => {
     assert.equal((frame([["Connection", `keep-alive${" ".repeat(16000)}x, close`]]) as Framing).keepAlive, false);
-    assertLinear((n) => frame([["Connection", `keep-alive${" ".repeat(n)}x, close`]]), 2_000_000, "Connection with a run of spaces", { factor: 4 });
+    assertLinear((n) => frame([["Connection", `keep-alive${" ".repeat(n)}x, close`]]), 1_000_000, "Connection with a run of spaces");
   });
 });
 

@@ -50,7 +50,7 @@ describe("Headers behaves like Node's", () => {
   test("trimming a value with a long run of inner whitespace takes linear time", () => {
     both((h) => (h.append("x", `a${" ".repeat(50_000)}b `), h.get("x")!.length));
     // Ours only: Node's own Headers is not what this suite tests for speed.
-    assertLinear((n) => new Headers([["x", `a${" ".repeat(n)}b `]]).get("x"), 2_000_000, "a value with a run of inner whitespace", { factor: 4 });
+    assertLinear((n) => new Headers([["x", `a${" ".repeat(n)}b `]]).get("x"), 1_000_000, "a value with a run of inner whitespace");
   });
 
   test("invalid names throw a TypeError", () => {
