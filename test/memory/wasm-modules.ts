@@ -89,3 +89,12 @@ export function codeModule(functions: number, size: number, salt = 0): Uint8Arra
 
 /** The bytes as a JavaScript expression, for a guest's source. */
 export const literal = (bytes: Uint8Array): string => `new Uint8Array([${Array.from(bytes).join(",")}])`;
+
+/** The WebAssembly JS API of the test's own realm (the project's type libraries carry none). */
+export interface WasmJs {
+  Module: { new (bytes: Uint8Array): object; imports(module: object): { module: string; name: string; kind: string }[] };
+  Instance: new (module: object, imports?: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  validate(bytes: Uint8Array): boolean;
+}
+export const wasm = (globalThis as unknown as { WebAssembly: WasmJs }).WebAssembly;

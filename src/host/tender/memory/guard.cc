@@ -240,6 +240,10 @@ void ReserveCall(const FunctionCallbackInfo<Value>& info) {
     return;
   }
   bool counted = info[2]->IsTrue();
+  // A buffer whose memory is already reserved (transfer() may keep the backing store).
+  for (const Reservation& r : g.reservations) {
+    if (r.store.lock() == store) return info.GetReturnValue().Set(true);
+  }
   size_t length = store->ByteLength();
   size_t need = counted ? (max > length ? max - length : 0) : max;
   if (!Fits(g, need)) return info.GetReturnValue().Set(false);
