@@ -31,8 +31,9 @@ const bodies = (): number[] => {
   const list = [[0, 0x20, 0, 0x40, 0, 0x0b], [0, 0x20, 0, 0x20, 1, 0x3a, 0, 0, 0x0b], [0, 0x3f, 0, 0x0b], [0, 0x20, 0, 0x2d, 0, 0, 0x0b]];
   return section(10, vec(list.map((b) => [...leb(b.length), ...b])));
 };
-const EXPORTS = (memory: boolean) =>
-  section(7, vec([...(memory ? [[...name("memory"), 2, 0]] : []), [...name("grow"), 0, 0], [...name("store"), 0, 1], [...name("size"), 0, 2], [...name("load"), 0, 3]]));
+/** Exports memory 0 and the four functions, which follow `imported` imported functions in the index space. */
+const EXPORTS = (imported: number) =>
+  section(7, vec([[...name("memory"), 2, 0], ...["grow", "store", "size", "load"].map((f, i) => [...name(f), 0, imported + i])]));
 /** Data: "hi" at address 0 of memory 0. */
 const DATA = section(11, vec([[0, 0x41, 0, 0x0b, ...name("hi")]]));
 
@@ -59,7 +60,7 @@ export function memoryModule(m: MemoryModule): Uint8Array {
     ...(imports.length > 0 ? section(2, vec(imports)) : []),
     ...FUNCTIONS,
     ...(m.imported ? [] : section(5, vec([limits(m.min, m.max, m.shared)]))),
-    ...EXPORTS(true),
+    ...EXPORTS(m.importsFunction ? 1 : 0),
     ...section(12, leb(1)),
     ...bodies(),
     ...DATA,

@@ -150,12 +150,16 @@ export class IsolateGuest implements SyncGuest {
   /** Enters the isolate after a turn: a limit reached here (isolated-vm checks it on every entry) ends the guest through `ended`, never as a throw. */
   busy(): boolean {
     if (this.#isolate.isDisposed) return false;
+    let busy: boolean;
     try {
-      return this.#entry.busy.applySync(undefined, [], { timeout: this.#cpuMs }) === true;
+      busy = this.#entry.busy.applySync(undefined, [], { timeout: this.#cpuMs }) === true;
     } catch (error) {
       this.#ended?.(this.#endOf(error));
       return false;
     }
+    if (!this.#memory.over()) return busy;
+    this.#ended?.(this.#memory.end());
+    return false;
   }
 
   /** V8's heap alone: what is in use and V8's limit on it. */
