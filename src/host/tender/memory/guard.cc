@@ -5,7 +5,7 @@
  *
  * What it counts, "memory as the limit sees it":
  *   heap      V8's used heap (objects, strings, compiled JavaScript, on-heap wasm tables)
- *   external  what V8 counts outside the heap: ArrayBuffers, committed wasm memory, and the
+ *   external  what V8 counts outside the heap (ArrayBuffers, committed wasm memory) and the
  *             charges the guest runtime makes for what V8 does not count (Intl objects, wasm code)
  *   reserved  the part of each reservation V8 does not count: the uncommitted rest of each wasm
  *             memory up to its maximum, the whole maximum of a resizable ArrayBuffer
@@ -126,13 +126,16 @@ size_t Reserved(Guard& g) {
   return sum;
 }
 
+/**
+ * V8's external memory counts ArrayBuffers and committed wasm memory, not what is reported with
+ * AdjustAmountOfExternalAllocatedMemory (V8 13.6): the charges are added here (and reported to V8
+ * all the same, for its GC heuristics; so is the pressure, which is not the guest's).
+ */
 Use Measure(Guard& g) {
   Settle(g);
   HeapStatistics heap;
   g.isolate->GetHeapStatistics(&heap);
-  size_t external = heap.external_memory();
-  size_t pressure = static_cast<size_t>(g.pressure);
-  return Use{heap.used_heap_size(), external > pressure ? external - pressure : 0, Reserved(g)};
+  return Use{heap.used_heap_size(), heap.external_memory() + static_cast<size_t>(g.charged), Reserved(g)};
 }
 
 /** The total after a full GC: garbage, dead buffers and freed tokens are not the guest's. */

@@ -54,6 +54,14 @@ function compile(isolate: ivm.Isolate, filename: string, source: string): ivm.Sc
 }
 
 export class IsolateGuest implements SyncGuest {
+  /**
+   * After a fatal V8 error (an out-of-memory the heap guard could not turn into a termination),
+   * isolated-vm either parks the thread for good and reports it (the default: a tender thread
+   * must not take its other unikernels down) or, without a handler, aborts the process: what the
+   * process target's child wants, since the tender reports its death with the reason.
+   */
+  static abortOnCatastrophe = false;
+
   #isolate: ivm.Isolate;
   #context: ivm.Context;
   #module: ivm.Module;
@@ -72,9 +80,13 @@ export class IsolateGuest implements SyncGuest {
     this.#ended = options.ended;
     this.#isolate = new ivm.Isolate({
       memoryLimit: options.memoryMb,
-      onCatastrophicError: (message) => {
-        this.#catastrophe = message;
-      },
+      ...(IsolateGuest.abortOnCatastrophe
+        ? {}
+        : {
+            onCatastrophicError: (message: string) => {
+              this.#catastrophe = message;
+            },
+          }),
     });
     try {
       this.#context = this.#isolate.createContextSync();

@@ -160,6 +160,8 @@ async function escape(code: string): Promise<unknown> {
 
 // The heap guard is bound into the sandbox next to the isolated-vm addon (bwrap.ts).
 useHeapGuard(process.argv[3]!);
+// A fatal V8 error ends this process; the tender reports why (a parked thread would look hung).
+IsolateGuest.abortOnCatastrophe = true;
 serve(process.argv.includes("--test-escape")).catch((error: unknown) => {
   process.stderr.write(`tsuki child: ${String((error as Error)?.stack ?? error)}\n`);
   process.exit(70);

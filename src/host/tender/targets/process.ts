@@ -28,7 +28,8 @@ export const HANG_GRACE_MS = 1000;
 /** How long creating the guest (compiling the runtime and the image) may take. */
 const CREATE_TIMEOUT_MS = 10_000;
 const END_KINDS = new Set(["threw", "out-of-memory", "cpu-limit", "crashed"]);
-const OUT_OF_MEMORY = /out of memory|allocation failed|Failed to reserve/i;
+/** A child's death by memory: V8's fatal OOM (isolated-vm prints `is_heap_oom`), or a C++ allocation failing under RLIMIT_DATA. */
+const OUT_OF_MEMORY = /out of memory|allocation failed|Failed to reserve|is_heap_oom|std::bad_alloc/i;
 
 let sandbox: Promise<Sandbox> | undefined;
 
