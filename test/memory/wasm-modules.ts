@@ -25,15 +25,29 @@ const TYPES = section(1, vec([
   [0x60, 2, I32, I32, 0], // 1: (i32, i32) -> ()
   [0x60, 0, 1, I32], // 2: () -> i32
 ]));
-/** grow(pages) -> old size, store(address, byte), size() -> pages, load(address) -> byte: on memory 0. */
-const FUNCTIONS = section(3, vec([[0], [1], [2], [0]]));
+/**
+ * grow(pages) -> old size, store(address, byte), size() -> pages, load(address) -> byte, and
+ * growfill(pages) -> pages added: grows memory 0 a page at a time and fills each new page with
+ * ones (memory.fill), all in WebAssembly, until `pages` or until grow fails.
+ */
+const FUNCTIONS = section(3, vec([[0], [1], [2], [0], [0]]));
+const GROWFILL = [
+  1, 2, I32, // locals: 1 = pages added, 2 = old size
+  0x03, 0x40, // loop
+  0x41, 1, 0x40, 0, 0x22, 2, // local.tee 2 (memory.grow 1)
+  0x41, 0x7f, 0x46, 0x04, 0x40, 0x20, 1, 0x0f, 0x0b, // if it is -1: return local 1
+  0x20, 2, 0x41, 16, 0x74, 0x41, 1, 0x41, 0x80, 0x80, 0x04, 0xfc, 0x0b, 0, // memory.fill(old << 16, 1, 65536)
+  0x20, 1, 0x41, 1, 0x6a, 0x22, 1, 0x20, 0, 0x49, 0x0d, 0, // local 1 += 1; br_if (local 1 < pages)
+  0x0b,
+  0x20, 1, 0x0b,
+];
 const bodies = (): number[] => {
-  const list = [[0, 0x20, 0, 0x40, 0, 0x0b], [0, 0x20, 0, 0x20, 1, 0x3a, 0, 0, 0x0b], [0, 0x3f, 0, 0x0b], [0, 0x20, 0, 0x2d, 0, 0, 0x0b]];
+  const list = [[0, 0x20, 0, 0x40, 0, 0x0b], [0, 0x20, 0, 0x20, 1, 0x3a, 0, 0, 0x0b], [0, 0x3f, 0, 0x0b], [0, 0x20, 0, 0x2d, 0, 0, 0x0b], GROWFILL];
   return section(10, vec(list.map((b) => [...leb(b.length), ...b])));
 };
 /** Exports memory 0 and the four functions, which follow `imported` imported functions in the index space. */
 const EXPORTS = (imported: number) =>
-  section(7, vec([[...name("memory"), 2, 0], ...["grow", "store", "size", "load"].map((f, i) => [...name(f), 0, imported + i])]));
+  section(7, vec([[...name("memory"), 2, 0], ...["grow", "store", "size", "load", "growfill"].map((f, i) => [...name(f), 0, imported + i])]));
 /** Data: "hi" at address 0 of memory 0. */
 const DATA = section(11, vec([[0, 0x41, 0, 0x0b, ...name("hi")]]));
 
@@ -73,7 +87,11 @@ export function memory64Module(): Uint8Array {
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(5, vec([[0x04, 1]]))]);
 }
 
-/** A module of `functions` functions, each `size` bytes of code (constants added up), exported as f0, f1, …: code for the compiled-code flood. */
+/**
+ * A module of `functions` functions, each `size` bytes of code (constants added up), exported as
+ * f0, f1, …: code for the compiled-code flood. It ends with a custom section "salt" of 8 bytes
+ * (the last 8 of the module) that a guest can change to make a module V8 has not compiled yet.
+ */
 export function codeModule(functions: number, size: number, salt = 0): Uint8Array {
   const body = [0, 0x20, 0];
   while (body.length < size) body.push(0x41, ...leb((salt + body.length) % 1000), 0x6a);
@@ -84,6 +102,7 @@ export function codeModule(functions: number, size: number, salt = 0): Uint8Arra
     ...section(3, vec(Array.from({ length: functions }, () => [0]))),
     ...section(7, vec(Array.from({ length: functions }, (_, i) => [...name(`f${i}`), 0, ...leb(i)]))),
     ...section(10, vec(Array.from({ length: functions }, () => [...leb(body.length), ...body]))),
+    ...section(0, [...name("salt"), 0, 0, 0, 0, 0, 0, 0, 0]),
   ];
   return Uint8Array.from(bytes);
 }
