@@ -7,7 +7,9 @@
  * one that does not fit throws a RangeError. Locale-sensitive methods given locales or options
  * build a formatter per call and drop it (~4 KiB each, freed only by a GC V8 does not know to
  * hurry): they report pressure, so that the next full GC comes within a few MiB of garbage.
- * `Intl.v8BreakIterator`, V8's non-standard predecessor of Intl.Segmenter, is removed.
+ * `Intl.v8BreakIterator`, V8's non-standard predecessor of Intl.Segmenter, is removed. The
+ * constructors are replaced when a guest first reads `Intl` (memory.ts): done for every
+ * unikernel, it cost each idle one ~25 KiB, and most never use Intl.
  */
 
 import type { Ledger } from "./memory.ts";
@@ -32,12 +34,57 @@ const SEGMENT_ITERATOR = 6 * KIB;
 /** Pressure per locale-sensitive call with locales or options: ~15x its ~4 KiB, so that V8's 64 MiB external-memory trigger comes every ~1000 calls. */
 const PER_CALL_PRESSURE = 64 * KIB;
 
-export function limitIntl(global: typeof globalThis, ledger: Ledger): void {
-  const intl = (global as unknown as { Intl?: Record<string, unknown> }).Intl;
-  if (typeof intl !== "object" || intl === null) return;
+/** Locale-sensitive methods of Date, Number, BigInt and String: pressure per call with locales or options. */
+export function limitLocaleMethods(ledger: Ledger): void {
+  const { apply, defineProperty, getOwnPropertyDescriptor } = Reflect;
+  wrapLocaleMethods(ledger, apply, defineProperty, getOwnPropertyDescriptor);
+}
+
+/** Charges every Intl object while it lives; run when a guest first reads `Intl` (memory.ts). */
+export function limitIntl(intl: unknown, ledger: Ledger): void {
+  if (typeof intl === "object" && intl !== null) wrapConstructors(intl as Record<string, unknown>, ledger);
+}
+
+type Apply = typeof Reflect.apply;
+type Define = typeof Reflect.defineProperty;
+type Describe = typeof Reflect.getOwnPropertyDescriptor;
+
+/** Replaces method `key` of `target` with one that passes its result (and arguments) to `after`. */
+function wrapMethod(target: object, key: string | symbol, after: (result: unknown, args: unknown[]) => void, apply: Apply, defineProperty: Define, getOwnPropertyDescriptor: Describe): void {
+  const original = getOwnPropertyDescriptor(target, key);
+  if (original === undefined || typeof original.value !== "function") return;
+  const f = original.value as Function;
+  const wrapped = {
+    [key](this: unknown, ...args: unknown[]) {
+      const result = apply(f, this, args);
+      after(result, args);
+      return result;
+    },
+  }[key as string]!;
+  defineProperty(wrapped, "length", { value: f.length, configurable: true });
+  defineProperty(target, key, { ...original, value: wrapped });
+}
+
+/** Locale-sensitive methods of other built-ins: with locales or options, they make a formatter per call. */
+function wrapLocaleMethods(ledger: Ledger, apply: Apply, defineProperty: Define, getOwnPropertyDescriptor: Describe): void {
+  const pressure = (_: unknown, args: unknown[]) => {
+    if (args[0] !== undefined || args[1] !== undefined) ledger.pressure(PER_CALL_PRESSURE);
+  };
+  const wrap = (target: object, key: string, after: (result: unknown, args: unknown[]) => void) => wrapMethod(target, key, after, apply, defineProperty, getOwnPropertyDescriptor);
+  for (const method of ["toLocaleString", "toLocaleDateString", "toLocaleTimeString"]) wrap(Date.prototype, method, pressure);
+  wrap(Number.prototype, "toLocaleString", pressure);
+  wrap(BigInt.prototype, "toLocaleString", pressure);
+  for (const method of ["toLocaleLowerCase", "toLocaleUpperCase"]) wrap(String.prototype, method, pressure);
+  wrap(String.prototype, "localeCompare", (_, args) => pressure(_, [args[1], args[2]]));
+}
+
+/** Charges every Intl object while it lives (see the module comment). */
+function wrapConstructors(intl: Record<string, unknown>, ledger: Ledger): void {
   const { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
   const { has: weakHas, set: weakSet } = WeakMap.prototype;
   const tokens = new WeakMap<object, object>();
+  const OriginalSegmenter = intl.Segmenter as { prototype: object } | undefined;
+  const wrap = (target: object, key: string | symbol, after: (result: unknown) => void) => wrapMethod(target, key, after, apply, defineProperty, getOwnPropertyDescriptor);
 
   /** Charges `bytes` to `object` while it lives; throws RangeError if they do not fit. */
   const charge = (object: unknown, bytes: number, what: string): void => {
@@ -46,25 +93,6 @@ export function limitIntl(global: typeof globalThis, ledger: Ledger): void {
     if (token === null) throw new RangeError(`${what}: out of memory: its ${bytes / KIB} KiB outside the heap do not fit what is left of --mem`);
     apply(weakSet, tokens, [object, token]);
   };
-
-  /** Replaces method `key` of `target` with one that passes its result (or its call) through `after`. */
-  const wrapMethod = (target: object, key: string | symbol, after: (result: unknown, args: unknown[]) => void): void => {
-    const original = getOwnPropertyDescriptor(target, key);
-    if (original === undefined || typeof original.value !== "function") return;
-    const f = original.value as Function;
-    const wrapped = {
-      [key](this: unknown, ...args: unknown[]) {
-        const result = apply(f, this, args);
-        after(result, args);
-        return result;
-      },
-    }[key as string]!;
-    defineProperty(wrapped, "length", { value: f.length, configurable: true });
-    defineProperty(target, key, { ...original, value: wrapped });
-  };
-
-  const OriginalSegmenter = intl.Segmenter as (new () => { segment(s: string): object }) | undefined;
-  const segmentsPrototype = OriginalSegmenter === undefined ? undefined : getPrototypeOf(new OriginalSegmenter().segment(""));
 
   for (const name of Object.keys(CONSTRUCTED)) {
     const Original = intl[name];
@@ -87,22 +115,19 @@ export function limitIntl(global: typeof globalThis, ledger: Ledger): void {
     defineProperty(intl, name, { value: Wrapper, writable: true, enumerable: false, configurable: true });
   }
 
-  if (OriginalSegmenter !== undefined && segmentsPrototype !== null && segmentsPrototype !== undefined) {
-    wrapMethod(OriginalSegmenter.prototype, "segment", (segments) => charge(segments, SEGMENTS, "Intl.Segmenter.prototype.segment"));
-    wrapMethod(segmentsPrototype, Symbol.iterator, (iterator) => charge(iterator, SEGMENT_ITERATOR, "Intl.Segmenter segments' iterator"));
+  if (OriginalSegmenter !== undefined) {
+    // The segments' prototype is found from the first one made: making one now would cost every unikernel ICU's break data.
+    let iterators = false;
+    wrap(OriginalSegmenter.prototype, "segment", (segments) => {
+      charge(segments, SEGMENTS, "Intl.Segmenter.prototype.segment");
+      if (iterators) return;
+      iterators = true;
+      wrap(getPrototypeOf(segments as object)!, Symbol.iterator, (iterator) => charge(iterator, SEGMENT_ITERATOR, "Intl.Segmenter segments' iterator"));
+    });
   }
   const Locale = intl.Locale as { prototype: object } | undefined;
   if (Locale !== undefined) {
-    for (const method of ["maximize", "minimize"]) wrapMethod(Locale.prototype, method, (locale) => charge(locale, CONSTRUCTED.Locale!, `Intl.Locale.prototype.${method}`));
+    for (const method of ["maximize", "minimize"]) wrap(Locale.prototype, method, (locale) => charge(locale, CONSTRUCTED.Locale!, `Intl.Locale.prototype.${method}`));
   }
   delete intl.v8BreakIterator;
-
-  // Locale-sensitive methods of other built-ins: with locales or options, a formatter per call.
-  const pressure = (_: unknown, args: unknown[]) => {
-    if (args[0] !== undefined || args[1] !== undefined || args[2] !== undefined) ledger.pressure(PER_CALL_PRESSURE);
-  };
-  for (const method of ["toLocaleString", "toLocaleDateString", "toLocaleTimeString"]) wrapMethod(Date.prototype, method, pressure);
-  wrapMethod(Number.prototype, "toLocaleString", pressure);
-  wrapMethod(BigInt.prototype, "toLocaleString", pressure);
-  for (const method of ["localeCompare", "toLocaleLowerCase", "toLocaleUpperCase"]) wrapMethod(String.prototype, method, (_, args) => pressure(_, method === "localeCompare" ? [args[1], args[2]] : args));
 }

@@ -19,7 +19,7 @@
  */
 
 import { limitGrowableBuffers } from "./growable-buffers.ts";
-import { limitIntl } from "./intl-charges.ts";
+import { limitIntl, limitLocaleMethods } from "./intl-charges.ts";
 import { limitJsonParse } from "./json-parse.ts";
 import { limitWebAssembly } from "./wasm.ts";
 
@@ -50,10 +50,41 @@ export function limitMemory(global: typeof globalThis): void {
   const guard = scope.__tsukiMemory;
   delete scope.__tsukiMemory;
   const ledger = guard === undefined ? UNLIMITED : ledgerOf(guard);
-  limitWebAssembly(global, ledger);
+  // Only these globals lead to WebAssembly and Intl objects: their limits wait for a guest to read them.
+  onFirstRead(global, "WebAssembly", (wasm) => limitWebAssembly(wasm, ledger));
+  onFirstRead(global, "Intl", (intl) => limitIntl(intl, ledger));
+  limitLocaleMethods(ledger);
   limitGrowableBuffers(global, ledger);
-  limitIntl(global, ledger);
   limitJsonParse(global, ledger);
+}
+
+/**
+ * Runs `install` on global `name`'s value when guest code first reads (or replaces) it, then
+ * leaves an ordinary data property: a unikernel that never uses WebAssembly or Intl pays nothing
+ * for their limits (~40 KiB of its memory otherwise).
+ */
+function onFirstRead(global: object, name: string, install: (value: unknown) => void): void {
+  const { defineProperty, getOwnPropertyDescriptor } = Reflect;
+  const original = getOwnPropertyDescriptor(global, name);
+  if (original === undefined || !("value" in original)) return;
+  let installed = false;
+  const settle = (value: unknown) => defineProperty(global, name, { value, writable: true, enumerable: false, configurable: true });
+  const first = () => {
+    if (!installed) (installed = true), install(original.value);
+  };
+  defineProperty(global, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      first();
+      settle(original.value);
+      return original.value;
+    },
+    set(value: unknown) {
+      first();
+      settle(value);
+    },
+  });
 }
 
 function ledgerOf(guard: Record<string, unknown>): Ledger {

@@ -68,8 +68,9 @@ interface ModuleInfo {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-export function limitWebAssembly(global: typeof globalThis, ledger: Ledger): void {
-  const wasm = (global as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+/** Replaces the API on the `WebAssembly` namespace object; run when a guest first reads `WebAssembly` (memory.ts). */
+export function limitWebAssembly(namespace: unknown, ledger: Ledger): void {
+  const wasm = namespace as WasmApi | undefined;
   if (typeof wasm !== "object" || wasm === null) return;
   const { apply, construct, defineProperty, get: reflectGet, getOwnPropertyDescriptor } = Reflect;
   const OriginalModule = wasm.Module;
