@@ -120,7 +120,7 @@ export function checkSandbox(script: string): SandboxCheck {
     { name: "node-permissions", active: true, detail: "Node's permission model: --permission with only --allow-addons (isolated-vm is an addon); no file, network, child-process or worker grants" },
     { name: "rlimits", active: "path" in seal, detail: `core 0, data ${"1280 MiB + 2 × --mem"}, open files ${FD_LIMIT}, processes/threads ${PROCESS_LIMIT}; not dumpable; every inherited descriptor closed but stdio and the channel` },
     { name: "seccomp", active: "path" in seal, detail: "libseccomp filter loaded after Node's exec: exec, sockets, ptrace, mount and namespaces, modules, keyrings, bpf, perf, io_uring, clock and host settings denied; other architectures killed" },
-    { name: "isolate", active: true, detail: "inside all this, the isolate target's walls: own V8 heap and limit, CPU watchdog per turn, nothing but hypercalls" },
+    { name: "isolate", active: true, detail: "inside all this, the isolate target's walls: own V8 heap, --mem held by the heap guard, CPU watchdog per turn, nothing but hypercalls" },
     { name: "watchdog", active: true, detail: "the tender kills a process whose turn does not answer within --cpu-ms + 1 s, and one that breaks the channel's protocol" },
   ];
   checked = { walls, problems, sandbox: problems.length === 0 && files !== undefined ? { files, uid: root ? NOBODY : undefined, gid: root ? NOBODY : undefined } : undefined };
