@@ -13,7 +13,7 @@
 
 import ivm from "isolated-vm";
 import type { MemoryUse, TurnEnd } from "../targets/target.ts";
-import { heapGuardPath } from "./guard-addon.ts";
+import { heapGuardBuild, heapGuardPath } from "./guard-addon.ts";
 import { setMemoryFlags } from "./v8-flags.ts";
 
 let guardModule: ivm.NativeModule | undefined;
@@ -27,13 +27,15 @@ export class GuardedMemory {
     setMemoryFlags();
   }
 
-  #state: ivm.Reference;
+  /** The guard's state function; undefined for a guest allowed to run without the guard where it cannot be built. */
+  #state: ivm.Reference | undefined;
   /** Word 0: set by the guard when it stops the guest. */
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #last: MemoryUse | undefined;
 
-  /** Throws ERR_MEMORY_GUARD_UNAVAILABLE when the guard cannot be built on this host. */
-  constructor(context: ivm.Context, memoryMb: number) {
+  /** Throws ERR_MEMORY_GUARD_UNAVAILABLE when the guard cannot be built on this host, unless `optional`. */
+  constructor(context: ivm.Context, memoryMb: number, optional = false) {
+    if (guardModule === undefined && optional && "problem" in heapGuardBuild()) return;
     guardModule ??= new ivm.NativeModule(heapGuardPath());
     const exports = guardModule.createSync(context);
     try {
@@ -48,6 +50,7 @@ export class GuardedMemory {
 
   /** What the guest uses now, as the limit counts it; the last reading once the isolate is gone. */
   use(): MemoryUse | undefined {
+    if (this.#state === undefined) return undefined;
     try {
       const [heap, external, reserved, limit] = this.#state.applySync(undefined, [], { result: { copy: true } }) as [number, number, number, number, boolean];
       this.#last = { heap, external, reserved, used: heap + external + reserved, limit };

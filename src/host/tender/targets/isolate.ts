@@ -90,7 +90,7 @@ export class IsolateGuest implements SyncGuest {
     });
     try {
       this.#context = this.#isolate.createContextSync();
-      this.#memory = new GuardedMemory(this.#context, options.memoryMb);
+      this.#memory = new GuardedMemory(this.#context, options.memoryMb, options.guardOptional === true);
       const global = this.#context.global;
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
       const setup = { timeout: Math.max(options.cpuMs, 1000) };

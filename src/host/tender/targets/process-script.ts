@@ -43,7 +43,7 @@ async function bundle(): Promise<string> {
               args.path === "isolated-vm"
                 ? `const m = { exports: {} }; process.dlopen(m, process.argv[2]); export default m.exports.ivm ?? m.exports;`
                 : args.path === "guard-addon"
-                  ? `let file; export const useHeapGuard = (f) => { file = f; }; export const heapGuardPath = () => file;`
+                  ? `let file; export const useHeapGuard = (f) => { file = f; }; export const heapGuardPath = () => file; export const heapGuardBuild = () => ({ path: file });`
                   : `export const runtimeScript = () => globalThis.__tsukiScripts.runtime; export const driversScript = () => globalThis.__tsukiScripts.drivers;`,
           }));
         },

@@ -46,6 +46,12 @@ export interface GuestOptions {
    */
   readonly frames?: boolean;
   /**
+   * The guest may run without the heap guard where it cannot be built on this host (its memory
+   * then held by V8's heap limit alone): only for the build, which evaluates its author's own
+   * code to read the declaration. A unikernel never may (ERR_MEMORY_GUARD_UNAVAILABLE).
+   */
+  readonly guardOptional?: boolean;
+  /**
    * Called when the guest ends between turns, with no turn to report it (a process-target
    * unikernel whose process died or broke its channel's protocol while idle).
    */
