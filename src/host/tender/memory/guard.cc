@@ -94,6 +94,8 @@ struct Guard {
   int64_t pressure = 0;
   bool hit = false;
   bool collecting = false;
+  /** A CollectInterrupt is requested and has not run yet: one at a time, each is a full GC. */
+  bool interrupting = false;
   bool watched = false;
   std::shared_ptr<BackingStore> flag;
   std::shared_ptr<Ledger> ledger = std::make_shared<Ledger>();
@@ -170,6 +172,7 @@ size_t NearHeapLimit(void* data, size_t current, size_t /*initial*/) {
 
 void CollectInterrupt(Isolate* /*isolate*/, void* data) {
   Guard& g = *static_cast<Guard*>(data);
+  g.interrupting = false;
   if (g.hit) return;
   if (MeasureCollected(g).total() > g.limit) Hit(g);
 }
@@ -182,7 +185,10 @@ void AfterGc(Isolate* isolate, GCType type, GCCallbackFlags /*flags*/, void* dat
     g.pressure = 0;
   }
   // Over after a GC that may have left garbage: decide after a full one, at the next safe point.
-  if (Measure(g).total() > g.limit) isolate->RequestInterrupt(CollectInterrupt, data);
+  if (!g.interrupting && Measure(g).total() > g.limit) {
+    g.interrupting = true;
+    isolate->RequestInterrupt(CollectInterrupt, data);
+  }
 }
 
 /** The end of a turn: isolated-vm performs a microtask checkpoint after every call into the isolate. */
