@@ -21,6 +21,11 @@
  * sent during the turn, packed into batches of up to `LIMITS.netFrames` frames, each handed to the
  * hypercall function as one `net.send`. A stack answering a burst sends thousands of frames in a
  * turn; they cross once.
+ *
+ * Memory: --mem holds all of the guest's memory through the heap guard loaded into the isolate
+ * (memory/guarded.ts, guard.cc). It stops the guest inside a turn when V8 nears its limit or a GC
+ * finds it over, checks again as each turn ends, and sets a shared word the tender reads after
+ * the turn: the turn then ends `out-of-memory` whatever V8 threw.
  */
 
 import ivm from "isolated-vm";
@@ -174,7 +179,7 @@ export class IsolateGuest implements SyncGuest {
     return false;
   }
 
-  /** V8's heap alone: what is in use and V8's limit on it. */
+  /** V8's heap alone, against the unikernel's limit (--mem, which also counts what lies outside the heap). */
   heap() {
     const use = this.memory();
     return use === undefined ? undefined : { used: use.heap, limit: use.limit };
