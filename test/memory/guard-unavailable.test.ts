@@ -13,7 +13,7 @@ import { NODE_FLAGS } from "../cli/spawn.ts";
 
 /** `tsuki ...args` with no C++ compiler and an empty cache (so no guard built before). */
 function tsukiWithoutCompiler(...args: string[]) {
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, CXX: "/nonexistent/c++", TSUKI_CACHE_DIR: tempDir("tsuki-cache-") };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, CXX: "/nonexistent/c++", TSUKI_CACHE_DIR: tempDir("tsuki-cache-") };
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
   return spawnSync(process.execPath, [...NODE_FLAGS, TSUKI_BIN, ...args], { env, encoding: "utf8", timeout: 60_000 });
