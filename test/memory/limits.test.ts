@@ -84,6 +84,33 @@ for (const target of ["isolate", "process"] as const) {
       assert.deepEqual(r.out, ["200001", "EvalError"]);
     });
 
+    test("built-ins a guest patches before it first reads WebAssembly or Intl do not loosen their limits", async () => {
+      const r = await boot(
+        `const saved = { construct: Reflect.construct, set: WeakMap.prototype.set, keys: Object.keys, ownKeys: Reflect.ownKeys };
+        const patch = () => {
+          Reflect.construct = (T, args, target) => saved.construct(T, args[0] && typeof args[0] === "object" && "initial" in args[0] ? [{ initial: 1600 }] : args, target);
+          WeakMap.prototype.set = function () { return this; };
+          Object.keys = () => [];
+          Reflect.ownKeys = () => [];
+        };
+        const restore = () => Object.assign(Reflect, { construct: saved.construct, ownKeys: saved.ownKeys }, void (Object.keys = saved.keys), void (WeakMap.prototype.set = saved.set));
+        patch();
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+        const seen = [memory.buffer.byteLength, typeof WebAssembly.Suspending];
+        try { memory.grow(5); seen.push("grew"); } catch (e) { seen.push(e.name); }
+        restore();
+        console.log(seen.join(" "));
+        patch();
+        const kept = []; let stopped = "not stopped";
+        try { for (let i = 0; i < 100000; i++) kept.push(new Intl.DateTimeFormat("en", { timeZone: "UTC", dateStyle: "full" })); } catch (e) { stopped = e.name; }
+        restore();
+        console.log(stopped, kept.length < 1000);`,
+      );
+      assert.equal(r.out[0], "65536 undefined RangeError");
+      // Stopped by a charge that did not fit (RangeError) or by the guard at the next GC.
+      assert.ok((r.status.kind === "returned" && r.out[1] === "RangeError true") || (r.status.kind === "out-of-memory" && r.out.length === 1), `${r.status.reason}: ${r.out.join("; ")}`);
+    });
+
     test("the tender reads a unikernel's memory as the limit counts it: heap, external, reserved", async () => {
       const { tender } = testTender(target);
       const u = await tender.boot(

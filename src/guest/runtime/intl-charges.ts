@@ -29,14 +29,20 @@ const CONSTRUCTED: Record<string, number> = {
   RelativeTimeFormat: 8 * KIB,
   Segmenter: 8 * KIB,
 };
+const NAMES = Object.freeze(Object.keys(CONSTRUCTED));
 const SEGMENTS = 4 * KIB;
 const SEGMENT_ITERATOR = 6 * KIB;
 /** Pressure per locale-sensitive call with locales or options: ~15x its ~4 KiB, so that V8's 64 MiB external-memory trigger comes every ~1000 calls. */
 const PER_CALL_PRESSURE = 64 * KIB;
 
+// Taken when the runtime script runs, before any guest code: the constructors are wrapped later,
+// when a guest first reads `Intl` (memory.ts), after it may have patched these.
+const { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys } = Reflect;
+const { has: weakHas, set: weakSet } = WeakMap.prototype;
+const WeakMapCtor = WeakMap;
+
 /** Locale-sensitive methods of Date, Number, BigInt and String: pressure per call with locales or options. */
 export function limitLocaleMethods(ledger: Ledger): void {
-  const { apply, defineProperty, getOwnPropertyDescriptor } = Reflect;
   wrapLocaleMethods(ledger, apply, defineProperty, getOwnPropertyDescriptor);
 }
 
@@ -80,9 +86,7 @@ function wrapLocaleMethods(ledger: Ledger, apply: Apply, defineProperty: Define,
 
 /** Charges every Intl object while it lives (see the module comment). */
 function wrapConstructors(intl: Record<string, unknown>, ledger: Ledger): void {
-  const { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
-  const { has: weakHas, set: weakSet } = WeakMap.prototype;
-  const tokens = new WeakMap<object, object>();
+  const tokens = new WeakMapCtor<object, object>();
   const OriginalSegmenter = intl.Segmenter as { prototype: object } | undefined;
   const wrap = (target: object, key: string | symbol, after: (result: unknown) => void) => wrapMethod(target, key, after, apply, defineProperty, getOwnPropertyDescriptor);
 
@@ -94,7 +98,8 @@ function wrapConstructors(intl: Record<string, unknown>, ledger: Ledger): void {
     apply(weakSet, tokens, [object, token]);
   };
 
-  for (const name of Object.keys(CONSTRUCTED)) {
+  for (let i = 0; i < NAMES.length; i++) {
+    const name = NAMES[i]!;
     const Original = intl[name];
     if (typeof Original !== "function") continue;
     const bytes = CONSTRUCTED[name]!;
@@ -105,7 +110,9 @@ function wrapConstructors(intl: Record<string, unknown>, ledger: Ledger): void {
       charge(made, bytes, what);
       return made;
     };
-    for (const key of Reflect.ownKeys(Original)) {
+    const keys = ownKeys(Original);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
       if (key !== "prototype" && key !== "name" && key !== "length") defineProperty(Wrapper, key, getOwnPropertyDescriptor(Original, key)!);
     }
     defineProperty(Wrapper, "name", { value: name, configurable: true });
@@ -127,7 +134,8 @@ function wrapConstructors(intl: Record<string, unknown>, ledger: Ledger): void {
   }
   const Locale = intl.Locale as { prototype: object } | undefined;
   if (Locale !== undefined) {
-    for (const method of ["maximize", "minimize"]) wrap(Locale.prototype, method, (locale) => charge(locale, CONSTRUCTED.Locale!, `Intl.Locale.prototype.${method}`));
+    wrap(Locale.prototype, "maximize", (locale) => charge(locale, CONSTRUCTED.Locale!, "Intl.Locale.prototype.maximize"));
+    wrap(Locale.prototype, "minimize", (locale) => charge(locale, CONSTRUCTED.Locale!, "Intl.Locale.prototype.minimize"));
   }
   delete intl.v8BreakIterator;
 }

@@ -17,11 +17,10 @@
  * runtime was installed (an index setter on Array.prototype reaches no write here).
  */
 
-const { apply } = Reflect;
+import { Out, ascii, lebSize, slice } from "./wasm-bytes.ts";
+
 const U8 = Uint8Array;
 const F64 = Float64Array;
-const subarray = U8.prototype.subarray;
-const setBytes = U8.prototype.set;
 
 /** The memories a module defines, in 64 KiB pages; `max` is NaN where none is declared. */
 export interface Memories {
@@ -52,8 +51,6 @@ const REF = 0x64;
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 class Unreadable extends Error {}
-
-const slice = (bytes: Uint8Array, start: number, end: number): Uint8Array => apply(subarray, bytes, [start, end]) as Uint8Array;
 
 /** A cursor over bytes[at, end) whose reads never go past `end`. */
 class Reader {
@@ -177,42 +174,6 @@ function memoriesOf(bytes: Uint8Array, body: number, end: number): Memories | "m
   }
   if (r.at !== r.end) throw new Unreadable();
   return memories;
-}
-
-/** Appends to one buffer of a size known ahead (writes past it throw). */
-class Out {
-  readonly bytes: Uint8Array;
-  at = 0;
-
-  constructor(size: number) {
-    this.bytes = new U8(size);
-  }
-
-  put(part: Uint8Array): void {
-    apply(setBytes, this.bytes, [part, this.at]);
-    this.at += part.length;
-  }
-
-  leb(value: number): void {
-    do {
-      const low = value % 128;
-      value = (value - low) / 128;
-      this.bytes[this.at++] = value > 0 ? low | 0x80 : low;
-    } while (value > 0);
-  }
-}
-
-/** The bytes of an LEB128 encoding of `value` (< 2^53). */
-const lebSize = (value: number): number => {
-  let n = 1;
-  while (value >= 128) (value = (value - (value % 128)) / 128), n++;
-  return n;
-};
-
-function ascii(text: string): Uint8Array {
-  const out = new U8(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0x7f;
-  return out;
 }
 
 /** The size of one memory import: module name, field name, kind 0x02 and the memory's limits. */

@@ -21,11 +21,14 @@
  * functions, `Module.imports` leaves the moved memories out, and JS Promise Integration
  * (`Suspending`, `promising`), whose stacks V8 allocates outside the heap, is removed. Memories
  * with 64-bit addresses are refused. Everything a wrapper uses at call time was taken before any
- * guest code ran, so a guest that patches built-ins changes nothing here.
+ * guest code ran (the wrapper is installed when a guest first reads `WebAssembly`, but the
+ * built-ins it calls were taken when the runtime script ran), so a guest that patches built-ins
+ * changes nothing here.
  */
 
 import type { Ledger } from "./memory.ts";
 import { type Memories, moveMemoriesToImports } from "./wasm-binary.ts";
+import { bufferSourceCopier, responseBytes } from "./wasm-sources.ts";
 
 /** The JS API as this file sees it (the guest's type libraries carry no WebAssembly types). */
 type WasmModule = object;
@@ -68,25 +71,29 @@ interface ModuleInfo {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+// Taken when the runtime script runs, before any guest code: the wrapper is installed later, when
+// a guest first reads `WebAssembly` (memory.ts), after it may have patched these.
+const { apply, construct, defineProperty, get: reflectGet, getOwnPropertyDescriptor } = Reflect;
+const { get: weakGet, set: weakSet } = WeakMap.prototype;
+const WeakMapCtor = WeakMap;
+const filter = Array.prototype.filter;
+const PromiseCtor = Promise;
+const resolved = Promise.resolve;
+const then = Promise.prototype.then;
+const ProxyCtor = Proxy;
+const copyBytes = bufferSourceCopier();
+
 /** Replaces the API on the `WebAssembly` namespace object; run when a guest first reads `WebAssembly` (memory.ts). */
 export function limitWebAssembly(namespace: unknown, ledger: Ledger): void {
   const wasm = namespace as WasmApi | undefined;
   if (typeof wasm !== "object" || wasm === null) return;
-  const { apply, construct, defineProperty, get: reflectGet, getOwnPropertyDescriptor } = Reflect;
   const OriginalModule = wasm.Module;
   const OriginalInstance = wasm.Instance;
   const OriginalMemory = wasm.Memory;
   const { CompileError } = wasm;
   const moduleImports = OriginalModule.imports;
   const bufferOf = getOwnPropertyDescriptor(OriginalMemory.prototype, "buffer")!.get!;
-  const { get: weakGet, set: weakSet } = WeakMap.prototype;
-  const filter = Array.prototype.filter;
-  const PromiseCtor = Promise;
-  const resolved = Promise.resolve;
-  const then = Promise.prototype.then;
-  const ProxyCtor = Proxy;
-  const copyBytes = bufferSourceCopier();
-  const modules = new WeakMap<object, ModuleInfo>();
+  const modules = new WeakMapCtor<object, ModuleInfo>();
 
   /** A promise settled by `make()`, called now (a throw rejects it). */
   const promised = <T>(make: () => T): Promise<T> => new PromiseCtor<T>((resolve, reject) => {
@@ -227,7 +234,8 @@ export function limitWebAssembly(namespace: unknown, ledger: Ledger): void {
     replace(name, wrapper, 1);
   };
   standIn("Module", Module, OriginalModule);
-  for (const name of ["exports", "customSections"] as const) defineProperty(Module, name, { value: OriginalModule[name], writable: true, enumerable: false, configurable: true });
+  defineProperty(Module, "exports", { value: OriginalModule.exports, writable: true, enumerable: false, configurable: true });
+  defineProperty(Module, "customSections", { value: OriginalModule.customSections, writable: true, enumerable: false, configurable: true });
   defineProperty(imports, "name", { value: "imports", configurable: true });
   defineProperty(Module, "imports", { value: imports, writable: true, enumerable: false, configurable: true });
   standIn("Instance", Instance, OriginalInstance);
@@ -236,7 +244,9 @@ export function limitWebAssembly(namespace: unknown, ledger: Ledger): void {
   replace("instantiate", instantiate, 1);
   replace("compileStreaming", compileStreaming, 1);
   replace("instantiateStreaming", instantiateStreaming, 1);
-  for (const name of ["Suspending", "promising"]) delete (wasm as unknown as Record<string, unknown>)[name];
+  // No loop here: a guest may have patched the array iterator by now.
+  delete (wasm as unknown as Record<string, unknown>).Suspending;
+  delete (wasm as unknown as Record<string, unknown>).promising;
 }
 
 /** WebIDL [EnforceRange] unsigned long, as V8 reads a memory descriptor's page counts. */
@@ -246,55 +256,4 @@ function pages(value: unknown, what: string, who: string): number {
   const t = Math.trunc(n);
   if (t < 0 || t > 0xffffffff) throw new TypeError(`${who}: Property '${what}': value ${t} is out of range`);
   return t;
-}
-
-/** A copy of the bytes of a BufferSource (ArrayBuffer, SharedArrayBuffer or a view), read with the built-ins as they were at start-up. */
-function bufferSourceCopier(): (source: unknown, who: string) => Uint8Array {
-  const { apply, getOwnPropertyDescriptor } = Reflect;
-  const getter = (proto: object, name: string) => getOwnPropertyDescriptor(proto, name)!.get!;
-  const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as object;
-  const isView = ArrayBuffer.isView;
-  const abLength = getter(ArrayBuffer.prototype, "byteLength");
-  const sabLength = typeof SharedArrayBuffer === "function" ? getter(SharedArrayBuffer.prototype, "byteLength") : undefined;
-  const [taBuffer, taOffset, taLength] = ["buffer", "byteOffset", "byteLength"].map((n) => getter(typedArray, n));
-  const [dvBuffer, dvOffset, dvLength] = ["buffer", "byteOffset", "byteLength"].map((n) => getter(DataView.prototype, n));
-  const set = (typedArray as { set: Function }).set;
-  const U8 = Uint8Array;
-  const lengthOf = (buffer: unknown): number | undefined => {
-    for (const get of [abLength, sabLength]) {
-      try {
-        if (get !== undefined) return apply(get, buffer, []) as number;
-      } catch {}
-    }
-    return undefined;
-  };
-  return (source, who) => {
-    let buffer: unknown = source;
-    let offset = 0;
-    let length = lengthOf(source);
-    if (length === undefined && isView(source)) {
-      let parts: Function[] = [taBuffer!, taOffset!, taLength!];
-      try {
-        apply(taBuffer!, source, []);
-      } catch {
-        parts = [dvBuffer!, dvOffset!, dvLength!];
-      }
-      [buffer, offset, length] = parts.map((get) => apply(get, source, [])) as [unknown, number, number];
-    }
-    if (length === undefined) throw new TypeError(`${who}: Argument 0 must be a buffer source`);
-    const copy = new U8(length);
-    apply(set, copy, [new U8(buffer as ArrayBuffer, offset, length)]);
-    return copy;
-  };
-}
-
-/** The body of a `Response` (or a promise of one) holding a module, checked as the JS API's streaming functions do. */
-async function responseBytes(source: unknown, who: string): Promise<ArrayBuffer> {
-  const response = (await source) as { ok?: unknown; headers?: { get?: (name: string) => unknown }; arrayBuffer?: () => Promise<ArrayBuffer> } | null;
-  if (typeof response !== "object" || response === null || typeof response.arrayBuffer !== "function") throw new TypeError(`${who}: Argument 0 must be a Response or a promise of one`);
-  const type = typeof response.headers?.get === "function" ? response.headers.get("content-type") : null;
-  const essence = typeof type === "string" ? type.split(";")[0]!.trim().toLowerCase() : "";
-  if (essence !== "application/wasm") throw new TypeError(`${who}: the response's Content-Type must be application/wasm (got ${JSON.stringify(type ?? null)})`);
-  if (response.ok === false) throw new TypeError(`${who}: the response's status is not ok`);
-  return response.arrayBuffer();
 }

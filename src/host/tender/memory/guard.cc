@@ -23,19 +23,10 @@
  * without a GC. Whenever it stops a guest it sets the word in `flag`, a SharedArrayBuffer the
  * tender reads after each turn without entering the isolate.
  *
- * Functions on the exports object (the guest runtime takes them before any guest code runs; the
- * tender holds the object's reference):
- *   charge(bytes) -> token | null      count bytes while the token (an empty ArrayBuffer) lives
- *   reserve(buffer, max, counted) -> bool
- *                                      count a buffer's reservation while its memory lives;
- *                                      counted: V8 already counts the committed part (wasm)
- *   pressure(bytes)                    transient malloc V8 cannot see: hurry the next full GC
- *   available(collect) -> bytes        what is left (after a full GC if collect)
- *   state() -> [heap, external, reserved, limit, hit]   for the tender, between turns
- *   watch(bytes, flag)                 for the tender, once, before the runtime runs
- * and one isolate-wide policy: code generation from strings (eval, new Function) only for
- * sources of at most 1 MiB characters (the parser's memory grows with the source; isolated-vm
- * allowed up to an eighth of the heap limit).
+ * Its functions (charge, reserve, pressure, available for the guest runtime; watch, state for
+ * the tender) are listed in docs/abi.md, "Memory". One isolate-wide policy besides: code
+ * generation from strings (eval, new Function) only for sources of at most 1 Mi characters (the
+ * parser's memory grows with the source; isolated-vm allowed an eighth of the heap limit).
  *
  * Built by the tender with the host's C++ compiler against the headers of the running Node
  * (guard-addon.ts); the V8 API is C++, so the headers must be that Node's exactly.
@@ -44,6 +35,7 @@
 #include <v8.h>
 
 #include <atomic>
+#include <utility>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -65,25 +57,15 @@ constexpr double kMaxRequest = 9007199254740992.0;
 char empty_byte;
 
 /** Charges whose tokens V8 has freed, possibly on a background thread; settled on the isolate's thread. */
-struct Ledger {
-  std::atomic<int64_t> released{0};
-};
+struct Ledger { std::atomic<int64_t> released{0}; };
 
-struct Charge {
-  std::shared_ptr<Ledger> ledger;
-  int64_t bytes;
-};
+struct Charge { std::shared_ptr<Ledger> ledger; int64_t bytes; };
 
-struct Reservation {
-  std::weak_ptr<BackingStore> store;
-  size_t max;
-  bool counted;
-};
+/** `counted`: V8 counts the committed part (wasm memory); else the whole maximum is the guard's to count. */
+struct Reservation { std::weak_ptr<BackingStore> store; size_t max; bool counted; };
 
 struct Use {
-  size_t heap;
-  size_t external;
-  size_t reserved;
+  size_t heap, external, reserved;
   size_t total() const { return heap + external + reserved; }
 };
 
@@ -92,11 +74,9 @@ struct Guard {
   size_t limit;
   int64_t charged = 0;
   int64_t pressure = 0;
-  bool hit = false;
-  bool collecting = false;
+  bool hit = false, collecting = false, watched = false;
   /** A CollectInterrupt is requested and has not run yet: one at a time, each is a full GC. */
   bool interrupting = false;
-  bool watched = false;
   std::shared_ptr<BackingStore> flag;
   std::shared_ptr<Ledger> ledger = std::make_shared<Ledger>();
   std::vector<Reservation> reservations;
@@ -153,10 +133,9 @@ void Flag(Guard& g) {
   if (g.flag && g.flag->ByteLength() >= sizeof(int32_t)) reinterpret_cast<std::atomic<int32_t>*>(g.flag->Data())->store(1);
 }
 
+/** Stops the guest: V8 throws a termination (no JavaScript can catch it) when the operation in progress returns. */
 void Hit(Guard& g) {
-  if (g.hit) return;
-  Flag(g);
-  g.isolate->TerminateExecution();
+  if (!g.hit) (Flag(g), g.isolate->TerminateExecution());
 }
 
 bool Fits(Guard& g, size_t need) {
@@ -173,8 +152,7 @@ size_t NearHeapLimit(void* data, size_t current, size_t /*initial*/) {
 void CollectInterrupt(Isolate* /*isolate*/, void* data) {
   Guard& g = *static_cast<Guard*>(data);
   g.interrupting = false;
-  if (g.hit) return;
-  if (MeasureCollected(g).total() > g.limit) Hit(g);
+  if (!g.hit && MeasureCollected(g).total() > g.limit) Hit(g);
 }
 
 void AfterGc(Isolate* isolate, GCType type, GCCallbackFlags /*flags*/, void* data) {
@@ -204,18 +182,18 @@ ModifyCodeGenerationFromStringsResult CodeFromStrings(Local<Context> /*context*/
   return result;
 }
 
+void ThrowType(Isolate* isolate, const char* message) {
+  isolate->ThrowException(Exception::TypeError(String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
 Guard& From(const FunctionCallbackInfo<Value>& info) {
   return *static_cast<Guard*>(info.Data().As<External>()->Value());
 }
 
 /** A byte count from the guest runtime: a finite number in [0, 2^53]; anything else throws. */
 bool Bytes(const FunctionCallbackInfo<Value>& info, int index, size_t* out) {
-  Local<Value> value = info[index];
-  double n = value->IsNumber() ? value.As<Number>()->Value() : -1;
-  if (!(n >= 0 && n <= kMaxRequest) || std::isnan(n)) {
-    info.GetIsolate()->ThrowException(Exception::TypeError(String::NewFromUtf8Literal(info.GetIsolate(), "tsuki heap guard: expected a byte count")));
-    return false;
-  }
+  double n = info[index]->IsNumber() ? info[index].As<Number>()->Value() : -1;
+  if (!(n >= 0 && n <= kMaxRequest) || std::isnan(n)) return ThrowType(info.GetIsolate(), "tsuki heap guard: expected a byte count"), false;
   *out = static_cast<size_t>(n);
   return true;
 }
@@ -244,15 +222,10 @@ void ReserveCall(const FunctionCallbackInfo<Value>& info) {
   std::shared_ptr<BackingStore> store;
   if (info[0]->IsArrayBuffer()) store = info[0].As<ArrayBuffer>()->GetBackingStore();
   else if (info[0]->IsSharedArrayBuffer()) store = info[0].As<SharedArrayBuffer>()->GetBackingStore();
-  else {
-    g.isolate->ThrowException(Exception::TypeError(String::NewFromUtf8Literal(g.isolate, "tsuki heap guard: expected a buffer")));
-    return;
-  }
+  else return ThrowType(g.isolate, "tsuki heap guard: expected a buffer");
   bool counted = info[2]->IsTrue();
   // A buffer whose memory is already reserved (transfer() may keep the backing store).
-  for (const Reservation& r : g.reservations) {
-    if (r.store.lock() == store) return info.GetReturnValue().Set(true);
-  }
+  for (const Reservation& r : g.reservations) if (r.store.lock() == store) return info.GetReturnValue().Set(true);
   size_t length = store->ByteLength();
   size_t need = counted ? (max > length ? max - length : 0) : max;
   if (!Fits(g, need)) return info.GetReturnValue().Set(false);
@@ -294,10 +267,7 @@ void WatchCall(const FunctionCallbackInfo<Value>& info) {
   Guard& g = From(info);
   size_t bytes;
   if (!Bytes(info, 0, &bytes)) return;
-  if (g.watched || !info[1]->IsSharedArrayBuffer()) {
-    g.isolate->ThrowException(Exception::TypeError(String::NewFromUtf8Literal(g.isolate, "tsuki heap guard: watch(limit, flag) is called once, with a SharedArrayBuffer")));
-    return;
-  }
+  if (g.watched || !info[1]->IsSharedArrayBuffer()) return ThrowType(g.isolate, "tsuki heap guard: watch(limit, flag) is called once, with a SharedArrayBuffer");
   g.watched = true;
   g.limit = bytes;
   g.flag = info[1].As<SharedArrayBuffer>()->GetBackingStore();
@@ -323,10 +293,7 @@ extern "C" void InitForContext(Isolate* isolate, Local<Context> context, Local<O
   isolate->AddGCEpilogueCallback(AfterGc, g);
   isolate->AddMicrotasksCompletedCallback(AfterTurn, g);
   isolate->SetModifyCodeGenerationFromStringsCallback(CodeFromStrings);
-  Define(context, target, g, "charge", ChargeCall);
-  Define(context, target, g, "reserve", ReserveCall);
-  Define(context, target, g, "pressure", PressureCall);
-  Define(context, target, g, "available", AvailableCall);
-  Define(context, target, g, "state", StateCall);
-  Define(context, target, g, "watch", WatchCall);
+  const std::pair<const char*, FunctionCallback> functions[] = {
+      {"charge", ChargeCall}, {"reserve", ReserveCall}, {"pressure", PressureCall}, {"available", AvailableCall}, {"state", StateCall}, {"watch", WatchCall}};
+  for (const auto& [name, call] : functions) Define(context, target, g, name, call);
 }
