@@ -33,6 +33,8 @@ export const ErrorCode = {
   CONFIG_VALUE: ExitCode.CONFIG,
   // targets: the process target cannot build a wall it promises on this host
   SANDBOX_UNAVAILABLE: ExitCode.CONFIG,
+  // targets: the memory guard (the isolate and process targets' --mem) cannot be built on this host
+  MEMORY_GUARD_UNAVAILABLE: ExitCode.CONFIG,
   // images
   IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
   IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,

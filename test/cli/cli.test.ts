@@ -141,7 +141,8 @@ describe("exit reasons", () => {
     test(`on the ${target} target, running out of memory prints no host stack or path: the console and the reason name only the guest`, { ...T, skip: target === "process" ? processUnavailable : undefined }, async () => {
       const r = await tsuki(["run", image("stackless-hog"), "--mem", "16M", "--target", target]);
       assertExit(r, 137);
-      assert.match(r.stderr, /^stackless-hog \| Uncaught RangeError: Array buffer allocation failed$/m);
+      // The heap guard usually stops it first (no console line); if the allocator refuses first, the RangeError is all it prints.
+      for (const line of r.stderr.split("\n").filter((l) => l.startsWith("stackless-hog |"))) assert.equal(line, "stackless-hog | Uncaught RangeError: Array buffer allocation failed");
       assert.match(r.stderr, /stackless-hog exited with code 137: out of memory: reached the limit of 16 MiB/);
       for (const line of (r.stdout + r.stderr).split("\n")) {
         for (const host of [ROOT, "node_modules", "node:internal", "file://", "/tsuki/child.js"]) assert.ok(!line.includes(host), `"${host}" in: ${line}`);

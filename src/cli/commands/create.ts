@@ -29,7 +29,7 @@ restart policy, across its own restarts too.
                      paths are made absolute here; a block volume (tsuki block create) is
                      volume:NAME, or file:NAME for a tenant over --remote
   --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
-  --mem SIZE         heap limit, e.g. 32M (default ${LIMIT_DEFAULTS.memoryMb}M)
+  --mem SIZE         memory limit (heap, buffers, WebAssembly: all of it), e.g. 32M (default ${LIMIT_DEFAULTS.memoryMb}M)
   --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
   --target NAME      ${DAEMON_TARGETS.join(" | ")} (default isolate)
   --restart POLICY   ${RESTART_POLICIES.join(" | ")} (default on-failure): a configuration or

@@ -4,12 +4,16 @@
  * with whether it is active and how it is built, then starts one sandboxed process to prove it;
  * exits 0 when every wall is up and 78 (ERR_SANDBOX_UNAVAILABLE's code) when one is missing.
  * It also says whether `net` devices can be attached here (/dev/net/tun, the TAP addon); that is
- * information, not a failure: a host without TAP interfaces runs every other device.
+ * information, not a failure: a host without TAP interfaces runs every other device. The heap
+ * guard, which holds --mem on the isolate and process targets, is built here if it is not yet;
+ * without it those targets refuse to boot, and doctor exits 78 too. It lists what the runtime
+ * refuses inside every unikernel because no limit could hold it.
  */
 
 import { accessSync, constants } from "node:fs";
 import { ExitCode } from "../../abi/index.ts";
 import { netUnavailable } from "../../host/tender/devices/net.ts";
+import { heapGuardBuild } from "../../host/tender/memory/guard-addon.ts";
 import { checkSandbox } from "../../host/sandbox/walls.ts";
 import { TARGETS } from "../../host/tender/targets/index.ts";
 import { childScript } from "../../host/tender/targets/process-script.ts";
@@ -22,8 +26,18 @@ export const usage = `Usage: tsuki doctor
 Prints the walls each target puts around a unikernel on this host. For the process target, each
 wall is checked (bubblewrap, user namespaces, the seccomp shim built with the C compiler and
 libseccomp, files readable by the sandbox's user), then one sandboxed process is started to prove
-it. Also says whether net devices (TAP interfaces) can be attached. Exits 0 if every wall of every
-target is up, 78 if the process target cannot build one.`;
+it. Also says whether the heap guard that holds --mem is built (C++ compiler, this Node's headers),
+what the runtime refuses because no limit could hold it, and whether net devices (TAP
+interfaces) can be attached. Exits 0 if every wall of every target is up, 78 if the heap guard or
+a wall of the process target cannot be built.`;
+
+/** What the guest runtime refuses in every unikernel, because nothing could hold it to --mem (README, "Memory"). */
+const REFUSED = [
+  "WebAssembly memories with 64-bit addresses (memory64): CompileError / RangeError",
+  "WebAssembly JS Promise Integration (WebAssembly.Suspending, WebAssembly.promising): removed",
+  "Intl.v8BreakIterator (V8's non-standard segmenter): removed",
+  "eval and new Function of sources over 1 MiB characters: EvalError",
+];
 
 export async function doctor(argv: string[]): Promise<number> {
   const { values } = parse("doctor", argv, {});
@@ -32,6 +46,11 @@ export async function doctor(argv: string[]): Promise<number> {
     console.log(`target ${name}:`);
     for (const wall of TARGETS[name].walls) console.log(`  ${wall}`);
   }
+  const guard = heapGuardBuild();
+  console.log(`memory guard: ${"path" in guard ? `built (${guard.path}): --mem holds heap, ArrayBuffers, WebAssembly memories and code, Intl objects` : `UNAVAILABLE: ${guard.problem}`}`);
+  if ("problem" in guard) console.log("tsuki run refuses the isolate and process targets on this host (ERR_MEMORY_GUARD_UNAVAILABLE)");
+  console.log("refused inside every unikernel:");
+  for (const refused of REFUSED) console.log(`  ${refused}`);
   console.log(`net devices: ${netDevices()}`);
   const check = checkSandbox(await childScript());
   console.log("target process:");
@@ -46,7 +65,7 @@ export async function doctor(argv: string[]): Promise<number> {
   try {
     await child.ready;
     console.log(`  proved: a sandboxed process started with every wall up in ${(performance.now() - t0).toFixed(0)} ms`);
-    return 0;
+    return "problem" in guard ? ExitCode.CONFIG : 0;
   } catch (error) {
     console.log(`  FAILED to start a sandboxed process: ${(error as Error).message}`);
     return ExitCode.CONFIG;

@@ -31,7 +31,7 @@ name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/14
                      (--dev adds bindings, --arg adds or replaces args)
   --dev NAME=URI     bind the declared device NAME (repeatable), e.g. --dev web=tcp://127.0.0.1:8080
   --arg KEY=VALUE    a plain value for start({ args }) (repeatable); JSON values are parsed
-  --mem SIZE         heap limit, e.g. 32M or 1G (default ${LIMIT_DEFAULTS.memoryMb}M)
+  --mem SIZE         memory limit (heap, buffers, WebAssembly: all of it), e.g. 32M or 1G (default ${LIMIT_DEFAULTS.memoryMb}M)
   --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
   --target NAME      ${TARGET_NAMES.join(" | ")} (default isolate; unix is for debugging)
   --inspect[=PORT]   open the Node inspector (use with --target unix to debug the guest)

@@ -38,6 +38,7 @@ export async function stats(argv: string[]): Promise<number> {
       ...(s.stale ? { figures: "as last read (stale: its tender thread is busy)" } : {}),
       uptime: `${(s.uptimeMs / 1000).toFixed(1)} s`,
       "cpu time": `${s.cpuTimeMs === null ? (s.state === "running" ? "not measured" : "-") : cpu(s.cpuTimeMs)} this boot, ${cpu(s.cpuTimeTotalMs)} in all`,
+      memory: s.memory === null ? null : `${mib(s.memory.used)} of ${mib(s.memory.limit)} (heap ${mib(s.memory.heap)}, external ${mib(s.memory.external)}, reserved ${mib(s.memory.reserved)})`,
       heap: s.heap === null ? null : `${mib(s.heap.used)} of ${mib(s.heap.limit)}`,
       "memory limit": mib(s.memoryLimitBytes),
       connections: s.connections,

@@ -25,6 +25,7 @@ import { TextDecoder, TextEncoder } from "./encoding.ts";
 import { inspect } from "./format.ts";
 import { harden } from "./hardening.ts";
 import { makeCall } from "./hypercall.ts";
+import { limitMemory } from "./memory.ts";
 import type { Drivers, DriversFactory, TakenSends } from "./drivers.ts";
 import { Timers } from "./timers.ts";
 
@@ -55,6 +56,7 @@ export interface Runtime {
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
   harden();
+  limitMemory(global);
   const call = makeCall(raw);
   const encoder = new TextEncoder();
   const monotonic = () => call("clock.monotonic");

@@ -283,6 +283,8 @@ export class Instance {
       /** Every boot's since the daemon started. */
       cpuTimeTotalMs: round3(usage.cpuMs),
       heap: heap === null ? null : { used: heap.used, limit: heap.limit },
+      /** All of its memory as the limit counts it: V8's heap, what V8 counts outside it and what the runtime charged (external), reservations V8 does not count (reserved). */
+      memory: boot?.memory ?? null,
       memoryLimitBytes: this.spec.memoryMb * 2 ** 20,
       connections: boot?.connections ?? 0,
       /** This boot's devices: bytes in and out, connections, datagrams, block I/O. */

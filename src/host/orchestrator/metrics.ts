@@ -128,13 +128,25 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
   gauge("tsuki_unikernel_stats_stale", "1 if this scrape's figures of the unikernel (CPU, heap, connections, devices) are the last its tender thread sent, the thread being inside a long guest turn; else 0.", u, (set) =>
     eachSample((i, s) => set(unikernelLabels(i), s.stale ? 1 : 0)),
   );
-  gauge("tsuki_unikernel_heap_used_bytes", "Heap the running unikernel uses (V8 heap and external memory).", u, (set) =>
+  gauge("tsuki_unikernel_memory_used_bytes", "Memory the running unikernel uses as its limit counts it: V8 heap, external memory (ArrayBuffers, committed wasm memory, charged wasm code and Intl objects) and reservations (wasm memories up to their maximum, resizable buffers).", u, (set) =>
+    eachSample((i, s) => {
+      const memory = s.boot?.memory;
+      if (memory) set(unikernelLabels(i), memory.used);
+    }),
+  );
+  gauge("tsuki_unikernel_memory_bytes", 'The parts of tsuki_unikernel_memory_used_bytes: part="heap", "external" or "reserved".', [...u, "part"], (set) =>
+    eachSample((i, s) => {
+      const memory = s.boot?.memory;
+      if (memory) for (const part of ["heap", "external", "reserved"] as const) set({ ...unikernelLabels(i), part }, memory[part]);
+    }),
+  );
+  gauge("tsuki_unikernel_heap_used_bytes", "V8 heap the running unikernel uses (part of tsuki_unikernel_memory_used_bytes).", u, (set) =>
     eachSample((i, s) => {
       const heap = s.boot?.heap;
       if (heap) set(unikernelLabels(i), heap.used);
     }),
   );
-  gauge("tsuki_unikernel_heap_limit_bytes", "The running unikernel's heap limit as V8 applies it.", u, (set) =>
+  gauge("tsuki_unikernel_heap_limit_bytes", "The running unikernel's memory limit as its tender applies it (--mem).", u, (set) =>
     eachSample((i, s) => {
       const heap = s.boot?.heap;
       if (heap) set(unikernelLabels(i), heap.limit);

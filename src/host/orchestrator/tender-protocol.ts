@@ -26,21 +26,24 @@ import type { ExitStatus, Manifest, PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../errors.ts";
 import type { DeviceStats } from "../tender/devices/stats.ts";
-import type { CpuTime } from "../tender/targets/target.ts";
+import type { CpuTime, MemoryUse } from "../tender/targets/target.ts";
 import type { BootOptions } from "../tender/tender.ts";
 import { DaemonError, DaemonErrorCode, type DaemonErrorCodeName } from "./errors.ts";
 import type { DaemonTarget } from "./spec.ts";
 
 /** What a unikernel has used this boot, as its tender thread read it. */
 export interface Figures {
+  /** V8's heap alone. */
   readonly heap: { readonly used: number; readonly limit: number } | null;
+  /** All of its memory as the limit counts it: heap, external, reserved (README, "Memory"). */
+  readonly memory: MemoryUse | null;
   readonly cpuTime: CpuTime | null;
   readonly devices: Readonly<Record<string, DeviceStats>>;
   readonly connections: number;
   readonly rejectedCalls: Readonly<Record<string, number>>;
 }
 
-export const NO_FIGURES: Figures = { heap: null, cpuTime: null, devices: {}, connections: 0, rejectedCalls: {} };
+export const NO_FIGURES: Figures = { heap: null, memory: null, cpuTime: null, devices: {}, connections: 0, rejectedCalls: {} };
 
 export type Links = Readonly<Record<string, { readonly tap: string; readonly mac: string; readonly mtu: number }>>;
 
@@ -148,6 +151,7 @@ const record = (v: unknown, what: string): Record<string, unknown> => (isRecord(
 function checkFigures(v: unknown): Figures {
   const f = record(v, "figures");
   if (f.heap !== null) ["used", "limit"].forEach((k) => num(record(f.heap, "heap")[k], `heap.${k}`));
+  if (f.memory !== null) ["heap", "external", "reserved", "used", "limit"].forEach((k) => num(record(f.memory, "memory")[k], `memory.${k}`));
   if (f.cpuTime !== null) num(record(f.cpuTime, "cpuTime").cpuMs, "cpuTime.cpuMs");
   for (const [name, d] of Object.entries(record(f.devices, "devices"))) {
     const device = record(d, `device ${name}`);

@@ -73,7 +73,10 @@ async function targetOf(name: DaemonTarget): Promise<Target> {
 }
 
 function figuresOf(u: Unikernel): Figures {
-  return { heap: u.heap() ?? null, cpuTime: u.cpuTime() ?? null, devices: u.deviceStats(), connections: u.connections, rejectedCalls: Object.fromEntries(u.rejectedCalls) };
+  // One reading of the memory for both figures (each reading enters the isolate).
+  const memory = u.memory() ?? null;
+  const heap = memory === null ? (u.heap() ?? null) : { used: memory.heap, limit: memory.limit };
+  return { heap, memory, cpuTime: u.cpuTime() ?? null, devices: u.deviceStats(), connections: u.connections, rejectedCalls: Object.fromEntries(u.rejectedCalls) };
 }
 
 async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {

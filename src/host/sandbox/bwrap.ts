@@ -3,8 +3,8 @@
  * The bubblewrap command line that starts one process-target unikernel: fresh user, pid, mount,
  * ipc, uts, cgroup and network namespaces (the network namespace has no interface but a loopback
  * that is down), a new session, death with the tender, and a root that is an empty read-only
- * tmpfs holding only Node, the isolated-vm addon, the child program, the seccomp shim and the
- * shared libraries these need. No /proc, no /dev, no /tmp, no environment but the shim's limits.
+ * tmpfs holding only Node, the isolated-vm addon, the heap guard, the child program, the seccomp
+ * shim and the shared libraries these need. No /proc, no /dev, no /tmp, no environment but the shim's limits.
  * bubblewrap itself sets no-new-privileges; the shim (seal.c) then sets the rlimits and loads the
  * seccomp filter inside Node's process, and Node runs under its permission model.
  */
@@ -14,6 +14,8 @@ export interface SandboxFiles {
   readonly bwrap: string;
   readonly node: string;
   readonly addon: string;
+  /** The heap guard (src/host/tender/memory/guard.cc), loaded into the guest's isolate. */
+  readonly guard: string;
   readonly script: string;
   readonly seal: string;
   readonly libraries: readonly string[];
@@ -27,7 +29,7 @@ export interface SandboxLimits {
 }
 
 /** Where things are inside the sandbox. */
-export const INSIDE = { node: "/tsuki/node", addon: "/tsuki/ivm.node", script: "/tsuki/child.js", seal: "/tsuki/seal.so" } as const;
+export const INSIDE = { node: "/tsuki/node", addon: "/tsuki/ivm.node", guard: "/tsuki/guard.node", script: "/tsuki/child.js", seal: "/tsuki/seal.so" } as const;
 
 /** RLIMIT_DATA for a heap limit: Node and V8 reserve about 1.05 GiB of writable address space before any guest runs. */
 export const dataLimit = (memoryMb: number): number => (1280 + 2 * memoryMb) * 2 ** 20;
@@ -69,6 +71,9 @@ export function bwrapArgs(files: SandboxFiles, options: LaunchOptions): string[]
     files.addon,
     INSIDE.addon,
     "--ro-bind",
+    files.guard,
+    INSIDE.guard,
+    "--ro-bind",
     files.script,
     INSIDE.script,
     "--ro-bind",
@@ -93,6 +98,7 @@ export function bwrapArgs(files: SandboxFiles, options: LaunchOptions): string[]
     "--disable-warning=ExperimentalWarning",
     INSIDE.script,
     INSIDE.addon,
+    INSIDE.guard,
     ...(options.extra ?? []),
   ];
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { type SandboxFiles, FD_LIMIT, PROCESS_LIMIT } from "./bwrap.ts";
 import { sharedLibraries } from "./libraries.ts";
 import { sealLibrary } from "./seal.ts";
+import { heapGuardBuild } from "../tender/memory/guard-addon.ts";
 
 export interface WallStatus {
   readonly name: string;
@@ -94,30 +95,32 @@ export function checkSandbox(script: string): SandboxCheck {
   if ("problem" in seal) problems.push(seal.problem);
   const addon = isolatedVmAddon();
   if (addon === undefined) problems.push("the isolated-vm addon for this Node was not found");
+  const guard = heapGuardBuild();
+  if ("problem" in guard) problems.push(guard.problem);
   const node = realpathSync(process.execPath);
 
   let files: SandboxFiles | undefined;
-  if (bwrapOk && "path" in seal && addon !== undefined) {
+  if (bwrapOk && "path" in seal && addon !== undefined && "path" in guard) {
     try {
-      files = { bwrap, node, addon, script, seal: seal.path, libraries: sharedLibraries([node, addon, seal.path]) };
+      files = { bwrap, node, addon, guard: guard.path, script, seal: seal.path, libraries: sharedLibraries([node, addon, guard.path, seal.path]) };
     } catch (error) {
       problems.push((error as Error).message);
     }
   }
   if (files !== undefined && root) {
-    const hidden = [files.node, files.addon, files.script, files.seal, ...files.libraries].filter((file) => !readableByOthers(file));
+    const hidden = [files.node, files.addon, files.guard, files.script, files.seal, ...files.libraries].filter((file) => !readableByOthers(file));
     if (hidden.length > 0) problems.push(`the sandbox runs as uid ${NOBODY}, which cannot read ${hidden.join(", ")}: make them and their folders world-readable, or set TSUKI_CACHE_DIR`);
   }
 
   const walls: WallStatus[] = [
     { name: "namespaces", active: bwrapOk && userns, detail: "bubblewrap: new user, pid, mount, ipc, uts, cgroup and network namespaces; no network interface but a loopback that is down" },
-    { name: "root", active: files !== undefined, detail: `read-only empty root holding only node, the isolated-vm addon, the child program, the seccomp shim and ${files?.libraries.length ?? "their"} shared libraries; no /proc, /dev, /tmp or environment` },
+    { name: "root", active: files !== undefined, detail: `read-only empty root holding only node, the isolated-vm addon, the heap guard, the child program, the seccomp shim and ${files?.libraries.length ?? "their"} shared libraries; no /proc, /dev, /tmp or environment` },
     { name: "user", active: bwrapOk, detail: root ? `runs as uid ${NOBODY} (nobody) outside its namespace, not as root` : `runs as your uid ${process.getuid?.()} outside its namespace, with no capabilities` },
     { name: "session", active: bwrapOk, detail: "no new privileges, a new session (no terminal), killed with the tender" },
     { name: "node-permissions", active: true, detail: "Node's permission model: --permission with only --allow-addons (isolated-vm is an addon); no file, network, child-process or worker grants" },
     { name: "rlimits", active: "path" in seal, detail: `core 0, data ${"1280 MiB + 2 × --mem"}, open files ${FD_LIMIT}, processes/threads ${PROCESS_LIMIT}; not dumpable; every inherited descriptor closed but stdio and the channel` },
     { name: "seccomp", active: "path" in seal, detail: "libseccomp filter loaded after Node's exec: exec, sockets, ptrace, mount and namespaces, modules, keyrings, bpf, perf, io_uring, clock and host settings denied; other architectures killed" },
-    { name: "isolate", active: true, detail: "inside all this, the isolate target's walls: own V8 heap and limit, CPU watchdog per turn, nothing but hypercalls" },
+    { name: "isolate", active: true, detail: "inside all this, the isolate target's walls: own V8 heap, --mem held by the heap guard, CPU watchdog per turn, nothing but hypercalls" },
     { name: "watchdog", active: true, detail: "the tender kills a process whose turn does not answer within --cpu-ms + 1 s, and one that breaks the channel's protocol" },
   ];
   checked = { walls, problems, sandbox: problems.length === 0 && files !== undefined ? { files, uid: root ? NOBODY : undefined, gid: root ? NOBODY : undefined } : undefined };

@@ -25,7 +25,7 @@ import { makeHypercall } from "./hypercalls.ts";
 import { TsukiError } from "../errors.ts";
 import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
-import type { CpuTime } from "./targets/target.ts";
+import type { CpuTime, MemoryUse } from "./targets/target.ts";
 
 const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
 
@@ -187,6 +187,11 @@ export class Unikernel {
   /** Heap in use and its limit, in bytes, where the target can tell. */
   heap(): { used: number; limit: number } | undefined {
     return this.#guest?.heap();
+  }
+
+  /** All of its memory as the limit counts it (heap, external, reserved), where the target can tell. */
+  memory(): MemoryUse | undefined {
+    return this.#guest?.memory?.();
   }
 
   /**

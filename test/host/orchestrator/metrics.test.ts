@@ -87,6 +87,8 @@ describe("tsuki daemon --metrics", () => {
       ["tsuki_unikernel_state", "gauge"],
       ["tsuki_unikernel_restarts_total", "counter"],
       ["tsuki_unikernel_cpu_seconds_total", "counter"],
+      ["tsuki_unikernel_memory_used_bytes", "gauge"],
+      ["tsuki_unikernel_memory_bytes", "gauge"],
       ["tsuki_unikernel_heap_used_bytes", "gauge"],
       ["tsuki_unikernel_heap_limit_bytes", "gauge"],
       ["tsuki_unikernel_memory_limit_bytes", "gauge"],
@@ -104,6 +106,9 @@ describe("tsuki daemon --metrics", () => {
     assert.equal(value(one.samples, "tsuki_unikernels", { state: "running" }), 1);
     assert.equal(value(one.samples, "tsuki_unikernel_memory_limit_bytes", u), 40 * 2 ** 20);
     assert.ok((value(one.samples, "tsuki_unikernel_heap_used_bytes", u) ?? 0) > 0);
+    const parts = ["heap", "external", "reserved"].map((part) => value(one.samples, "tsuki_unikernel_memory_bytes", { ...u, part }) ?? NaN);
+    assert.equal(value(one.samples, "tsuki_unikernel_memory_used_bytes", u), parts[0]! + parts[1]! + parts[2]!);
+    assert.equal(parts[0], value(one.samples, "tsuki_unikernel_heap_used_bytes", u));
     assert.ok((value(one.samples, "tsuki_unikernel_heap_limit_bytes", u) ?? 0) >= 40 * 2 ** 20);
     assert.equal(value(one.samples, "tsuki_unikernel_restarts_total", u), 0);
     assert.equal(value(one.samples, "tsuki_unikernel_console_lines_total", u), 1);

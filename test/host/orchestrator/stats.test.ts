@@ -51,6 +51,11 @@ describe("tsuki stats", () => {
     assert.ok(s.cpuTimeMs > before.cpuTimeMs!, `CPU time grew: ${before.cpuTimeMs} → ${s.cpuTimeMs}`);
     assert.ok(s.cpuTimeTotalMs >= s.cpuTimeMs);
     assert.ok(s.heap !== null && s.heap.used > 0 && s.heap.limit >= 48 * 2 ** 20);
+    // Memory as the limit counts it: the heap and what lies outside it, against --mem.
+    assert.ok(s.memory !== null, "memory figures");
+    assert.equal(s.memory.limit, 48 * 2 ** 20);
+    assert.equal(s.memory.heap, s.heap.used);
+    assert.equal(s.memory.used, s.memory.heap + s.memory.external + s.memory.reserved);
     assert.equal(s.memoryLimitBytes, 48 * 2 ** 20);
     const web = s.devices.web!;
     const was = before.devices.web!;
@@ -64,6 +69,7 @@ describe("tsuki stats", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^cpu time: +[\d.]+ (ms|s) this boot, [\d.]+ (ms|s) in all$/m);
     assert.match(r.stdout, /^heap: +[\d.]+ MiB of [\d.]+ MiB$/m);
+    assert.match(r.stdout, /^memory: +[\d.]+ MiB of 48\.0 MiB \(heap [\d.]+ MiB, external [\d.]+ MiB, reserved [\d.]+ MiB\)$/m);
     assert.match(r.stdout, /^memory limit: +48\.0 MiB$/m);
     assert.match(r.stdout, /^ {2}web: +listener: \d+ open, 25 in all, [\d.]+ (B|KiB) in, [\d.]+ (B|KiB) out$/m);
     const json = JSON.parse((await tsuki(daemon.tsukiArgs("stats", "web", "--json"))).stdout);

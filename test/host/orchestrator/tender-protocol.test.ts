@@ -59,7 +59,7 @@ describe("what a tender thread sends", () => {
     const messages = [
       { type: "ready", tid: 1234, nice: 5, problem: null },
       { type: "ready", tid: null, nice: null, problem: "not Linux" },
-      { type: "exited", id: 3, status: { kind: "crashed", code: 70, reason: "crashed: x" }, figures: { ...NO_FIGURES, heap: { used: 1, limit: 2 }, cpuTime: { cpuMs: 1.5, wallMs: 2 } } },
+      { type: "exited", id: 3, status: { kind: "crashed", code: 70, reason: "crashed: x" }, figures: { ...NO_FIGURES, heap: { used: 1, limit: 2 }, memory: { heap: 1, external: 2, reserved: 3, used: 6, limit: 8 }, cpuTime: { cpuMs: 1.5, wallMs: 2 } } },
       { type: "console", lines: [[3, 1, "hello", 1700000000000], [3, 2, "", 1700000000001]] },
       { type: "stats", req: 1, figures: [[3, { ...NO_FIGURES, devices: { web: { kind: "listener", bytesIn: 1, bytesOut: 2, connections: 0, connectionsTotal: 1 } }, rejectedCalls: { EBADF: 2 } }]] },
       { type: "boot-failed", id: 4, error: carryError(new TsukiError("DEV_OPEN", "cannot listen")) },
@@ -75,6 +75,7 @@ describe("what a tender thread sends", () => {
       [{ ...booted, id: "3" }, /booted: not an id/],
       [{ ...booted, addresses: { web: { address: "127.0.0.1", port: "80" } } }, /port of web: not a number/],
       [{ ...booted, figures: { ...NO_FIGURES, connections: Number.NaN } }, /connections: not a number/],
+      [{ ...booted, figures: { ...NO_FIGURES, memory: { heap: 1, external: 2, reserved: "3", used: 6, limit: 8 } } }, /memory.reserved: not a number/],
       [{ ...booted, figures: { ...NO_FIGURES, devices: { web: { kind: "listener", bytesIn: "1" } } } }, /device web's bytesIn: not a number/],
       [{ type: "exited", id: 3, status: { kind: "crashed", code: 70 }, figures: NO_FIGURES }, /status.reason: not a string/],
       [{ type: "console", lines: [[3, 3, "x", 1]] }, /console: a malformed line/],

@@ -21,6 +21,11 @@
  * sent during the turn, packed into batches of up to `LIMITS.netFrames` frames, each handed to the
  * hypercall function as one `net.send`. A stack answering a burst sends thousands of frames in a
  * turn; they cross once.
+ *
+ * Memory: --mem holds all of the guest's memory through the heap guard loaded into the isolate
+ * (memory/guarded.ts, guard.cc). It stops the guest inside a turn when V8 nears its limit or a GC
+ * finds it over, checks again as each turn ends, and sets a shared word the tender reads after
+ * the turn: the turn then ends `out-of-memory` whatever V8 threw.
  */
 
 import ivm from "isolated-vm";
@@ -28,9 +33,10 @@ import { isUint8Array } from "node:util/types";
 import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
+import { GuardedMemory } from "../memory/guarded.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import { warmCodeCache } from "./warm-cache.ts";
-import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
+import type { CpuTime, Declaration, GuestOptions, MemoryUse, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 /**
  * No Sparkplug: V8's baseline compiler takes a fresh code-space page in every isolate whose code
@@ -40,6 +46,7 @@ import type { CpuTime, Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd
  * only its baseline tier. Measured with `npm run bench:boot`.
  */
 setFlagsFromString("--no-sparkplug");
+GuardedMemory.setFlags();
 
 /**
  * Code caches of the runtime's scripts, made once per process: compiling from one is ~3× faster.
@@ -61,6 +68,14 @@ function compile(isolate: ivm.Isolate, filename: string, source: string): ivm.Sc
 }
 
 export class IsolateGuest implements SyncGuest {
+  /**
+   * After a fatal V8 error (an out-of-memory the heap guard could not turn into a termination),
+   * isolated-vm either parks the thread for good and reports it (the default: a tender thread
+   * must not take its other unikernels down) or, without a handler, aborts the process: what the
+   * process target's child wants, since the tender reports its death with the reason.
+   */
+  static abortOnCatastrophe = false;
+
   #isolate: ivm.Isolate;
   #context: ivm.Context;
   #module: ivm.Module;
@@ -69,18 +84,27 @@ export class IsolateGuest implements SyncGuest {
   #cpuMs: number;
   #hypercall: HypercallFn;
   #catastrophe: string | undefined;
+  /** The heap guard in the isolate: all of its memory against --mem (memory/guarded.ts). */
+  #memory: GuardedMemory;
+  #ended: ((end: TurnEnd) => void) | undefined;
 
   constructor(options: GuestOptions) {
     this.#cpuMs = options.cpuMs;
     this.#hypercall = options.hypercall;
+    this.#ended = options.ended;
     this.#isolate = new ivm.Isolate({
       memoryLimit: options.memoryMb,
-      onCatastrophicError: (message) => {
-        this.#catastrophe = message;
-      },
+      ...(IsolateGuest.abortOnCatastrophe
+        ? {}
+        : {
+            onCatastrophicError: (message: string) => {
+              this.#catastrophe = message;
+            },
+          }),
     });
     try {
       this.#context = this.#isolate.createContextSync();
+      this.#memory = new GuardedMemory(this.#context, options.memoryMb, options.guardOptional === true);
       const global = this.#context.global;
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
       const setup = { timeout: Math.max(options.cpuMs, 1000) };
@@ -150,15 +174,31 @@ export class IsolateGuest implements SyncGuest {
     return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }));
   }
 
+  /** Enters the isolate after a turn: a limit reached here (isolated-vm checks it on every entry) ends the guest through `ended`, never as a throw. */
   busy(): boolean {
     if (this.#isolate.isDisposed) return false;
-    return this.#entry.busy.applySync(undefined, [], { timeout: this.#cpuMs }) === true;
+    let busy: boolean;
+    try {
+      busy = this.#entry.busy.applySync(undefined, [], { timeout: this.#cpuMs }) === true;
+    } catch (error) {
+      this.#ended?.(this.#endOf(error));
+      return false;
+    }
+    if (!this.#memory.over()) return busy;
+    this.#ended?.(this.#memory.end());
+    return false;
   }
 
+  /** V8's heap alone, against the unikernel's limit (--mem, which also counts what lies outside the heap). */
   heap() {
+    const use = this.memory();
+    return use === undefined ? undefined : { used: use.heap, limit: use.limit };
+  }
+
+  /** All of its memory as the limit counts it (heap, external, reserved); undefined once it is gone. */
+  memory(): MemoryUse | undefined {
     if (this.#isolate.isDisposed) return undefined;
-    const stats = this.#isolate.getHeapStatisticsSync();
-    return { used: stats.used_heap_size + stats.externally_allocated_size, limit: stats.heap_size_limit };
+    return this.#memory.use();
   }
 
   cpuTime(): CpuTime | undefined {
@@ -178,17 +218,24 @@ export class IsolateGuest implements SyncGuest {
     try {
       run();
       if (this.#entry.sends !== undefined) takeSends(this.#entry.sends, this.#hypercall, this.#cpuMs);
-      return undefined;
+      return this.#memory.over() ? this.#memory.end() : undefined;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (this.#catastrophe !== undefined) return { kind: "crashed", detail: this.#catastrophe };
-      if (this.#isolate.isDisposed) {
-        return /memory limit/i.test(message) ? { kind: "out-of-memory", detail: message } : { kind: "crashed", detail: message };
-      }
-      if (message === "Script execution timed out.") return { kind: "cpu-limit" };
-      // The error carries the host's frames too; the tender shows only the guest's (guest-stack.ts).
-      return { kind: "threw", error };
+      return this.#endOf(error);
     }
+  }
+
+  /** What an error thrown out of the isolate means for the guest. */
+  #endOf(error: unknown): TurnEnd {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#catastrophe !== undefined) return { kind: "crashed", detail: this.#catastrophe };
+    // The guard terminated the guest (V8 then throws no Error, only a termination).
+    if (!this.#isolate.isDisposed && this.#memory.over()) return this.#memory.end();
+    if (this.#isolate.isDisposed) {
+      return /memory limit/i.test(message) ? { kind: "out-of-memory", detail: message } : { kind: "crashed", detail: message };
+    }
+    if (message === "Script execution timed out.") return { kind: "cpu-limit" };
+    // The error carries the host's frames too; the tender shows only the guest's (guest-stack.ts).
+    return { kind: "threw", error };
   }
 }
 
@@ -251,7 +298,7 @@ export const isolateTarget: SyncTarget = {
   name: "isolate",
   walls: [
     "V8 isolate: own heap, no host objects reachable (isolated-vm)",
-    "heap limit per unikernel (--mem)",
+    "memory limit per unikernel (--mem): V8 heap, ArrayBuffers, WebAssembly memories (their maxima), wasm code and Intl objects, held by the heap guard",
     "CPU watchdog per turn (--cpu-ms)",
     "global scope: ECMAScript built-ins, the guest runtime and one hypercall function",
   ],

@@ -9,7 +9,8 @@
  * It only forwards: every hypercall becomes a `call` frame, and the guest waits (a blocking read:
  * this process has nothing else to do) for the tender's `answer`, which the tender's one validator
  * produced. The tender drives turns with `create`, `evaluate`, `boot` and `dispatch`; each is
- * answered by `end` with how the turn ended, whether the guest is still busy, and its heap.
+ * answered by `end` with how the turn ended, whether the guest is still busy, its heap and all
+ * of its memory as the limit counts it.
  *
  * `--test-escape` (tests only, never passed by a tender that runs unikernels) also accepts
  * `escape` frames: code run here, outside the isolate, as if it had escaped V8, to show what the
@@ -19,6 +20,7 @@
 import { readSync, writeSync } from "node:fs";
 import { serialize } from "node:v8";
 import type { BootInfo } from "../../../abi/index.ts";
+import { useHeapGuard } from "../memory/guard-addon.ts";
 import { IsolateGuest } from "./isolate.ts";
 import { FRAME_CAP, FrameReader, encodeFrame } from "./process-frames.ts";
 import type { TurnEnd } from "./target.ts";
@@ -91,10 +93,14 @@ function endOf(end: TurnEnd | undefined): unknown {
 }
 
 let guest: IsolateGuest | undefined;
+/** How the guest ended outside a turn's own run: entering it for `busy` can find it over its memory limit. */
+let endedAfter: TurnEnd | undefined;
 
 function turn(run: () => TurnEnd | undefined): void {
-  const end = endOf(run());
-  send({ t: "end", end, busy: guest!.busy(), heap: guest!.heap() ?? null });
+  let end = run();
+  const busy = end === undefined && guest!.busy();
+  end ??= endedAfter;
+  send({ t: "end", end: endOf(end), busy, heap: guest!.heap() ?? null, memory: guest!.memory() ?? null });
 }
 
 async function serve(escapes: boolean): Promise<never> {
@@ -117,6 +123,7 @@ async function serve(escapes: boolean): Promise<never> {
             web: m.web === true,
             // Net frames wait for the end of the turn and cross as one `net.send` per batch, not one call per frame.
             frames: m.frames === true,
+            ended: (end) => void (endedAfter ??= end),
           });
           send({ t: "created" });
         } catch (error) {
@@ -154,6 +161,10 @@ async function escape(code: string): Promise<unknown> {
   }
 }
 
+// The heap guard is bound into the sandbox next to the isolated-vm addon (bwrap.ts).
+useHeapGuard(process.argv[3]!);
+// A fatal V8 error ends this process; the tender reports why (a parked thread would look hung).
+IsolateGuest.abortOnCatastrophe = true;
 serve(process.argv.includes("--test-escape")).catch((error: unknown) => {
   process.stderr.write(`tsuki child: ${String((error as Error)?.stack ?? error)}\n`);
   process.exit(70);

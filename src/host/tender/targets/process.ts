@@ -21,14 +21,15 @@ import { processTreeCpuMs } from "./process-cpu.ts";
 import { childScript } from "./process-script.ts";
 import { SparePool } from "./process-pool.ts";
 import { type Sandboxed, describe } from "./process-sandboxed.ts";
-import type { CpuTime, Declaration, Guest, GuestOptions, Target, TurnEnd } from "./target.ts";
+import type { CpuTime, Declaration, Guest, GuestOptions, MemoryUse, Target, TurnEnd } from "./target.ts";
 
 /** How much longer than its CPU budget a turn may take before the tender calls the process hung. */
 export const HANG_GRACE_MS = 1000;
 /** How long creating the guest (compiling the runtime and the image) may take. */
 const CREATE_TIMEOUT_MS = 10_000;
 const END_KINDS = new Set(["threw", "out-of-memory", "cpu-limit", "crashed"]);
-const OUT_OF_MEMORY = /out of memory|allocation failed|Failed to reserve/i;
+/** A child's death by memory: V8's fatal OOM (isolated-vm prints `is_heap_oom`), or a C++ allocation failing under RLIMIT_DATA. */
+const OUT_OF_MEMORY = /out of memory|allocation failed|Failed to reserve|is_heap_oom|std::bad_alloc/i;
 
 let sandbox: Promise<Sandbox> | undefined;
 
@@ -86,6 +87,7 @@ export class ProcessGuest implements Guest {
   #waiting: Waiting | undefined;
   #busy = true;
   #heap: { used: number; limit: number } | undefined;
+  #memory: MemoryUse | undefined;
   /** How the process died or was killed, once it has. */
   #death: TurnEnd | undefined;
   /** CPU the process had used before it was given this guest (a spare's start), in ms. */
@@ -139,6 +141,11 @@ export class ProcessGuest implements Guest {
     return this.#death === undefined ? this.#heap : undefined;
   }
 
+  /** As the child's heap guard counted it at the end of the last turn (the child's word: a figure, never a decision). */
+  memory(): MemoryUse | undefined {
+    return this.#death === undefined ? this.#memory : undefined;
+  }
+
   /** Read by the tender from /proc (the child's own word is not trusted); no wall time. */
   cpuTime(): CpuTime | undefined {
     if (this.#death !== undefined || this.#child.pid === undefined) return this.#lastCpu;
@@ -169,12 +176,13 @@ export class ProcessGuest implements Guest {
     const reply = await this.#request(message, "end", this.#cpuMs + HANG_GRACE_MS);
     if (reply.t !== "end") return this.#death;
     const end = reply.end;
-    if (typeof reply.busy !== "boolean" || !validHeap(reply.heap) || !validEnd(end)) {
+    if (typeof reply.busy !== "boolean" || !validHeap(reply.heap) || !validMemory(reply.memory) || !validEnd(end)) {
       this.#child.kill(`ended a turn with a malformed frame`);
       return this.#death;
     }
     this.#busy = reply.busy;
     this.#heap = reply.heap ?? undefined;
+    this.#memory = reply.memory ?? undefined;
     if (end === null) return undefined;
     if (end.kind === "threw") return { kind: "threw", error: errorFrom(end.error) };
     if (end.kind === "cpu-limit") return { kind: "cpu-limit" };
@@ -255,6 +263,12 @@ function validHeap(heap: unknown): heap is { used: number; limit: number } | nul
   return typeof heap === "object" && Number.isFinite(h.used) && Number.isFinite(h.limit);
 }
 
+function validMemory(memory: unknown): memory is MemoryUse | null {
+  if (memory === null) return true;
+  const m = memory as Record<string, unknown>;
+  return typeof memory === "object" && ["heap", "external", "reserved", "used", "limit"].every((k) => Number.isFinite(m[k]));
+}
+
 type EndFrame = null | { kind: "threw"; error: unknown } | { kind: "out-of-memory" | "crashed" | "cpu-limit"; detail?: unknown };
 
 function validEnd(end: unknown): end is EndFrame {
@@ -300,7 +314,7 @@ const PROCESS_WALLS: readonly string[] = [
     "read-only root with only node, the isolated-vm addon, the child program, the seccomp shim and their libraries",
     "Node's permission model (--permission, only --allow-addons)",
     "no inherited descriptor but stdio and the channel; rlimits: core 0, data, open files, processes; seccomp filter (libseccomp) denying exec, sockets, ptrace, mounts, modules, keyrings",
-    "the isolate target's walls inside: heap limit (--mem), CPU watchdog per turn (--cpu-ms)",
+    "the isolate target's walls inside: memory limit (--mem) held by the heap guard, CPU watchdog per turn (--cpu-ms)",
 ];
 
 export const processTarget: Target = createProcessTarget();

@@ -50,6 +50,12 @@ export interface GuestOptions {
    */
   readonly frames?: boolean;
   /**
+   * The guest may run without the heap guard where it cannot be built on this host (its memory
+   * then held by V8's heap limit alone): only for the build, which evaluates its author's own
+   * code to read the declaration. A unikernel never may (ERR_MEMORY_GUARD_UNAVAILABLE).
+   */
+  readonly guardOptional?: boolean;
+  /**
    * Called when the guest ends between turns, with no turn to report it (a process-target
    * unikernel whose process died or broke its channel's protocol while idle).
    */
@@ -65,6 +71,20 @@ export interface CpuTime {
   readonly cpuMs: number;
   /** Wall time spent inside the guest, where the target measures it; else null. */
   readonly wallMs: number | null;
+}
+
+/** A unikernel's memory as its limit counts it, in bytes (README, "Memory"). */
+export interface MemoryUse {
+  /** V8's heap in use: objects, strings, compiled JavaScript, wasm tables. */
+  readonly heap: number;
+  /** What V8 counts outside its heap: ArrayBuffers, committed wasm memory, and what the guest runtime charged (wasm code, Intl objects). */
+  readonly external: number;
+  /** Reserved and not counted by V8: each wasm memory's uncommitted rest up to its maximum, resizable buffers' maxima. */
+  readonly reserved: number;
+  /** heap + external + reserved: what the limit holds. */
+  readonly used: number;
+  /** --mem. */
+  readonly limit: number;
 }
 
 /** How a turn ended, when it did not simply return. */
@@ -89,8 +109,10 @@ export interface Guest {
   dispatch(events: readonly GuestEvent[], now: number): Turn;
   /** Whether the guest still waits for something (timers, devices), as of the end of its last turn. */
   busy(): boolean;
-  /** Heap in use and the limit, in bytes; undefined where the target cannot tell. */
+  /** V8's heap in use and the limit, in bytes; undefined where the target cannot tell. */
   heap(): { used: number; limit: number } | undefined;
+  /** All of its memory as the limit counts it; undefined where the target cannot tell (unix) or the guest is gone. */
+  memory?(): MemoryUse | undefined;
   /** CPU time the guest has used so far; undefined where the target cannot tell (or the guest is gone). */
   cpuTime?(): CpuTime | undefined;
   /** Frees everything the guest holds. Idempotent. */

@@ -116,6 +116,6 @@ class UnixGuest implements SyncGuest {
 
 export const unixTarget: SyncTarget = {
   name: "unix",
-  walls: ["none: the guest shares the tender's isolate and heap (development and debugging only)", "CPU watchdog on the synchronous part of each turn (--cpu-ms)"],
+  walls: ["none: the guest shares the tender's isolate and heap (development and debugging only); --mem is not held", "CPU watchdog on the synchronous part of each turn (--cpu-ms)"],
   create: (options) => new UnixGuest(options),
 };

@@ -40,7 +40,7 @@ export type Loaded = { readonly addon: TapAddon } | { readonly problem: string }
 let loaded: Loaded | undefined;
 
 /** Folders that may hold Node's headers, best first. */
-function headerCandidates(): string[] {
+export function headerCandidates(): string[] {
   const found: string[] = [];
   if (process.env.TSUKI_NODE_HEADERS) found.push(process.env.TSUKI_NODE_HEADERS);
   const prefix = path.resolve(path.dirname(process.execPath), "..");
