@@ -1,3 +1,4 @@
+/// <reference path="./globals-wasm.d.ts" />
 /// <reference path="./globals-web.d.ts" />
 /**
  * The global scope of a unikernel, as the guest runtime builds it: ECMAScript's built-ins, the web

@@ -83,6 +83,16 @@ describe("what the check leaves alone", () => {
     await buildImage(unikernelDir({ "src/main.ts": main(`const env = typeof process !== "undefined" ? process.env.X : "y";`, "env;") }), { out: out() });
   });
 
+  test("the globals a unikernel has type-check: WebAssembly, the web platform, crypto.subtle", async () => {
+    const body = `const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 }); memory.grow(1);
+      const ok: boolean = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+      const url = new URL("https://example.com/a?b=c"); const r = new Response(url.searchParams.get("b"));
+      void crypto.subtle.digest("SHA-256", new Uint8Array(1)); void r.text(); ok;`;
+    await buildImage(unikernelDir({ "src/main.ts": main("", body) }), { out: out() });
+    // And what is not there is a type error (the check has teeth here too).
+    await typeErrors({ "src/main.ts": main("", "new WebAssembly.Nonsense();") });
+  });
+
   test("errors inside a package's TypeScript sources are the package's, not the unikernel's", async () => {
     await buildImage(
       unikernelDir({
