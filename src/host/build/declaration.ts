@@ -69,7 +69,11 @@ function validate(declared: Declaration): UnikernelDeclaration {
     if (problem) problems.push(problem);
     const kind = declared.devices[name]!.kind;
     if (!isDeviceKind(kind)) problems.push(`device "${name}" has kind "${kind}"; declare it with one of ${DEVICE_KINDS.map((k) => `${k}()`).join(", ")}`);
-    devices[name] = declared.devices[name]!.optional === true ? { kind: kind as DeviceKind, optional: true } : { kind: kind as DeviceKind };
+    const origin = declared.devices[name]!.origin;
+    devices[name] = { kind: kind as DeviceKind, ...(declared.devices[name]!.optional === true ? { optional: true as const } : {}), ...(typeof origin === "string" ? { origin } : {}) };
+    // Two connectors for one origin would leave fetch to guess which the operator meant.
+    const twin = typeof origin === "string" ? names.find((other) => other < name && declared.devices[other]!.origin === origin) : undefined;
+    if (twin !== undefined) problems.push(`devices "${twin}" and "${name}" both declare the origin ${origin}: fetch would not know which to use; keep one`);
   }
   if (problems.length > 0) throw new TsukiError("BUILD_DECLARATION", `the unikernel's declaration is invalid: ${problems.join("; ")}`, problems);
   return { devices, assets: declared.assets };
