@@ -127,7 +127,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
 
   function declaration(main: unknown): ReturnType<Runtime["declaration"]> {
     if (!isUnikernel(main)) {
-      // A Workers-style module: the build answers it with how to wrap it (host/build/platforms.ts).
+      // A Workers-style module: the build makes it a unikernel (host/build/workers.ts).
       const workers = workersHandlers(main);
       if (workers.length > 0) return { devices: {}, assets: null, workers };
       throw new TypeError(`the default export is not a unikernel: write "export default unikernel({ start() { ... } })" (got ${inspect(main, { depth: 0 })})`);
@@ -143,7 +143,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     loop = monotonic() - origin;
     try {
       const declared = declaration(main);
-      if (declared.workers !== undefined) abort("the image's default export is a Workers-style module ({ fetch }), which tsuki does not run yet: tsuki build says how to wrap it in a unikernel");
+      if (declared.workers !== undefined) abort("the image's default export is a Workers-style module ({ fetch }) that tsuki build did not make into a unikernel: build the module with tsuki build, which serves it through tsuki/workers");
       // Every device booted must be declared, and every declared device booted unless it is optional.
       const required = Object.keys(declared.devices).filter((name) => !declared.devices[name]!.optional);
       const booted = Object.keys(info.devices);

@@ -19,6 +19,8 @@ import type { Declaration } from "../tender/targets/target.ts";
 export interface UnikernelDeclaration {
   readonly devices: Record<string, DeviceDecl>;
   readonly assets: string | null;
+  /** Set when the default export is a Workers-style module rather than a unikernel: its handlers (the build wraps it, workers.ts). */
+  readonly workers?: readonly string[];
 }
 
 /** `map`: the bundle's source map, to point a thrown stack at the developer's files; `web`: run the guest runtime's web part too, as the tender will (the image uses web globals). */
@@ -52,7 +54,10 @@ export function readDeclaration(name: string, code: string, options: { map?: str
     } catch (error) {
       throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
     }
-    if (declared.workers !== undefined) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
+    if (declared.workers !== undefined) {
+      if (declared.workers.some((handler) => handler !== "fetch")) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
+      return { devices: {}, assets: null, workers: declared.workers };
+    }
     return validate(declared);
   } finally {
     guest.dispose();
