@@ -12,7 +12,7 @@ import { type Framing, frameRequest } from "./framing.ts";
 import { type RequestHead, parseHead } from "./head.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Reader } from "./reader.ts";
-import { RequestBody } from "./request-body.ts";
+import { NO_BODY, type NoBody, RequestBody } from "./request-body.ts";
 import { requestUrl } from "./target.ts";
 
 export interface Received {
@@ -20,8 +20,8 @@ export interface Received {
   readonly head: RequestHead;
   readonly framing: Framing;
   readonly url: string;
-  /** The body, not yet read (done at once when the request has none). */
-  readonly body: RequestBody;
+  /** The body, not yet read; NO_BODY when the request has none. */
+  readonly body: RequestBody | NoBody;
 }
 
 export interface Wait {
@@ -54,5 +54,6 @@ export async function receiveRequest(connection: Connection, reader: Reader, opt
   if (head.method === "CONNECT") return protocolError(501, "CONNECT is not supported");
   const url = requestUrl(head, options.scheme, fallbackHost);
   if (typeof url !== "string") return url;
-  return { kind: "request", head, framing, url, body: new RequestBody(connection, reader, framing.body, framing.expectContinue, options) };
+  const body = framing.body.kind === "none" ? NO_BODY : new RequestBody(connection, reader, framing.body, framing.expectContinue, options);
+  return { kind: "request", head, framing, url, body };
 }

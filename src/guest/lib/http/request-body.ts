@@ -27,6 +27,25 @@ import type { ReadableStream } from "../../web/types.ts";
 /** The most bytes of a body the handler did not read that the server reads and drops to keep the connection. */
 export const DRAIN_LIMIT = 1024 * 1024;
 
+/** What a request without a body has: read already, nothing to drain (one shared object, no allocation per request). */
+export interface NoBody {
+  readonly done: true;
+  readonly failure: undefined;
+  readonly uninvited: false;
+  takeWhole(): undefined;
+  drain(): Promise<boolean>;
+  onDone: undefined;
+}
+
+export const NO_BODY: NoBody = Object.freeze({
+  done: true as const,
+  failure: undefined,
+  uninvited: false as const,
+  takeWhole: () => undefined,
+  drain: () => Promise.resolve(true),
+  onDone: undefined,
+});
+
 export class RequestBody {
   #connection: Connection;
   #reader: Reader;

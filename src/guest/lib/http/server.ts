@@ -16,6 +16,7 @@ import type { ProtocolError } from "./errors.ts";
 import { type ResolvedOptions, type ServeOptions, resolveOptions } from "./options.ts";
 import { Reader } from "./reader.ts";
 import { ClientWatch } from "./client-watch.ts";
+import type { RequestBody } from "./request-body.ts";
 import { type Received, receiveRequest } from "./receive.ts";
 import { type Body, sendResponse } from "./respond.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -83,11 +84,12 @@ class Server {
           await sendError(connection, received);
           break;
         }
-        watch = new ClientWatch();
-        const kept = await this.#exchange(connection, reader, received, watch);
-        watch.settle();
+        const body = received.body;
+        const current = (watch = new ClientWatch(reader, body));
+        const kept = await this.#exchange(connection, received, current);
+        current.settle();
         watch = undefined;
-        if (!kept || !(await received.body.drain())) break;
+        if (!kept || (!body.done && !(await body.drain()))) break;
         if (reader.eof && reader.buffered.length === 0) break;
         // Requests already read are served without waiting for an event: now and then give the
         // turn back, so that a flood of pipelined requests neither starves other connections nor
@@ -103,15 +105,11 @@ class Server {
   }
 
   /** Runs the handler and sends its response; resolves to whether the connection stays open. */
-  async #exchange(connection: Connection, reader: Reader, received: Received, watch: ClientWatch): Promise<boolean> {
+  async #exchange(connection: Connection, received: Received, watch: ClientWatch): Promise<boolean> {
     const incoming = received.body;
-    const source = incoming.takeWhole() ?? (incoming.done ? null : incoming.stream());
-    const request = web().requestFromWire(received.head.method, received.url, received.head.fields, source);
-    watch.on((reason) => web().abortRequest(request, reason));
-    // Once the body is in, a half-close or a reset means the client has left.
-    const watchEnd = () => void (reader.buffered.length === 0 && reader.watchEnd(() => watch.fire("it closed its side of the connection")));
-    if (incoming.done) watchEnd();
-    else incoming.onDone = watchEnd;
+    const source = incoming.takeWhole() ?? (incoming.done ? null : (incoming as RequestBody).stream());
+    // The request's signal, once asked for, starts the watch and is aborted by it.
+    const request = web().requestFromWire(received.head.method, received.url, received.head.fields, source, watch);
     let response: Response;
     let body: Body;
     try {

@@ -19,8 +19,8 @@ export interface WebInternals {
    * A `Request` from a parsed request: `fields` are lower-case names and checked values; the body
    * is all its bytes, or a stream the server feeds as they arrive.
    */
-  requestFromWire(method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null): Request;
-  /** Aborts the request's `signal` with `reason` (the client went away); a signal asked for later is already aborted. */
+  requestFromWire(method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null, onSignal?: { signalAsked(request: Request): void }): Request;
+  /** Aborts the request's `signal` with `reason` (the client went away); a signal asked for later is already aborted. `onSignal` (above) is called when the signal is first asked for. */
   abortRequest(request: Request, reason: unknown): void;
   isResponse(value: unknown): boolean;
   /** The body to send: its bytes (not copied), its stream, or null; a TypeError if it was used. */
@@ -28,8 +28,8 @@ export interface WebInternals {
 }
 
 export const internals: WebInternals = Object.freeze({
-  requestFromWire: (method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null) =>
-    requestFromWire(method, url, headersFromFields(fields), body),
+  requestFromWire: (method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null, onSignal?: { signalAsked(request: Request): void }) =>
+    requestFromWire(method, url, headersFromFields(fields), body, onSignal),
   abortRequest,
   isResponse,
   takeBody(response: Response): Uint8Array | ReadableStream<Uint8Array> | null {

@@ -44,7 +44,7 @@ interface State {
   url: string;
   signal: AbortSignal | null;
   /** A server's request: the controller of its signal, once made, and why it was aborted, if it was. */
-  wire?: { controller?: AbortController; aborted?: { reason: unknown } };
+  wire?: { controller?: AbortController; aborted?: { reason: unknown }; onSignal?: { signalAsked(request: Request): void } };
   options: Record<string, string>;
   integrity: string;
   keepalive: boolean;
@@ -52,7 +52,7 @@ interface State {
 
 let stateOf: (request: Request) => State;
 /** Set only while `requestFromWire` builds a request. */
-let wire: { method: string; url: string; headers: Headers; source: BodySource | null; server?: boolean } | null = null;
+let wire: { method: string; url: string; headers: Headers; source: BodySource | null; server?: true; onSignal?: { signalAsked(request: Request): void } } | null = null;
 
 export class Request extends Body {
   #state: State;
@@ -70,7 +70,7 @@ export class Request extends Body {
     wire = null;
     const holder = bodyHolder(this);
     if (parsed !== null) {
-      this.#state = { method: parsed.method, url: parsed.url, signal: null, options: {}, integrity: "", keepalive: false, ...(parsed.server ? { wire: {} } : {}) };
+      this.#state = { method: parsed.method, url: parsed.url, signal: null, options: {}, integrity: "", keepalive: false, wire: parsed.server ? { onSignal: parsed.onSignal } : undefined };
       holder.headers = parsed.headers;
       holder.source = parsed.source;
       return;
@@ -191,8 +191,13 @@ export class Request extends Body {
     const wire = state.wire;
     if (wire?.aborted !== undefined) return (state.signal = abort().AbortSignal.abort(wire.aborted.reason) as unknown as AbortSignal);
     const controller = new (abort().AbortController)();
-    if (wire !== undefined) wire.controller = controller as unknown as AbortController;
-    return (state.signal = controller.signal as unknown as AbortSignal);
+    state.signal = controller.signal as unknown as AbortSignal;
+    if (wire !== undefined) {
+      wire.controller = controller as unknown as AbortController;
+      // The server watches its client only for requests whose signal someone holds.
+      wire.onSignal?.signalAsked(this);
+    }
+    return state.signal;
   }
   get duplex(): "half" {
     stateOf(this);
@@ -222,9 +227,9 @@ function option(request: Request, name: string): string {
  * @internal A request as the server parsed it: the method as sent (any token), any method may
  * carry a body, whole (bytes) or streamed as it arrives (a ReadableStream the server feeds).
  */
-export function requestFromWire(method: string, url: string, headers: Headers, body: Uint8Array | ReadableStream | null): Request {
+export function requestFromWire(method: string, url: string, headers: Headers, body: Uint8Array | ReadableStream | null, onSignal?: { signalAsked(request: Request): void }): Request {
   const source: BodySource | null = body === null ? null : body instanceof Uint8Array ? { bytes: body, used: false } : { stream: body };
-  wire = { method, url, headers, source, server: true };
+  wire = { method, url, headers, source, server: true, onSignal };
   return new Request(url);
 }
 
