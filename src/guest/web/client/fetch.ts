@@ -19,6 +19,7 @@ import type { Connection } from "../../sdk/devices.ts";
 import { bodyHolder, headersFromFields, Request, responseFromWire, type Response } from "../fetch/index.ts";
 import { compression, url as urlGroup } from "../registry.ts";
 import type { ReadableStream } from "../types.ts";
+import type { URL } from "../url/url.ts";
 import { listValues } from "./fields.ts";
 import { type Outgoing, writeRequest } from "./request-out.ts";
 import { StaleConnection, bodyStream, readHead } from "./response-in.ts";
@@ -61,7 +62,7 @@ export async function fetch(input: string | URL | Request, init?: RequestInit): 
     if (hops + 1 > MAX_REDIRECTS) throw new TypeError(`fetch: more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
     let next: URL;
     try {
-      next = new (urlGroup().URL)(location, target) as unknown as URL;
+      next = new (urlGroup().URL)(location, target);
     } catch {
       throw new TypeError(`fetch: ${target.href} redirected to ${JSON.stringify(location.slice(0, 200))}, which is not a URL`);
     }
@@ -76,7 +77,7 @@ export async function fetch(input: string | URL | Request, init?: RequestInit): 
     }
     // §4.4 step 13: credentials do not follow a request to another origin.
     if (next.origin !== target.origin) for (let i = fields.length - 1; i >= 0; i--) if (fields[i]![0] === "authorization") fields.splice(i, 1);
-    target = next as never;
+    target = next;
   }
 }
 

@@ -8,6 +8,7 @@
 
 import type { FetchRoute, FetchRoutes } from "../../runtime/fetch-routes.ts";
 import { Pool } from "./pool.ts";
+import type { URL } from "../url/url.ts";
 
 export interface Route extends FetchRoute {
   readonly pool: Pool;
