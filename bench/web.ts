@@ -6,7 +6,9 @@
  * operation of each side and their ratio are printed; the targets of issue 13 are checked last.
  *
  * Also the memory `crypto.subtle` costs a unikernel: the isolate's heap after `start` with and
- * without touching it.
+ * without touching it; and streamed bodies through tsuki/http next to bare Node `http`
+ * (bench/web-streams.ts: a 1 GiB response and a 1 GiB upload, `STREAM_MIB` to change the size,
+ * `STREAM_ROUNDS` the rounds, `STREAMS=0` to skip them).
  */
 
 import { readFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import path from "node:path";
 import { buildSource } from "../test/helpers.ts";
 import { bootToEnd } from "../test/helpers.ts";
 import { CASES, measure } from "./web-cases.ts";
+import { streamCases } from "./web-streams.ts";
 import { TARGETS } from "../src/host/tender/targets/index.ts";
 import { Tender } from "../src/host/tender/tender.ts";
 
@@ -67,6 +70,15 @@ for (const name of Object.keys(CASES).filter((name) => ONLY === undefined || ONL
   results[name] = { tsuki: median(tsuki), node: median(node) };
   const { tsuki: t, node: n } = results[name]!;
   console.log(`${name.padEnd(48)} tsuki ${t.toFixed(1).padStart(8)} µs   node ${n.toFixed(1).padStart(8)} µs   ratio ${(t / n).toFixed(2)}`);
+}
+
+if (process.env.STREAMS !== "0") {
+  const mib = Number(process.env.STREAM_MIB ?? 1024);
+  const rounds = Number(process.env.STREAM_ROUNDS ?? 3);
+  console.log(`streamed bodies — ${rounds} alternating rounds; Gbit/s (median); ratio = tsuki / Node; the unikernel has a 32 MiB heap`);
+  for (const [name, r] of Object.entries(await streamCases(rounds, mib))) {
+    console.log(`${name.padEnd(48)} tsuki ${r.tsuki.toFixed(2).padStart(6)} Gbit/s   node ${r.node.toFixed(2).padStart(6)} Gbit/s   ratio ${(r.tsuki / r.node).toFixed(2)}   ${r.tsuki >= 1 ? "target ≥ 1 Gbit/s met" : "target ≥ 1 Gbit/s MISSED"}`);
+  }
 }
 
 const untouched = await heapAfterStart(false);

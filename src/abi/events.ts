@@ -113,6 +113,10 @@ export interface DeviceInfo {
   /** For a net device: its MAC address as six two-digit hex numbers joined by ":" ("02:…"), and the link's MTU. */
   readonly mac?: string;
   readonly mtu?: number;
+  /** For a connector: the origin it serves for `fetch` (the manifest's), if it declares one. */
+  readonly origin?: string;
+  /** For a connector: how many connections it may have open at once (its binding's `?max=`). */
+  readonly max?: number;
 }
 
 /** Everything the guest learns at boot, as plain data. */

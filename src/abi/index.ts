@@ -12,6 +12,7 @@ export * from "./exit.ts";
 export * from "./hypercalls.ts";
 export * from "./events.ts";
 export * from "./devices.ts";
+export * from "./origin.ts";
 export * from "./manifest.ts";
 export * from "./runtime-parts.ts";
 export * from "./event-batch.ts";

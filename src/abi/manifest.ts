@@ -7,6 +7,7 @@
  */
 
 import { type DeviceKind, DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind } from "./devices.ts";
+import { parseOrigin } from "./origin.ts";
 import { RUNTIME_PARTS, type RuntimePart, isRuntimePart } from "./runtime-parts.ts";
 
 export const MANIFEST_FORMAT = "tsuki.image/1";
@@ -33,6 +34,11 @@ export interface DeviceDecl {
   readonly kind: DeviceKind;
   /** The unikernel runs without it: the operator may leave it unbound (`start` then gets undefined). */
   readonly optional?: true;
+  /**
+   * A connector's: the origin whose requests `fetch` sends through it, in canonical form
+   * (origin.ts). The binding must suit it: `tls://` naming its host for https, `tcp://` for http.
+   */
+  readonly origin?: string;
 }
 
 export interface Manifest {
@@ -84,7 +90,7 @@ export function parseManifest(json: unknown): ManifestResult {
     bad("sourceMap.path", `must be "${SOURCE_MAP_PATH}", found ${show(json.sourceMap.path)}`);
   }
 
-  if (!isRecord(json.devices)) bad("devices", "must be an object of device name → { kind, optional? }");
+  if (!isRecord(json.devices)) bad("devices", "must be an object of device name → { kind, optional?, origin? }");
   else {
     const names = Object.keys(json.devices);
     if (names.length > MAX_DEVICES) bad("devices", `declares ${names.length} devices; at most ${MAX_DEVICES} are allowed`);
@@ -94,7 +100,8 @@ export function parseManifest(json: unknown): ManifestResult {
       const decl = json.devices[name];
       if (!isRecord(decl) || !isDeviceKind(decl.kind)) bad(`devices.${name}.kind`, `must be one of ${DEVICE_KINDS.join(", ")}, found ${show(isRecord(decl) ? decl.kind : decl)}`);
       else if (decl.optional !== undefined && decl.optional !== true) bad(`devices.${name}.optional`, `must be true or absent, found ${show(decl.optional)}`);
-      else if (Object.keys(decl).some((key) => key !== "kind" && key !== "optional")) bad(`devices.${name}`, "must hold only \"kind\" and \"optional\"");
+      else if (Object.keys(decl).some((key) => key !== "kind" && key !== "optional" && key !== "origin")) bad(`devices.${name}`, "must hold only \"kind\", \"optional\" and \"origin\"");
+      else if (decl.origin !== undefined) originProblem(decl.kind, decl.origin, name, bad);
     }
   }
 
@@ -122,6 +129,13 @@ export function parseManifest(json: unknown): ManifestResult {
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, manifest: json as unknown as Manifest };
+}
+
+function originProblem(kind: DeviceKind, value: unknown, name: string, bad: (key: string, why: string) => void): void {
+  if (kind !== "connector") return void bad(`devices.${name}.origin`, `is for connectors only, not a ${kind}`);
+  const origin = parseOrigin(value);
+  if (typeof origin === "string") bad(`devices.${name}.origin`, origin);
+  else if (origin.text !== value) bad(`devices.${name}.origin`, `must be written in canonical form, ${JSON.stringify(origin.text)}, found ${show(value)}`);
 }
 
 function fileEntry(value: unknown, key: string, bad: (key: string, why: string) => void): value is FileEntry {

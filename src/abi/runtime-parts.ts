@@ -51,6 +51,7 @@ export const WEB_GLOBALS = [
   "WritableStream",
   "WritableStreamDefaultController",
   "WritableStreamDefaultWriter",
+  "fetch",
   "navigator",
   "reportError",
   "self",

@@ -79,6 +79,12 @@ type CompressionStream = import("./web/compression/compression-streams.ts").Comp
 declare var DecompressionStream: typeof import("./web/compression/compression-streams.ts").DecompressionStream;
 type DecompressionStream = import("./web/compression/compression-streams.ts").DecompressionStream;
 
+/**
+ * Reaches only the origins the image's connectors declare (`connector({ origin })`) and the
+ * operator bound; any other is a TypeError that says what would serve it.
+ */
+declare function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+
 declare var navigator: { readonly userAgent: string; readonly hardwareConcurrency: number };
 /** Handles `error` as an uncaught exception: the unikernel prints it and aborts, as Node and Deno end. */
 declare function reportError(error: unknown): void;

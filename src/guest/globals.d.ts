@@ -3,8 +3,8 @@
 /**
  * The global scope of a unikernel, as the guest runtime builds it: ECMAScript's built-ins, the web
  * basics below, and the web platform's globals of globals-web.d.ts (URL, fetch's classes, streams,
- * events, abort, Blob/File/FormData, compression, navigator). There is no `process`, `Buffer`,
- * `require`, `fetch` or file system. Used by `tsconfig.guest.json` to type-check guest code and
+ * events, abort, Blob/File/FormData, compression, navigator, and `fetch` through the connectors
+ * the image declares). There is no `process`, `Buffer`, `require` or file system. Used by `tsconfig.guest.json` to type-check guest code and
  * examples against what really exists.
  */
 

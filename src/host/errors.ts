@@ -14,6 +14,7 @@ export const ErrorCode = {
   MISSING_ARGUMENT: ExitCode.USAGE,
   // devices and limits
   DEV_MALFORMED: ExitCode.CONFIG,
+  DEV_ORIGIN: ExitCode.CONFIG,
   DEV_BOUND_TWICE: ExitCode.CONFIG,
   DEV_UNBOUND: ExitCode.CONFIG,
   DEV_UNDECLARED: ExitCode.CONFIG,

@@ -203,3 +203,13 @@ test("runtime, the optional parts of the guest runtime an image uses, is accepte
   assert.equal(parseManifest(manifest()).ok, true, "absent: the images of earlier builds");
   for (const bad of [[], ["web", "web"], ["web", "wasi"], "web", [1], null]) oneProblemNaming(manifest({ runtime: bad }), "runtime");
 });
+
+test("a connector's origin: accepted in canonical form; refused elsewhere, malformed, or not canonical", () => {
+  assert.equal(parseManifest(manifest({ devices: { api: { kind: "connector", origin: "https://api.example.com" } } })).ok, true);
+  assert.equal(parseManifest(manifest({ devices: { api: { kind: "connector", origin: "http://[::1]:8080" } } })).ok, true);
+  oneProblemNaming(manifest({ devices: { web: { kind: "listener", origin: "https://a.test" } } }), "devices.web.origin", /for connectors only/);
+  oneProblemNaming(manifest({ devices: { api: { kind: "connector", origin: "https://a.test/path" } } }), "devices.api.origin", /is not an origin/);
+  oneProblemNaming(manifest({ devices: { api: { kind: "connector", origin: "ftp://a.test" } } }), "devices.api.origin", /is not an origin/);
+  oneProblemNaming(manifest({ devices: { api: { kind: "connector", origin: "https://A.test:443" } } }), "devices.api.origin", /canonical form, "https:\/\/a\.test"/);
+  oneProblemNaming(manifest({ devices: { api: { kind: "connector", origin: "http://999.1.1.1" } } }), "devices.api.origin", /not a dotted-quad/);
+});

@@ -30,7 +30,7 @@ export function inspect(argv: string[]): number {
     `  sha256   ${image.sha256} (verified)`,
     `  size     ${image.size} bytes; entry ${m.entry.size} bytes`,
     `  abi      ${m.abi}`,
-    `  devices  ${devices.length === 0 ? "none" : devices.map(([name, d]) => `${name} (${d.kind})`).join(", ")}`,
+    `  devices  ${devices.length === 0 ? "none" : devices.map(([name, d]) => `${name} (${d.kind}${d.origin === undefined ? "" : ` for ${d.origin}`})`).join(", ")}`,
     `  assets   ${m.assets.length === 0 ? "none" : `${m.assets.length} files, ${m.assets.reduce((n, a) => n + a.size, 0)} bytes`}`,
     ...m.assets.slice(0, 20).map((a) => `           ${a.path}  ${a.size} bytes  ${a.sha256.slice(0, 16)}…`),
     ...(m.assets.length > 20 ? [`           … and ${m.assets.length - 20} more (--json lists all)`] : []),

@@ -12,10 +12,11 @@ import { Outbox, Udp } from "./datagrams.ts";
 import type { Call } from "./hypercall.ts";
 import { FrameOutbox, Net } from "./net.ts";
 import { Streams } from "./streams.ts";
+import { type FetchRoute, ROUTES } from "./fetch-routes.ts";
 
 export interface Drivers {
-  /** What `start` receives for one bound device. */
-  make(name: string, device: DeviceInfo): unknown;
+  /** What `start` receives for one bound device; `declaration` is the image's own declaration of it. */
+  make(name: string, device: DeviceInfo, declaration?: unknown): unknown;
   /** Routes one device event. */
   dispatch(event: Exclude<GuestEvent, { type: "timer" }>): void;
   /**
@@ -34,6 +35,21 @@ export type TakenSends = [datagrams: [string, Uint8Array] | undefined, frames: (
 
 export type DriversFactory = (call: Call, encode: (text: string) => Uint8Array) => Drivers;
 
+/** Where `fetch` finds the connector of an origin (`Symbol.for("tsuki.fetch-routes")`, read by the web script's fetch). */
+const routes = new Map<string, FetchRoute>();
+
+function route(name: string, device: DeviceInfo, connector: FetchRoute["connector"], declaration: unknown): void {
+  if (routes.size === 0) Object.defineProperty(globalThis, ROUTES, { value: Object.freeze({ get: (origin: string) => routes.get(origin), origins: () => [...routes.keys()] }) });
+  const declared = (typeof declaration === "object" && declaration !== null ? declaration : {}) as { headersTimeoutMs?: unknown; maxHeaderBytes?: unknown };
+  routes.set(device.origin!, Object.freeze({
+    name,
+    connector,
+    max: device.max ?? 1024,
+    headersTimeoutMs: typeof declared.headersTimeoutMs === "number" ? declared.headersTimeoutMs : 30_000,
+    maxHeaderBytes: typeof declared.maxHeaderBytes === "number" ? declared.maxHeaderBytes : 16 * 1024,
+  }));
+}
+
 export const createDrivers: DriversFactory = (call, encode) => {
   const streams = new Streams(call, encode);
   /** Udp and block devices by handle, for routing their events. */
@@ -41,12 +57,15 @@ export const createDrivers: DriversFactory = (call, encode) => {
   let outbox: Outbox | undefined;
   let frameOutbox: FrameOutbox | undefined;
   return {
-    make(name, device) {
+    make(name, device, declaration) {
       switch (device.kind) {
         case "listener":
           return streams.listener(name, device.handle, device.address!);
-        case "connector":
-          return streams.connector(name, device.handle);
+        case "connector": {
+          const connector = streams.connector(name, device.handle);
+          if (device.origin !== undefined) route(name, device, connector, declaration);
+          return connector;
+        }
         case "udp": {
           const udp = new Udp(name, device.handle, device.address!, device.peer, call, encode, outbox);
           byHandle.set(device.handle, udp);

@@ -45,7 +45,7 @@ export interface Runtime {
   dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
   busy(): boolean;
   /** `workers`: the default export is not a unikernel but a Workers-style module with these handlers. */
-  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true }>; assets: string | null; workers?: string[] };
+  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true; origin?: string }>; assets: string | null; workers?: string[] };
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
   attachDrivers(factory: DriversFactory): void;
   /** The isolate (and process) target, before `boot`: udp datagrams and/or net frames wait for `takeSends` after each turn. */
@@ -129,14 +129,14 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
 
   function declaration(main: unknown): ReturnType<Runtime["declaration"]> {
     if (!isUnikernel(main)) {
-      // A Workers-style module: the build answers it with how to wrap it (host/build/platforms.ts).
+      // A Workers-style module: the build makes it a unikernel (host/build/workers.ts).
       const workers = workersHandlers(main);
       if (workers.length > 0) return { devices: {}, assets: null, workers };
       throw new TypeError(`the default export is not a unikernel: write "export default unikernel({ start() { ... } })" (got ${inspect(main, { depth: 0 })})`);
     }
-    const devices: Record<string, { kind: string; optional?: true }> = {};
-    for (const [name, decl] of Object.entries(main.devices as Record<string, { kind?: unknown; optional?: unknown }>)) {
-      devices[name] = decl?.optional === true ? { kind: String(decl.kind), optional: true } : { kind: String(decl?.kind) };
+    const devices: Record<string, { kind: string; optional?: true; origin?: string }> = {};
+    for (const [name, decl] of Object.entries(main.devices as Record<string, { kind?: unknown; optional?: unknown; origin?: unknown }>)) {
+      devices[name] = { kind: String(decl?.kind), ...(decl?.optional === true ? { optional: true } : {}), ...(typeof decl?.origin === "string" ? { origin: decl.origin } : {}) };
     }
     return { devices, assets: typeof main.assets === "string" ? main.assets : null };
   }
@@ -145,7 +145,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     loop = monotonic() - origin;
     try {
       const declared = declaration(main);
-      if (declared.workers !== undefined) abort("the image's default export is a Workers-style module ({ fetch }), which tsuki does not run yet: tsuki build says how to wrap it in a unikernel");
+      if (declared.workers !== undefined) abort("the image's default export is a Workers-style module ({ fetch }) that tsuki build did not make into a unikernel: build the module with tsuki build, which serves it through tsuki/workers");
       // Every device booted must be declared, and every declared device booted unless it is optional.
       const required = Object.keys(declared.devices).filter((name) => !declared.devices[name]!.optional);
       const booted = Object.keys(info.devices);
@@ -155,7 +155,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
       const context: Record<string, unknown> = {};
       const devices = Object.entries(info.devices);
       if (devices.length > 0 && drivers === undefined) abort("the tender booted devices without loading the device drivers");
-      for (const [name, device] of devices) context[name] = drivers!.make(name, device);
+      // The declaration goes along: a connector's fetch limits live only there.
+      for (const [name, device] of devices) context[name] = drivers!.make(name, device, (main as { devices: Record<string, unknown> }).devices[name]);
       Object.assign(context, {
         console,
         args: deepFreeze(info.args),

@@ -9,6 +9,7 @@
  */
 
 import type { DeviceKind } from "../../abi/devices.ts";
+import { parseOrigin } from "../../abi/origin.ts";
 
 export interface DeviceDeclaration<K extends DeviceKind, Optional extends boolean = boolean> {
   readonly kind: K;
@@ -140,8 +141,31 @@ function declare<K extends DeviceKind, O extends DeclareOptions | undefined>(kin
 
 /** A stream server: accepted connections from the address the operator binds (tcp://, tls://). */
 export const listener = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("listener", options as O);
-/** A stream client to one endpoint fixed by the operator (tcp://HOST:PORT). */
-export const connector = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("connector", options as O);
+/**
+ * How a connector is declared. With an `origin`, the global `fetch` sends that origin's requests
+ * through it (the operator binds it to `tls://` naming the origin's host for https, `tcp://` for
+ * http); `headersTimeoutMs` and `maxHeaderBytes` bound each response's head there.
+ */
+export interface ConnectorOptions extends DeclareOptions {
+  /** `"https://api.example.com"`: scheme, host and optional port, nothing else. */
+  readonly origin?: string;
+  /** How long `fetch` waits for a response's head once its request is sent: then a TypeError. Default 30,000. */
+  readonly headersTimeoutMs?: number;
+  /** The most bytes of a response's status line and header section: past it, a TypeError. Default 16 KiB. */
+  readonly maxHeaderBytes?: number;
+}
+
+/** A stream client to one endpoint fixed by the operator (tcp://HOST:PORT, tls://HOST:PORT), and with an origin, `fetch`'s way there. */
+export const connector = <const O extends ConnectorOptions | undefined = undefined>(options?: O) => {
+  const { origin, headersTimeoutMs, maxHeaderBytes, ...rest } = (options ?? {}) as ConnectorOptions;
+  const declared = declare("connector", (options === undefined ? undefined : rest) as O);
+  if (origin === undefined && headersTimeoutMs === undefined && maxHeaderBytes === undefined) return declared;
+  const parsed = origin === undefined ? undefined : parseOrigin(origin);
+  if (typeof parsed === "string") throw new TypeError(`connector({ origin }): the origin ${parsed}`);
+  if (headersTimeoutMs !== undefined && !(typeof headersTimeoutMs === "number" && headersTimeoutMs > 0)) throw new TypeError(`connector({ headersTimeoutMs }) takes a positive number of milliseconds (or Infinity), not ${String(headersTimeoutMs)}`);
+  if (maxHeaderBytes !== undefined && !(Number.isSafeInteger(maxHeaderBytes) && maxHeaderBytes > 0)) throw new TypeError(`connector({ maxHeaderBytes }) takes a positive integer, not ${String(maxHeaderBytes)}`);
+  return Object.freeze({ ...declared, ...(parsed === undefined ? {} : { origin: parsed.text }), ...(headersTimeoutMs === undefined ? {} : { headersTimeoutMs }), ...(maxHeaderBytes === undefined ? {} : { maxHeaderBytes }) }) as typeof declared;
+};
 /** Datagrams on one address bound by the operator (udp://ADDR:PORT). */
 export const udp = <const O extends DeclareOptions | undefined = undefined>(options?: O) => declare("udp", options as O);
 /** Raw Ethernet frames, for the in-guest TCP/IP stack (tap:NAME). */

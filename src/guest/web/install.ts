@@ -1,6 +1,6 @@
 /**
  * @module guest/web/install
- * Installs the web platform's globals (`WEB_GLOBALS`: URL, fetch's classes, streams, events,
+ * Installs the web platform's globals (`WEB_GLOBALS`: URL, fetch and its classes, streams, events,
  * abort, Blob/File/FormData, compression, URLPattern, navigator, reportError, self) as the web
  * script's whole top level. Each global is a getter until first read (or a plain value once
  * written), so the group of classes behind it is initialised only when the guest touches one of
@@ -49,6 +49,7 @@ const GROUP: Record<Exclude<WebGlobal, "self">, string> = {
   WritableStream: "streams",
   WritableStreamDefaultController: "streams",
   WritableStreamDefaultWriter: "streams",
+  fetch: "client",
   navigator: "navigator",
   reportError: "navigator",
 };

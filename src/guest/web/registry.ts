@@ -10,6 +10,7 @@
  */
 
 import type * as Abort from "./abort/index.ts";
+import type * as Compression from "./compression/index.ts";
 import type * as Fetch from "./fetch/index.ts";
 import type * as File from "./file/index.ts";
 import type * as Streams from "./streams/index.ts";
@@ -48,3 +49,4 @@ export const file = (): typeof File => load("file");
 export const url = (): typeof Url => load("url");
 export const abort = (): typeof Abort => load("abort");
 export const fetch = (): typeof Fetch => load("fetch");
+export const compression = (): typeof Compression => load("compression");

@@ -20,6 +20,7 @@ import { throwFound } from "./problems.ts";
 import { typeCheck } from "./type-check.ts";
 import { readImage, sha256, writeImage } from "./image.ts";
 import { runtimeParts } from "./runtime-parts.ts";
+import { WORKERS_ENTRY, workersEntry } from "./workers.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
 /** Files whose hashes are recorded as build inputs when present, though esbuild does not read them. */
@@ -64,13 +65,20 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     checking?.cancel();
     throw error;
   }
-  const { code, map, inputs } = bundled;
+  let { code, map, inputs } = bundled;
   throwFound(
     { code: "BUILD_GLOBAL", what: "use(s) of globals a unikernel does not have", lines: missingGlobals(code, map) },
     { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
   );
-  const runtime = await runtimeParts(code);
-  const declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+  let runtime = await runtimeParts(code);
+  let declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+  if (declaration.workers !== undefined) {
+    // A Workers-style module: bundled again behind tsuki/workers, which makes it a unikernel.
+    bundled = await bundle(dir, entry, { name: WORKERS_ENTRY, contents: workersEntry(entry) });
+    ({ code, map, inputs } = bundled);
+    runtime = await runtimeParts(code);
+    declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+  }
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};

@@ -99,13 +99,14 @@ function explain(message: Message, dir: string): string {
   return `${where}: ${message.text}`;
 }
 
-export async function bundle(dir: string, entry: string): Promise<Bundle> {
+/** `wrapper`: the text of an entry module to bundle instead of `entry` itself (a Workers-style module's, workers.ts), named `wrapper.name`. */
+export async function bundle(dir: string, entry: string, wrapper?: { name: string; contents: string }): Promise<Bundle> {
   let result;
   const tsconfig = path.join(dir, "tsconfig.json");
   try {
     result = await build({
       absWorkingDir: dir,
-      entryPoints: [entry],
+      ...(wrapper === undefined ? { entryPoints: [entry] } : { stdin: { contents: wrapper.contents, resolveDir: dir, sourcefile: wrapper.name, loader: "ts" as const } }),
       bundle: true,
       write: false,
       // Only names the outputs: sources in the map are relative to the unikernel's folder.
@@ -147,5 +148,6 @@ export async function bundle(dir: string, entry: string): Promise<Bundle> {
   // require() with a name computed at run time stays in the bundle as esbuild's __require: globals.ts reports it.
   const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
-  return { code, map, inputs: Object.keys(result.metafile!.inputs) };
+  // A wrapper entry is text made by the build, not a file of the unikernel's: its inputs are what it imports.
+  return { code, map, inputs: Object.keys(result.metafile!.inputs).filter((input) => input !== "<stdin>" && input !== wrapper?.name) };
 }

@@ -19,6 +19,8 @@ import type { Declaration } from "../tender/targets/target.ts";
 export interface UnikernelDeclaration {
   readonly devices: Record<string, DeviceDecl>;
   readonly assets: string | null;
+  /** Set when the default export is a Workers-style module rather than a unikernel: its handlers (the build wraps it, workers.ts). */
+  readonly workers?: readonly string[];
 }
 
 /** `map`: the bundle's source map, to point a thrown stack at the developer's files; `web`: run the guest runtime's web part too, as the tender will (the image uses web globals). */
@@ -53,7 +55,10 @@ export function readDeclaration(name: string, code: string, options: { map?: str
     } catch (error) {
       throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
     }
-    if (declared.workers !== undefined) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
+    if (declared.workers !== undefined) {
+      if (declared.workers.some((handler) => handler !== "fetch")) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
+      return { devices: {}, assets: null, workers: declared.workers };
+    }
     return validate(declared);
   } finally {
     guest.dispose();
@@ -70,7 +75,11 @@ function validate(declared: Declaration): UnikernelDeclaration {
     if (problem) problems.push(problem);
     const kind = declared.devices[name]!.kind;
     if (!isDeviceKind(kind)) problems.push(`device "${name}" has kind "${kind}"; declare it with one of ${DEVICE_KINDS.map((k) => `${k}()`).join(", ")}`);
-    devices[name] = declared.devices[name]!.optional === true ? { kind: kind as DeviceKind, optional: true } : { kind: kind as DeviceKind };
+    const origin = declared.devices[name]!.origin;
+    devices[name] = { kind: kind as DeviceKind, ...(declared.devices[name]!.optional === true ? { optional: true as const } : {}), ...(typeof origin === "string" ? { origin } : {}) };
+    // Two connectors for one origin would leave fetch to guess which the operator meant.
+    const twin = typeof origin === "string" ? names.find((other) => other < name && declared.devices[other]!.origin === origin) : undefined;
+    if (twin !== undefined) problems.push(`devices "${twin}" and "${name}" both declare the origin ${origin}: fetch would not know which to use; keep one`);
   }
   if (problems.length > 0) throw new TsukiError("BUILD_DECLARATION", `the unikernel's declaration is invalid: ${problems.join("; ")}`, problems);
   return { devices, assets: declared.assets };

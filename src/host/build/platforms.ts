@@ -4,8 +4,8 @@
  * build errors (DESIGN.md, principle 4); each must say what this platform's equivalent is — a
  * device, a global, a library — never "npm install cloudflare:sockets". Imports of Node's
  * built-ins, of Cloudflare Workers', Bun's and Deno's modules, JSR and npm: specifiers and URL
- * imports are answered here, and so is a Workers-style default export (one place, to become
- * acceptance when tsuki runs such modules).
+ * imports are answered here, and so is a Workers-style default export with handlers tsuki does
+ * not run (its `fetch` is served: workers.ts).
  */
 
 /** What to use instead of each Node built-in a port commonly imports (keys without "node:"). */
@@ -75,17 +75,14 @@ export function foreignImport(spec: string): string | undefined {
 }
 
 /**
- * A default export shaped like a Cloudflare Workers module (`export default { fetch(request, env,
- * ctx) }`, also what `deno serve` and Bun.serve take). tsuki does not run those yet: the build
- * answers with the one line that wraps its handler in a unikernel. `handlers` are the names of
- * its functions (fetch, scheduled, …).
+ * A Workers-style default export (`export default { fetch, scheduled, … }`) with handlers besides
+ * `fetch`: tsuki serves its `fetch` on the listener `http` (workers.ts), and has nothing that would
+ * call the others. `handlers` are the names of its functions.
  */
 export function workersModule(handlers: readonly string[]): string {
-  const only = handlers.length === 1 && handlers[0] === "fetch" ? "" : ` (only fetch is served this way; ${handlers.filter((h) => h !== "fetch").join(", ")} would need a device of its own)`;
+  const others = handlers.filter((h) => h !== "fetch");
   return (
-    `the default export is a Workers-style module (export default { ${handlers.join(", ")} }), which tsuki does not run yet${only}: ` +
-    `rename it (const worker = { ... }) and export a unikernel that serves its fetch on a listener: ` +
-    `export default unikernel({ devices: { web: listener() }, start: ({ web }) => serve(web, (request) => worker.fetch(request, {}, { waitUntil() {}, passThroughOnException() {} })) }); ` +
-    `with import { unikernel, listener } from "tsuki" and import { serve } from "tsuki/http"`
+    `the default export is a Workers-style module (export default { ${handlers.join(", ")} }): tsuki serves its fetch on the listener "http", but ${others.join(", ")} ${others.length === 1 ? "has" : "have"} nothing to call ${others.length === 1 ? "it" : "them"} here: ` +
+    `remove ${others.length === 1 ? "it" : "them"} from the default export, or write a unikernel (export default unikernel({ devices, start })) that runs ${others.length === 1 ? "it" : "them"} on a timer or a device of its own`
   );
 }

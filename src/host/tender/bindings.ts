@@ -9,9 +9,9 @@
  * binding, which is all the device backends read.
  */
 
-import { type DeviceKind, type Manifest, deviceNameProblem } from "../../abi/index.ts";
+import { type DeviceKind, type Manifest, deviceNameProblem, parseOrigin } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
-import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, parseDeviceUri } from "../spec/device-uri.ts";
+import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 
 export interface Binding {
   readonly name: string;
@@ -43,7 +43,7 @@ export function parseBinding(text: string): Binding {
   return { name, uri };
 }
 
-type ProblemCode = "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED";
+type ProblemCode = "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED" | "DEV_ORIGIN";
 
 /** One mismatch between the bindings and the manifest, with its own stable code. */
 export interface BindingProblem {
@@ -96,7 +96,10 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[], 
       continue;
     }
     try {
-      bound.set(binding.name, { ...binding, device: parseDeviceUri(decl.kind, binding.uri, options) });
+      const device = parseDeviceUri(decl.kind, binding.uri, options);
+      const mismatch = decl.origin === undefined ? undefined : originMismatch(binding.name, decl.origin, device);
+      if (mismatch !== undefined) problems.push({ code: "DEV_ORIGIN", text: mismatch });
+      else bound.set(binding.name, { ...binding, device });
     } catch (error) {
       if (!(error instanceof UriProblem)) throw error;
       const shown = binding.uri.slice(0, 300);
@@ -112,9 +115,37 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[], 
   }
   for (const [name, decl] of Object.entries(manifest.devices)) {
     if (!seen.has(name) && !decl.optional) {
-      problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${SCHEMES[decl.kind].example}` });
+      const example = decl.origin === undefined ? SCHEMES[decl.kind].example : originExample(decl.origin);
+      problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${example}` });
     }
   }
   if (problems.length > 0) throw new BindingsError(problems);
   return bound;
+}
+
+/**
+ * Why a connector declared with `origin` cannot serve it through `device`, naming both, or
+ * undefined when it can: an https origin needs a tls:// binding that verifies the origin's host
+ * (its `servername`, or its host when it has none), an http origin a tcp:// binding. Where the
+ * bytes go (the binding's host and port) is the operator's to choose: a proxy, a test server.
+ */
+function originMismatch(name: string, origin: string, device: DeviceBinding): string | undefined {
+  const parsed = parseOrigin(origin);
+  if (typeof parsed === "string" || device.kind !== "connector") return undefined;
+  const shown = formatDeviceUri(device);
+  if (parsed.scheme === "http") {
+    if (device.scheme === "tcp") return undefined;
+    return `device "${name}" serves fetch for ${origin} but is bound to ${shown}: an http origin is reached over plain TCP, so bind a tcp:// endpoint (e.g. --dev ${name}=${originExample(origin)}), or declare the origin as https`;
+  }
+  if (device.scheme !== "tls") return `device "${name}" serves fetch for ${origin} but is bound to ${shown}: an https origin needs TLS done by the host, so bind a tls:// endpoint whose certificate is for ${parsed.host} (e.g. --dev ${name}=${originExample(origin)})`;
+  const verified = device.servername ?? device.host;
+  if (verified === parsed.host.replace(/^\[|\]$/g, "")) return undefined;
+  return `device "${name}" serves fetch for ${origin} but its binding ${shown} verifies the certificate for ${verified}: bind it with ?servername=${parsed.host} (or to the host ${parsed.host} itself), or declare the origin of the server it reaches`;
+}
+
+/** A binding that suits `origin`: its host and port, over tls:// for https. */
+function originExample(origin: string): string {
+  const parsed = parseOrigin(origin);
+  if (typeof parsed === "string") return SCHEMES.connector.example;
+  return `${parsed.scheme === "https" ? "tls" : "tcp"}://${parsed.host}:${parsed.port}`;
 }

@@ -18,7 +18,8 @@ test("the build finds web globals named as globals, and nothing else", async () 
     ["export function f(URL) { return new URL(); }", []],
     ['export const text = "Response, URL and Headers";', []],
     ["export const p = ({}).Request;", []],
-    ["export const q = globalThis.fetch;", []],
+    ["export const q = globalThis.fetch;", ["web"]],
+    ["export const d = globalThis.caches;", []],
   ];
   for (const [code, expected] of cases) assert.deepEqual(await runtimeParts(code), expected, code);
 });

@@ -6,6 +6,7 @@
  */
 
 import * as abort from "../../../src/guest/web/abort/index.ts";
+import * as client from "../../../src/guest/web/client/index.ts";
 import * as compression from "../../../src/guest/web/compression/index.ts";
 import * as events from "../../../src/guest/web/events/index.ts";
 import * as fetch from "../../../src/guest/web/fetch/index.ts";
@@ -17,7 +18,7 @@ import * as streams from "../../../src/guest/web/streams/index.ts";
 import * as urlPattern from "../../../src/guest/web/url-pattern/index.ts";
 import * as url from "../../../src/guest/web/url/index.ts";
 
-const GROUPS: Record<string, unknown> = { abort, compression, events, fetch, file, navigator, streams, "url-pattern": urlPattern, url };
+const GROUPS: Record<string, unknown> = { abort, client, compression, events, fetch, file, navigator, streams, "url-pattern": urlPattern, url };
 const load = (group: string) => {
   if (!(group in GROUPS)) throw new Error(`no web group ${group}`);
   return GROUPS[group];

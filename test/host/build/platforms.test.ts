@@ -1,8 +1,8 @@
 /**
  * Another platform's built-ins — Cloudflare Workers', Bun's, Deno's, JSR and npm: specifiers, URL
  * imports, Node's — fail the build saying what this platform's equivalent is (a device, a global,
- * a library), never "npm install"; a Workers-style module is answered with the line that wraps it,
- * and that line works.
+ * a library), never "npm install"; a Workers-style module is built into a unikernel that serves
+ * its fetch, and one with handlers tsuki cannot run is refused naming them.
  */
 
 import assert from "node:assert/strict";
@@ -77,18 +77,61 @@ describe("imports of another platform's built-ins", () => {
 });
 
 describe("a Workers-style module", () => {
-  const worker = `const worker = {\n  async fetch(request: { url: string }): Promise<unknown> {\n    return new Response(\`hello from \${request.url.slice(request.url.indexOf("/", 8))}\\n\`);\n  },\n};\n`;
+  const WORKER = `import { connector } from "tsuki";
+export const devices = { upstream: connector() };
+const pending: string[] = [];
+export default {
+  async fetch(request: Request, env: Record<string, unknown>, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    const path = new URL(request.url).pathname;
+    if (path === "/later") ctx.waitUntil(new Promise((resolve) => setTimeout(() => resolve(pending.push("done later")), 10)));
+    if (path === "/pending") return new Response(pending.join(","));
+    if (path === "/fail-later") ctx.waitUntil(Promise.reject(new Error("failed after the response")));
+    return Response.json({ path, self: this === undefined ? "none" : typeof (this as { fetch?: unknown }).fetch, greeting: env.greeting, upstream: typeof (env.upstream as { connect?: unknown })?.connect, http: env.http ?? "absent" });
+  },
+};
+`;
 
-  test("fails the build with the one line that wraps it in a unikernel", async () => {
-    const error = await buildError({ "src/main.ts": `import { Response } from "tsuki/http";\n${worker}export default worker;\n` }, "ERR_BUILD_DECLARATION");
-    assert.match(error.message, /Workers-style module \(export default \{ fetch \}\), which tsuki does not run yet/);
-    assert.match(error.message, /export default unikernel\(\{ devices: \{ web: listener\(\) \}, start: .*serve\(web, \(request\) => worker\.fetch\(request, \{\}, /);
+  async function serveWorker(args: Record<string, unknown> = {}) {
+    const image = await buildSource(WORKER);
+    const { tender, lines } = testTender("isolate");
+    const unikernel = await tender.boot(image, { bindings: [{ name: "http", uri: "tcp://127.0.0.1:0" }, { name: "upstream", uri: "tcp://127.0.0.1:9" }], args });
+    return { image, unikernel, lines, url: (p: string) => `http://127.0.0.1:${unikernel.addresses.http!.port}${p}` };
+  }
+
+  test("is served with tsuki/http on the listener http: env holds its args and devices, this is the module, ctx.waitUntil runs on after the response", async () => {
+    const { image, unikernel, lines, url } = await serveWorker({ greeting: "hi" });
+    try {
+      assert.deepEqual(Object.keys(image.manifest.devices), ["http", "upstream"]);
+      assert.deepEqual(image.manifest.runtime, ["web"]);
+      assert.deepEqual(await (await fetch(url("/x"))).json(), { path: "/x", self: "function", greeting: "hi", upstream: "function", http: "absent" });
+      assert.equal(await (await fetch(url("/later"))).status, 200);
+      for (let i = 0; i < 100 && (await (await fetch(url("/pending"))).text()) === ""; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await (await fetch(url("/pending"))).text(), "done later");
+      await fetch(url("/fail-later"));
+      for (let i = 0; i < 100 && !lines.some((l) => /ctx\.waitUntil: a promise failed/.test(l.text)); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(lines.some((l) => l.stream === 2 && /failed after the response/.test(l.text)));
+      assert.equal(unikernel.status, undefined);
+    } finally {
+      unikernel.stop();
+      await unikernel.exited;
+    }
   });
 
-  test("names its other handlers, which the line does not serve", async () => {
+  test("an arg with a device's name stops the unikernel, saying which", async () => {
+    const { unikernel } = await serveWorker({ upstream: "x" });
+    const status = await unikernel.exited;
+    assert.match(status.reason, /env\.upstream would be both an arg and a device/);
+  });
+
+  test("with handlers besides fetch, fails the build naming them", async () => {
     const error = await buildError({ "src/main.ts": "export default { fetch() {}, scheduled() {} };\n" }, "ERR_BUILD_DECLARATION");
     assert.match(error.message, /export default \{ fetch, scheduled \}/);
-    assert.match(error.message, /only fetch is served this way; scheduled would need a device of its own/);
+    assert.match(error.message, /serves its fetch on the listener "http", but scheduled has nothing to call it here/);
+  });
+
+  test("an http device that is not a listener fails the build", async () => {
+    const error = await buildError({ "src/main.ts": 'import { connector } from "tsuki";\nexport const devices = { http: connector() };\nexport default { fetch() {} };\n' }, "ERR_BUILD_DECLARATION");
+    assert.match(error.message, /served on the listener named "http", but its devices declare http as a connector/);
   });
 
   test("an image of one that the build did not make is refused at boot, saying so", async () => {
@@ -100,23 +143,5 @@ describe("a Workers-style module", () => {
   test("an object without fetch is still just not a unikernel", async () => {
     const error = await buildError({ "src/main.ts": "export default { scheduled() {} };\n" }, "ERR_BUILD_DECLARATION");
     assert.match(error.message, /not a unikernel/);
-  });
-
-  test("the line it gives, applied, builds a unikernel that serves the handler", async () => {
-    const error = await buildError({ "src/main.ts": `${worker}export default worker;\n` }, "ERR_BUILD_DECLARATION");
-    const line = /: (export default unikernel\(.*\);) with (import .*) and (import .*)$/.exec(error.message)!;
-    assert.ok(line, error.message);
-    const source = `${line[2]};\n${line[3]};\nimport { Response } from "tsuki/http";\n${worker}${line[1]}\n`;
-    const image = await buildSource(source);
-    const { tender } = testTender("isolate");
-    const unikernel = await tender.boot(image, { bindings: [{ name: "web", uri: "tcp://127.0.0.1:0" }] });
-    try {
-      await unikernel.started;
-      const response = await fetch(`http://127.0.0.1:${unikernel.addresses.web!.port}/from-workers`);
-      assert.equal(await response.text(), "hello from /from-workers\n");
-    } finally {
-      unikernel.stop();
-      await unikernel.exited;
-    }
   });
 });

@@ -104,6 +104,8 @@ export class ChunkedDecoder {
     const digits = match[1]!.replace(/^0+(?=.)/, "");
     const size = digits.length > 12 ? Infinity : Number.parseInt(digits, 16);
     if (this.#total + size > this.#maxBodyBytes) return protocolError(413, `the body is larger than ${this.#maxBodyBytes} bytes`);
+    // With no limit, a size past 2^53 still cannot be counted.
+    if (!Number.isSafeInteger(this.#total + size)) return protocolError(413, "the body's chunk sizes add up past 2^53 bytes");
     this.#total += size;
     if (size === 0) {
       this.#state = "trailer";

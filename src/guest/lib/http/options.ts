@@ -11,11 +11,18 @@ import type { Request, Response } from "./web.ts";
 export interface ServeOptions {
   /** The request line and header section, in bytes: past it, 414 or 431. Default 16 KiB. */
   maxHeaderBytes?: number;
-  /** The request body, in bytes (after chunked decoding): past it, 413. Default 1 MiB. */
+  /**
+   * The request body, in bytes (after chunked decoding): past it, 413 (before the handler runs
+   * when Content-Length says so, else when the handler reads that far). Default 1 MiB; Infinity
+   * for a handler that streams uploads of any size.
+   */
   maxBodyBytes?: number;
   /** Time to receive a complete head, from the connection's start or the request's first byte: then 408 and close. Default 10 s. */
   headersTimeoutMs?: number;
-  /** Time to receive the body once the head is in: then 408 and close. Default 30 s. */
+  /**
+   * Time to receive the whole body once the head is in: then the body's stream errors and, unless
+   * the response has begun, 408 and close. Default 30 s; raise it for large uploads.
+   */
   requestTimeoutMs?: number;
   /** Time a kept-alive connection may wait for its next request before it is closed. Default 5 s. */
   idleTimeoutMs?: number;
@@ -44,7 +51,8 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   for (const key of ["maxHeaderBytes", "maxBodyBytes"] as const) {
     const value = options[key];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`serve: options.${key} must be a positive integer, not ${String(value)}`);
+    const unlimited = key === "maxBodyBytes" && value === Infinity;
+    if (!unlimited && (!Number.isSafeInteger(value) || value <= 0)) throw new TypeError(`serve: options.${key} must be a positive integer${key === "maxBodyBytes" ? " (or Infinity)" : ""}, not ${String(value)}`);
     out[key] = value;
   }
   for (const key of ["headersTimeoutMs", "requestTimeoutMs", "idleTimeoutMs"] as const) {

@@ -59,6 +59,16 @@ export class Reader {
     return "data";
   }
 
+  /**
+   * Calls `onEnd` if the peer half-closes or the connection fails before the next `fill` takes what
+   * arrives: the server watches a client while its handler runs. It starts the one read that
+   * `fill` will reuse, so bytes that arrive meanwhile (a pipelined request) are kept, not lost.
+   */
+  watchEnd(onEnd: () => void): void {
+    if (this.#eof) return onEnd();
+    (this.#pending ??= this.#connection.read()).then((chunk) => chunk === null && onEnd(), onEnd);
+  }
+
   /** Reads and drops whatever arrives until the peer closes or `deadline` passes (a lingering close). */
   async discard(deadline: number): Promise<void> {
     this.#buffer = EMPTY;

@@ -13,6 +13,7 @@
 
 import type { Connection } from "../../sdk/devices.ts";
 import { concat } from "./bytes.ts";
+import type { ClientWatch } from "./client-watch.ts";
 import { httpDate } from "./date.ts";
 import { trimOws } from "./fields.ts";
 import { CRLF, LAST_CHUNK, chunkHeader, serializeHead, wireHead } from "./serializer.ts";
@@ -30,6 +31,8 @@ export interface Exchange {
   readonly minor: number;
   /** Whether the request allows the connection to stay open. */
   readonly keepAlive: boolean;
+  /** Tells when the client goes away: a streamed body is then cancelled, not read on. */
+  readonly watch?: ClientWatch;
 }
 
 /** The body was streamed and did not match its declared Content-Length: the connection must be dropped. */
@@ -96,7 +99,7 @@ export async function sendResponse(connection: Connection, response: Response, s
     }
   } else {
     await connection.write(wireHead(head));
-    await sendStream(connection, stream!, exchange.minor >= 1 && fixed === null, fixed);
+    await sendStream(connection, stream!, exchange.minor >= 1 && fixed === null, fixed, exchange.watch);
   }
   return !close;
 }
@@ -104,22 +107,26 @@ export async function sendResponse(connection: Connection, response: Response, s
 /**
  * Sends a body stream chunk by chunk, each write awaited. A chunk that is not a Uint8Array (Fetch
  * says a body's chunks are bytes) or a stream that errors ends the response; the reader is
- * cancelled, so the stream's source learns that no one reads it any more.
+ * cancelled, so the stream's source learns that no one reads it any more. So it is when the client
+ * goes away, even while the stream waits for its next chunk (server-sent events between events).
  */
-async function sendStream(connection: Connection, stream: ReadableStream<Uint8Array>, chunked: boolean, fixed: number | null): Promise<void> {
+async function sendStream(connection: Connection, stream: ReadableStream<Uint8Array>, chunked: boolean, fixed: number | null, watch: ClientWatch | undefined): Promise<void> {
   const reader = stream.getReader();
+  watch?.on((reason) => void reader.cancel(reason).catch(() => undefined));
   try {
-    await pump(connection, reader, chunked, fixed);
+    await pump(connection, reader, chunked, fixed, watch);
   } catch (error) {
     reader.cancel(error).catch(() => undefined);
     throw error;
   }
 }
 
-async function pump(connection: Connection, reader: ReadableStreamDefaultReader<Uint8Array>, chunked: boolean, fixed: number | null): Promise<void> {
+async function pump(connection: Connection, reader: ReadableStreamDefaultReader<Uint8Array>, chunked: boolean, fixed: number | null, watch: ClientWatch | undefined): Promise<void> {
   let sent = 0;
   for (;;) {
     const { done, value: chunk } = await reader.read();
+    // Cancelled because the client left: the body did not end, and must not look as if it had.
+    if (watch?.gone) throw watch.reason;
     if (done) break;
     if (!(chunk instanceof Uint8Array)) throw new TypeError("a response body stream must yield Uint8Array chunks");
     // An empty chunk would read as the last chunk: skip it.

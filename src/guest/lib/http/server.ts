@@ -3,7 +3,9 @@
  * `serve(listener, handler, options)`: an HTTP/1.1 server (RFC 9112) over a listener, one task per
  * connection. Each connection runs its requests one after another, so pipelined requests are
  * answered in order and a connection holds at most one request's body and the bytes read ahead of
- * it. A protocol error is answered with its status and `Connection: close`; the connection then
+ * it. The handler reads the request's body as it arrives (request-body.ts); its request's `signal`
+ * aborts and a streamed response is cancelled when the client goes away (client-watch.ts). A
+ * protocol error is answered with its status and `Connection: close`; the connection then
  * closes gracefully (half-close, read and drop what the client still sends for a while, close), so
  * the client sees the answer rather than a reset.
  */
@@ -13,6 +15,8 @@ import type { Address, Connection, Listener } from "../../sdk/devices.ts";
 import type { ProtocolError } from "./errors.ts";
 import { type ResolvedOptions, type ServeOptions, resolveOptions } from "./options.ts";
 import { Reader } from "./reader.ts";
+import { ClientWatch } from "./client-watch.ts";
+import type { RequestBody } from "./request-body.ts";
 import { type Received, receiveRequest } from "./receive.ts";
 import { type Body, sendResponse } from "./respond.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -66,6 +70,9 @@ class Server {
   async connection(connection: Connection): Promise<void> {
     const reader = new Reader(connection, this.#watchdog);
     const options = this.#options;
+    // One listener per connection, told about the exchange in flight (a listener per request would pile up on a kept-alive connection).
+    let watch: ClientWatch | undefined;
+    void connection.closed.then((error) => watch?.fire(error === undefined ? "the connection closed" : `the connection failed (${(error as Error & { code?: string }).code ?? error.message})`));
     try {
       const accepted = reader.now();
       let pipelined = 0;
@@ -77,7 +84,12 @@ class Server {
           await sendError(connection, received);
           break;
         }
-        if (!(await this.#exchange(connection, received))) break;
+        const body = received.body;
+        const current = (watch = new ClientWatch(reader, body));
+        const kept = await this.#exchange(connection, received, current);
+        current.settle();
+        watch = undefined;
+        if (!kept || (!body.done && !(await body.drain()))) break;
         if (reader.eof && reader.buffered.length === 0) break;
         // Requests already read are served without waiting for an event: now and then give the
         // turn back, so that a flood of pipelined requests neither starves other connections nor
@@ -93,8 +105,11 @@ class Server {
   }
 
   /** Runs the handler and sends its response; resolves to whether the connection stays open. */
-  async #exchange(connection: Connection, received: Received): Promise<boolean> {
-    const request = web().requestFromWire(received.head.method, received.url, received.head.fields, received.body);
+  async #exchange(connection: Connection, received: Received, watch: ClientWatch): Promise<boolean> {
+    const incoming = received.body;
+    const source = incoming.takeWhole() ?? (incoming.done ? null : (incoming as RequestBody).stream());
+    // The request's signal, once asked for, starts the watch and is aborted by it.
+    const request = web().requestFromWire(received.head.method, received.url, received.head.fields, source, watch);
     let response: Response;
     let body: Body;
     try {
@@ -104,14 +119,23 @@ class Server {
       // Taking the body checks it was neither read nor locked, without making a stream of bytes.
       body = web().takeBody(response);
     } catch (error) {
-      [response, body] = await this.#recover(error, request);
+      const failure = incoming.failure;
+      // The client left mid-body: there is no one to answer.
+      if (failure === null) throw error;
+      if (failure !== undefined) {
+        // The request's body was bad: that is the answer, not the handler's failure to read it.
+        response = plainResponse(failure.status, failure.message);
+        body = web().takeBody(response);
+      } else [response, body] = await this.#recover(error, request);
     }
-    const exchange = { method: received.head.method, minor: received.head.minor, keepAlive: received.framing.keepAlive };
+    // A body that failed, or one the client still waits to be invited to send, leaves the connection unusable.
+    const keepAlive = received.framing.keepAlive && incoming.failure === undefined && !incoming.uninvited;
+    const exchange = { method: received.head.method, minor: received.head.minor, keepAlive, watch };
     try {
       return await sendResponse(connection, response, body, exchange);
     } catch (error) {
       // Headers are out: the response can only be cut short. Tell onError, then drop the connection.
-      if (!isSystemError(error)) await this.#report(error, request);
+      if (!isSystemError(error) && !watch.gone) await this.#report(error, request);
       throw error;
     }
   }

@@ -10,5 +10,8 @@ export { Headers } from "./headers.ts";
 export { Request } from "./request.ts";
 export { Response } from "./response.ts";
 export { internals } from "./internals.ts";
+export { responseFromWire } from "./response.ts";
+export { headersFromFields } from "./headers.ts";
+export { bodyHolder } from "./body-mixin.ts";
 
 initialised("fetch");

@@ -10,21 +10,27 @@
 import { type BodySource, isUnusable } from "./body.ts";
 import { bodyHolder } from "./body-mixin.ts";
 import { headersFromFields } from "./headers.ts";
-import { type Request, requestFromWire } from "./request.ts";
+import { type Request, abortRequest, requestFromWire } from "./request.ts";
 import type { ReadableStream } from "../types.ts";
 import { type Response, isResponse } from "./response.ts";
 
 export interface WebInternals {
-  /** A `Request` from a parsed request: `fields` are lower-case names and checked values. */
-  requestFromWire(method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | null): Request;
+  /**
+   * A `Request` from a parsed request: `fields` are lower-case names and checked values; the body
+   * is all its bytes, or a stream the server feeds as they arrive.
+   */
+  requestFromWire(method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null, onSignal?: { signalAsked(request: Request): void }): Request;
+  /** Aborts the request's `signal` with `reason` (the client went away); a signal asked for later is already aborted. `onSignal` (above) is called when the signal is first asked for. */
+  abortRequest(request: Request, reason: unknown): void;
   isResponse(value: unknown): boolean;
   /** The body to send: its bytes (not copied), its stream, or null; a TypeError if it was used. */
   takeBody(response: Response): Uint8Array | ReadableStream<Uint8Array> | null;
 }
 
 export const internals: WebInternals = Object.freeze({
-  requestFromWire: (method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | null) =>
-    requestFromWire(method, url, headersFromFields(fields), body),
+  requestFromWire: (method: string, url: string, fields: readonly (readonly [string, string])[], body: Uint8Array | ReadableStream<Uint8Array> | null, onSignal?: { signalAsked(request: Request): void }) =>
+    requestFromWire(method, url, headersFromFields(fields), body, onSignal),
+  abortRequest,
   isResponse,
   takeBody(response: Response): Uint8Array | ReadableStream<Uint8Array> | null {
     const holder = bodyHolder(response);

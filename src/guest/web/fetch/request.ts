@@ -15,6 +15,7 @@ import { type BodyInit, type BodySource, extractBody, isUnusable } from "./body.
 import { Body, bodyHolder, includeBody } from "./body-mixin.ts";
 import { Headers, type HeadersInit, TOKEN } from "./headers.ts";
 import { teeSource } from "./tee.ts";
+import type { ReadableStream } from "../types.ts";
 
 export interface RequestInit {
   method?: string;
@@ -42,6 +43,8 @@ interface State {
   method: string;
   url: string;
   signal: AbortSignal | null;
+  /** A server's request: the controller of its signal, once made, and why it was aborted, if it was. */
+  wire?: { controller?: AbortController; aborted?: { reason: unknown }; onSignal?: { signalAsked(request: Request): void } };
   options: Record<string, string>;
   integrity: string;
   keepalive: boolean;
@@ -49,7 +52,7 @@ interface State {
 
 let stateOf: (request: Request) => State;
 /** Set only while `requestFromWire` builds a request. */
-let wire: { method: string; url: string; headers: Headers; source: BodySource | null } | null = null;
+let wire: { method: string; url: string; headers: Headers; source: BodySource | null; server?: true; onSignal?: { signalAsked(request: Request): void } } | null = null;
 
 export class Request extends Body {
   #state: State;
@@ -67,7 +70,7 @@ export class Request extends Body {
     wire = null;
     const holder = bodyHolder(this);
     if (parsed !== null) {
-      this.#state = { method: parsed.method, url: parsed.url, signal: null, options: {}, integrity: "", keepalive: false };
+      this.#state = { method: parsed.method, url: parsed.url, signal: null, options: {}, integrity: "", keepalive: false, wire: parsed.server ? { onSignal: parsed.onSignal } : undefined };
       holder.headers = parsed.headers;
       holder.source = parsed.source;
       return;
@@ -178,10 +181,23 @@ export class Request extends Body {
     stateOf(this);
     return false;
   }
-  /** A request no one aborts (the server's) gets a signal that never aborts, made when first asked for. */
+  /**
+   * A server's request gets its signal when first asked for: aborted when the client goes away
+   * (`abortRequest`), or already aborted if it has gone.
+   */
   get signal(): AbortSignal {
     const state = stateOf(this);
-    return (state.signal ??= new (abort().AbortController)().signal as unknown as AbortSignal);
+    if (state.signal !== null) return state.signal;
+    const wire = state.wire;
+    if (wire?.aborted !== undefined) return (state.signal = abort().AbortSignal.abort(wire.aborted.reason) as unknown as AbortSignal);
+    const controller = new (abort().AbortController)();
+    state.signal = controller.signal as unknown as AbortSignal;
+    if (wire !== undefined) {
+      wire.controller = controller as unknown as AbortController;
+      // The server watches its client only for requests whose signal someone holds.
+      wire.onSignal?.signalAsked(this);
+    }
+    return state.signal;
   }
   get duplex(): "half" {
     stateOf(this);
@@ -194,7 +210,7 @@ export class Request extends Body {
     if (isUnusable(holder.source)) throw new TypeError("Request.clone: the body has already been read, or its stream is locked");
     wire = { method: state.method, url: state.url, headers: new Headers(holder.headers), source: teeSource(holder) };
     const copy = new Request(state.url);
-    Object.assign(stateOf(copy), { options: { ...state.options }, integrity: state.integrity, keepalive: state.keepalive, signal: state.signal === null ? null : abort().AbortSignal.any([state.signal as never]) });
+    Object.assign(stateOf(copy), { options: { ...state.options }, integrity: state.integrity, keepalive: state.keepalive, signal: state.signal === null && state.wire === undefined ? null : abort().AbortSignal.any([this.signal as never]) });
     return copy;
   }
 }
@@ -207,8 +223,20 @@ function option(request: Request, name: string): string {
   return stateOf(request).options[name] ?? OPTIONS[name]![0];
 }
 
-/** @internal A request as the server parsed it: the method as sent (any token), any method may carry a body. */
-export function requestFromWire(method: string, url: string, headers: Headers, body: Uint8Array | null): Request {
-  wire = { method, url, headers, source: body === null ? null : { bytes: body, used: false } };
+/**
+ * @internal A request as the server parsed it: the method as sent (any token), any method may
+ * carry a body, whole (bytes) or streamed as it arrives (a ReadableStream the server feeds).
+ */
+export function requestFromWire(method: string, url: string, headers: Headers, body: Uint8Array | ReadableStream | null, onSignal?: { signalAsked(request: Request): void }): Request {
+  const source: BodySource | null = body === null ? null : body instanceof Uint8Array ? { bytes: body, used: false } : { stream: body };
+  wire = { method, url, headers, source, server: true, onSignal };
   return new Request(url);
+}
+
+/** @internal Aborts a server's request's signal (the client went away); a signal made later is born aborted. */
+export function abortRequest(request: Request, reason: unknown): void {
+  const wire = stateOf(request).wire;
+  if (wire === undefined || wire.aborted !== undefined) return;
+  wire.aborted = { reason };
+  wire.controller?.abort(reason);
 }

@@ -14,6 +14,7 @@ import { type BodyInit, type BodySource, extractBody, isUnusable } from "./body.
 import { Body, bodyHolder, includeBody } from "./body-mixin.ts";
 import { Headers, type HeadersInit, freezeHeaders } from "./headers.ts";
 import { teeSource } from "./tee.ts";
+import type { ReadableStream } from "../types.ts";
 
 export interface ResponseInit {
   status?: number;
@@ -32,6 +33,8 @@ interface State {
   status: number;
   statusText: string;
   url: string;
+  /** The fetch that made it followed a redirect. */
+  redirected?: boolean;
 }
 
 let stateOf: (response: Response) => State;
@@ -111,8 +114,7 @@ export class Response extends Body {
   }
 
   get redirected(): boolean {
-    stateOf(this);
-    return false;
+    return stateOf(this).redirected === true;
   }
 
   get status(): number {
@@ -156,6 +158,21 @@ toStringTag(Response, "Response");
 function toUnsignedShort(value: unknown): number {
   const n = Math.trunc(Number(value));
   return Number.isFinite(n) ? ((n % 65536) + 65536) % 65536 : 0;
+}
+
+/**
+ * @internal A response as `fetch` read it from the network: any status of three digits from 200,
+ * the reason phrase as sent, headers already checked (immutable, as Fetch's guard makes them), a
+ * body stream or none, and the URL it was fetched from after redirects.
+ */
+export function responseFromWire(status: number, statusText: string, headers: Headers, body: ReadableStream | null, url: string, redirected: boolean): Response {
+  making = { type: "basic", status, statusText, url, ...(redirected ? { redirected: true } : {}) };
+  const response = new Response(null);
+  const holder = bodyHolder(response);
+  freezeHeaders(headers);
+  holder.headers = headers;
+  holder.source = body === null ? null : { stream: body };
+  return response;
 }
 
 /** @internal Whether `value` is a Response of this runtime. */

@@ -57,28 +57,44 @@ export function streamOfIterable(iterable: AsyncIterable<Uint8Array | string>): 
   });
 }
 
-/** Every chunk of `stream`, joined; each must be a Uint8Array (Fetch §5.3 "fully read"), else a TypeError. */
+/**
+ * Every chunk of `stream`, joined; each must be a Uint8Array (Fetch §5.3 "fully read"), else a
+ * TypeError. The chunks are copied into one buffer that doubles as it fills, so a body too large
+ * for the unikernel's memory fails where that buffer grows, with the RangeError the guest can
+ * catch ("Array buffer allocation failed"), rather than by holding every chunk until the isolate
+ * is out of memory; the stream is cancelled then, which lets its source (a connection) go.
+ */
 export async function readAllBytes(stream: ReadableStream): Promise<Uint8Array<ArrayBuffer>> {
   const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
+  let buffer = new Uint8Array(0);
   let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!(value instanceof Uint8Array)) {
-      const error = new TypeError("a body stream's chunks must be Uint8Arrays");
-      await reader.cancel(error);
-      throw error;
+  /** `buffer` is one we made (not a chunk someone else may hold). */
+  let ours = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) throw new TypeError("a body stream's chunks must be Uint8Arrays");
+      if (length === 0 && buffer.length === 0) {
+        // The first chunk is held as it is: a body of one chunk is copied once, at the end.
+        buffer = value as Uint8Array<ArrayBuffer>;
+        length = value.length;
+        continue;
+      }
+      if (!ours || length + value.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(length + value.length, buffer.length * 2, 16 * 1024));
+        grown.set(buffer.subarray(0, length));
+        buffer = grown;
+        ours = true;
+      }
+      buffer.set(value, length);
+      length += value.length;
     }
-    parts.push(value);
-    length += value.byteLength;
+  } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
   }
-  if (parts.length === 1) return parts[0]!.slice() as Uint8Array<ArrayBuffer>;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  if (ours && length === buffer.buffer.byteLength) return buffer;
+  // The bytes in a buffer of their own, of their size (arrayBuffer() hands out the buffer itself).
+  return buffer.slice(0, length) as Uint8Array<ArrayBuffer>;
 }

@@ -18,7 +18,7 @@ import { type UdpDevice, openUdp } from "./udp.ts";
 
 export type OpenDevice =
   | { readonly name: string; readonly kind: "listener"; readonly handle: number; readonly backend: ListenerBackend }
-  | { readonly name: string; readonly kind: "connector"; readonly handle: number; readonly backend: ConnectorBackend }
+  | { readonly name: string; readonly kind: "connector"; readonly handle: number; readonly backend: ConnectorBackend; readonly origin?: string }
   | { readonly name: string; readonly kind: "udp"; readonly handle: number; readonly backend: UdpDevice }
   | { readonly name: string; readonly kind: "net"; readonly handle: number; readonly backend: NetDevice }
   | { readonly name: string; readonly kind: "block"; readonly handle: number; readonly backend: BlockDevice };
@@ -44,7 +44,10 @@ export async function openDevices(manifest: Manifest, bound: ReadonlyMap<string,
       handle++;
       const device = binding.device;
       if (device.kind === "listener") opened.push({ name, kind: device.kind, handle, backend: await openListener(name, device, gate) });
-      else if (device.kind === "connector") opened.push({ name, kind: device.kind, handle, backend: openConnector(name, device, gate) });
+      else if (device.kind === "connector") {
+        const origin = manifest.devices[name]!.origin;
+        opened.push({ name, kind: device.kind, handle, backend: openConnector(name, device, gate), ...(origin === undefined ? {} : { origin }) });
+      }
       else if (device.kind === "udp") opened.push({ name, kind: device.kind, handle, backend: await openUdp(name, handle, device) });
       else if (device.kind === "net") opened.push({ name, kind: device.kind, handle, backend: openNet(name, handle, device, unikernel) });
       else if (device.scheme === "file") opened.push({ name, kind: device.kind, handle, backend: openBlock(name, handle, device) });
@@ -72,7 +75,7 @@ export function deviceInfo(device: OpenDevice): DeviceInfo {
     case "net":
       return { ...base, mac: device.backend.mac, mtu: device.backend.mtu };
     case "connector":
-      return base;
+      return { ...base, max: device.backend.maxConnections, ...(device.origin === undefined ? {} : { origin: device.origin }) };
   }
 }
 

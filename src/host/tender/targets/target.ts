@@ -17,7 +17,7 @@
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 
 export interface Declaration {
-  readonly devices: Record<string, { kind: string; optional?: unknown }>;
+  readonly devices: Record<string, { kind: string; optional?: unknown; origin?: unknown }>;
   readonly assets: string | null;
   /** Set when the default export is a Workers-style module rather than a unikernel: its handlers. */
   readonly workers?: readonly string[];
