@@ -45,6 +45,9 @@ export function headerCandidates(): string[] {
   if (process.env.TSUKI_NODE_HEADERS) found.push(process.env.TSUKI_NODE_HEADERS);
   const prefix = path.resolve(path.dirname(process.execPath), "..");
   found.push(path.join(prefix, "include/node"));
+  // The `node` package's bin/node is a copy of the binary of node-<platform>-<arch>, which carries
+  // include/ and sits in the package's own node_modules wherever npm placed the package.
+  found.push(path.join(prefix, "node_modules", `node-${process.platform}-${process.arch}`, "include/node"));
   // The `node` package installs its binary from node-<platform>-<arch>, which carries include/.
   for (const root of [path.join(PACKAGE_ROOT, "node_modules/node/node_modules"), path.join(PACKAGE_ROOT, "node_modules")]) {
     found.push(path.join(root, `node-${process.platform}-${process.arch}`, "include/node"));
