@@ -1,14 +1,24 @@
 /**
  * @module host/tender/console
- * The host side of a unikernel's console: bytes from `console.write` are decoded as UTF-8, cut
- * into whole lines per stream and handed to a `ConsoleSink` with the unikernel's name and the
- * time. A line with no newline is flushed at `MAX_LINE` bytes, so a guest cannot make the host
- * buffer without bound.
+ * The host side of a unikernel's console: bytes from `console.write` are cut into whole lines per
+ * stream, admitted through the unikernel's console limits (console-limits.ts) and handed to a
+ * `ConsoleSink` with the unikernel's name and the time. Everything a guest can make the tender do
+ * here is bounded:
+ *
+ * - a line is assembled in at most `MAX_LINE` bytes: a longer one is emitted as its head, marked
+ *   as cut, and the rest of it is skipped (counted, never decoded) up to its newline;
+ * - lines over the rate are dropped before they are decoded, and counted;
+ * - a sink that cannot take a line (its reader is behind: a stalled pipe, a busy control thread)
+ *   says so, and the line is dropped and counted too.
+ *
+ * Drops are reported by the tender itself, at most once a second while they last and once more
+ * as the unikernel ends, as one line on the error stream:
+ * `tsuki: 12,345 console lines of web dropped (rate 1,000/s, burst 5,000)`. Bytes are decoded as
+ * UTF-8 per line (a character split across writes is whole again), invalid bytes as U+FFFD.
  */
 
-import { TextDecoder } from "node:util";
-
-export const MAX_LINE = 64 * 1024;
+import { Buffer } from "node:buffer";
+import { CONSOLE_DEFAULTS, type ConsoleLimits, MAX_LINE, TokenBucket, describeLimits, lineCost } from "./console-limits.ts";
 
 export interface ConsoleLine {
   readonly unikernel: string;
@@ -17,60 +27,193 @@ export interface ConsoleLine {
   readonly text: string;
   /** Wall-clock time in ms since the epoch. */
   readonly time: number;
+  /** Written by the tender about the unikernel (a drop notice), not by the guest. */
+  readonly tender?: true;
 }
 
 /** Where console lines go: a terminal, a ring buffer, a log. */
 export interface ConsoleSink {
-  line(line: ConsoleLine): void;
+  /** Takes a line; returns false when it cannot (its reader is behind), and the line is dropped. */
+  line(line: ConsoleLine): boolean | void;
 }
 
-/** Prints `name | text` to the tender's stdout/stderr, optionally with an ISO timestamp. */
-export function terminalSink(options: { timestamps?: boolean; prefix?: boolean } = {}): ConsoleSink {
-  return {
-    line({ unikernel, stream, text, time }) {
-      const head = `${options.timestamps ? `${new Date(time).toISOString()} ` : ""}${options.prefix === false ? "" : `${unikernel} | `}`;
-      (stream === 2 ? process.stderr : process.stdout).write(`${head}${text}\n`);
-    },
-  };
+/** What a unikernel's console has carried, and what the tender dropped or cut of it. */
+export interface ConsoleCounts {
+  /** Lines handed to the sink. */
+  readonly lines: number;
+  /** Their bytes (UTF-8, without newlines). */
+  readonly bytes: number;
+  /** Lines dropped over the rate and burst. */
+  readonly droppedRate: number;
+  /** Lines dropped because the sink's reader was behind. */
+  readonly droppedBacklog: number;
+  /** Lines cut at MAX_LINE bytes. */
+  readonly truncated: number;
+}
+
+export const NO_CONSOLE_COUNTS: ConsoleCounts = { lines: 0, bytes: 0, droppedRate: 0, droppedBacklog: 0, truncated: 0 };
+
+const NEWLINE = 0x0a;
+/** How often, at most, a drop notice is written while drops go on. */
+const NOTICE_MS = 1000;
+/** Appended to the head of a line that was cut. */
+const CUT = ` … [cut at ${MAX_LINE / 1024} KiB]`;
+
+/** One stream's line being assembled. */
+interface Partial {
+  /** Bytes of the line so far, up to MAX_LINE; made on first use. */
+  buffer: Buffer | undefined;
+  length: number;
+  /** The head was emitted at MAX_LINE; the rest of the line is being skipped. */
+  cutting: boolean;
+}
+
+export interface ConsoleOptions {
+  readonly limits?: ConsoleLimits;
+  /** Monotonic ms (the tender's clock); `performance.now` by default. */
+  readonly now?: () => number;
+  /** How often, at most, a drop notice is written while drops go on (tests shorten it). */
+  readonly noticeMs?: number;
 }
 
 export class ConsoleLines {
-  /** Made on first use: most unikernels never write to the error stream. */
-  #decoders: (TextDecoder | undefined)[] = [undefined, undefined];
-  #partial = ["", ""];
+  readonly limits: ConsoleLimits;
   #name: string;
   #sink: ConsoleSink;
+  #now: () => number;
+  #bucket: TokenBucket;
+  #partials: [Partial, Partial] = [
+    { buffer: undefined, length: 0, cutting: false },
+    { buffer: undefined, length: 0, cutting: false },
+  ];
+  #counts = { lines: 0, bytes: 0, droppedRate: 0, droppedBacklog: 0, truncated: 0 };
+  /** Drops not yet told in a notice. */
+  #untold = { rate: 0, backlog: 0 };
+  #notice: NodeJS.Timeout | undefined;
+  #noticeMs: number;
+  #closed = false;
 
-  constructor(name: string, sink: ConsoleSink) {
+  constructor(name: string, sink: ConsoleSink, options: ConsoleOptions = {}) {
     this.#name = name;
     this.#sink = sink;
+    this.limits = options.limits ?? CONSOLE_DEFAULTS;
+    this.#now = options.now ?? (() => performance.now());
+    this.#noticeMs = options.noticeMs ?? NOTICE_MS;
+    this.#bucket = new TokenBucket(this.limits, this.#now());
+  }
+
+  counts(): ConsoleCounts {
+    return { ...this.#counts };
   }
 
   write(stream: 1 | 2, bytes: Uint8Array): void {
-    const i = stream - 1;
-    const decoder = (this.#decoders[i] ??= new TextDecoder("utf-8"));
-    let text = this.#partial[i] + decoder.decode(bytes, { stream: true });
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
-      this.#emit(stream, text.slice(0, nl));
-      text = text.slice(nl + 1);
+    if (this.#closed) return;
+    // A Buffer over the same bytes: its indexOf and toString are native, and they read no property the guest could have replaced (the unix target's bytes are of its realm).
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const partial = this.#partials[stream - 1]!;
+    const now = this.#now();
+    for (let at = 0; at < view.length; ) {
+      const nl = view.indexOf(NEWLINE, at);
+      const end = nl < 0 ? view.length : nl;
+      if (nl >= 0 && partial.length === 0 && !partial.cutting && end - at <= MAX_LINE) {
+        // The common case: a whole line in this write, nothing before it.
+        this.#line(stream, view, at, end, false, now);
+      } else {
+        this.#append(stream, partial, view, at, end, now);
+        if (nl >= 0) {
+          if (!partial.cutting) this.#line(stream, partial.buffer!, 0, partial.length, false, now);
+          partial.length = 0;
+          partial.cutting = false;
+        }
+      }
+      if (nl < 0) break;
+      at = nl + 1;
     }
-    while (text.length >= MAX_LINE) {
-      this.#emit(stream, text.slice(0, MAX_LINE));
-      text = text.slice(MAX_LINE);
-    }
-    this.#partial[i] = text;
   }
 
-  /** Emits what is left of unfinished lines (at exit). */
+  /** Emits what is left of unfinished lines and the last drop notice (the unikernel has ended); later writes are ignored. */
   flush(): void {
+    if (this.#closed) return;
+    const now = this.#now();
     for (const stream of [1, 2] as const) {
-      const rest = this.#partial[stream - 1]! + (this.#decoders[stream - 1]?.decode() ?? "");
-      this.#partial[stream - 1] = "";
-      if (rest) this.#emit(stream, rest);
+      const partial = this.#partials[stream - 1]!;
+      if (partial.length > 0 && !partial.cutting) this.#line(stream, partial.buffer!, 0, partial.length, false, now);
+      partial.buffer = undefined;
+      partial.length = 0;
+      partial.cutting = false;
     }
+    this.#closed = true;
+    if (this.#notice !== undefined) clearTimeout(this.#notice);
+    this.#notice = undefined;
+    this.#tell();
   }
 
-  #emit(stream: 1 | 2, text: string): void {
-    this.#sink.line({ unikernel: this.#name, stream, text: text.endsWith("\r") ? text.slice(0, -1) : text, time: Date.now() });
+  /** Adds bytes to a line being assembled; past MAX_LINE its head goes out, cut, and the rest is skipped. */
+  #append(stream: 1 | 2, partial: Partial, bytes: Buffer, from: number, to: number, now: number): void {
+    if (partial.cutting || from === to) return;
+    const buffer = (partial.buffer ??= Buffer.allocUnsafe(MAX_LINE));
+    const room = MAX_LINE - partial.length;
+    bytes.copy(buffer, partial.length, from, Math.min(to, from + room));
+    if (to - from <= room) {
+      partial.length += to - from;
+      return;
+    }
+    this.#counts.truncated++;
+    this.#line(stream, buffer, 0, charBoundary(buffer, MAX_LINE), true, now);
+    partial.cutting = true;
+    partial.length = 0;
   }
+
+  /** One line (bytes[from, to)) through the limits to the sink. */
+  #line(stream: 1 | 2, bytes: Buffer, from: number, to: number, cut: boolean, now: number): void {
+    if (!this.#bucket.take(lineCost(to - from), now)) {
+      this.#counts.droppedRate++;
+      this.#untold.rate++;
+      this.#noticeLater();
+      return;
+    }
+    if (to > from && bytes[to - 1] === 0x0d) to--;
+    const text = bytes.toString("utf8", from, to);
+    if (this.#sink.line({ unikernel: this.#name, stream, text: cut ? text + CUT : text, time: Date.now() }) === false) {
+      this.#counts.droppedBacklog++;
+      this.#untold.backlog++;
+      this.#noticeLater();
+      return;
+    }
+    this.#counts.lines++;
+    this.#counts.bytes += to - from;
+  }
+
+  #noticeLater(): void {
+    this.#notice ??= setTimeout(() => {
+      this.#notice = undefined;
+      this.#tell();
+    }, this.#noticeMs).unref();
+  }
+
+  /** Writes the drop notice for what was dropped since the last one; kept for later if the sink cannot take it either. */
+  #tell(): void {
+    const { rate, backlog } = this.#untold;
+    if (rate === 0 && backlog === 0) return;
+    const parts: string[] = [];
+    if (rate > 0) parts.push(`${count(rate)} console line${rate === 1 ? "" : "s"} of ${this.#name} dropped (${describeLimits(this.limits)})`);
+    if (backlog > 0) parts.push(`${count(backlog)} console line${backlog === 1 ? "" : "s"} of ${this.#name} dropped: the reader of the tender's output is behind`);
+    const taken = this.#sink.line({ unikernel: this.#name, stream: 2, text: `tsuki: ${parts.join("; ")}`, time: Date.now(), tender: true });
+    if (taken === false) {
+      if (!this.#closed) this.#noticeLater();
+      return;
+    }
+    this.#untold = { rate: 0, backlog: 0 };
+  }
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** Where to cut `bytes[0, end)` so that no UTF-8 character is split: before the character that `end` would cut, if any. */
+export function charBoundary(bytes: Uint8Array, end: number): number {
+  let lead = end - 1;
+  while (lead > 0 && lead > end - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  const b = bytes[lead]!;
+  const size = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return lead + size > end ? lead : end;
 }

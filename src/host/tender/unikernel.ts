@@ -15,7 +15,8 @@
 
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
-import { ConsoleLines, type ConsoleSink } from "./console.ts";
+import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
+import type { ConsoleLimits } from "./console-limits.ts";
 import { thrownText } from "./guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
@@ -33,6 +34,8 @@ export interface UnikernelOptions {
   readonly name?: string;
   readonly target: Target;
   readonly console: ConsoleSink;
+  /** How many console lines it may write (console-limits.ts); the defaults when absent. */
+  readonly consoleLimits?: ConsoleLimits;
   readonly args: Readonly<Record<string, unknown>>;
   readonly memoryMb: number;
   readonly cpuMs: number;
@@ -82,7 +85,7 @@ export class Unikernel {
     this.memoryMb = options.memoryMb;
     this.cpuMs = options.cpuMs;
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
-    this.#console = new ConsoleLines(this.name, options.console);
+    this.#console = new ConsoleLines(this.name, options.console, { now: options.now, ...(options.consoleLimits === undefined ? {} : { limits: options.consoleLimits }) });
     this.#now = options.now;
     const devices = options.devices ?? [];
     this.addresses = deviceAddresses(devices);
@@ -185,6 +188,16 @@ export class Unikernel {
    */
   cpuTime(): CpuTime | undefined {
     return this.#guest?.cpuTime?.() ?? this.#finalCpu;
+  }
+
+  /** What its console carried, and the lines the tender dropped or cut. */
+  consoleCounts(): ConsoleCounts {
+    return this.#console.counts();
+  }
+
+  /** The console limits it runs with. */
+  get consoleLimits(): ConsoleLimits {
+    return this.#console.limits;
   }
 
   /** What each bound device has carried (bytes, connections, datagrams, block I/O), by device name. */
