@@ -5,7 +5,9 @@
  * seccomp, Node's permission model), holding nothing but the isolate and a channel to the tender.
  *
  * The tender stays the one validator: a guest's hypercall crosses the channel as a `call` frame,
- * goes through the same `makeHypercall` as on the isolate target, and its answer crosses back.
+ * goes through the same `makeHypercall` as on the isolate target, and its answer crosses back;
+ * console writes come gathered in `console` frames (process-child.ts), each run of which goes
+ * through the same validator as a `console.write`, with no answer.
  * Turns are asynchronous here: `evaluate`, `boot` and `dispatch` return promises, and the tender's
  * event loop runs on while a child works. Everything the child sends is checked; a child that
  * breaks the protocol, floods the channel, dies or does not answer within its CPU budget plus a
@@ -229,8 +231,15 @@ export class ProcessGuest implements Guest {
       }
       return this.#child.send({ t: "answer", result });
     }
+    if (message.t === "console") return this.#console(message.runs);
     if (message.t === waiting.expect || (message.t === "error" && waiting.expect === "created")) return this.#settle(message);
     this.#child.kill(`sent ${describe(message)} while the tender waited for "${waiting.expect}"`);
+  }
+
+  /** A `console` frame: `[stream, bytes, …]`, each run a `console.write` the validator checks (and counts, if it refuses it). */
+  #console(runs: unknown): void {
+    if (!Array.isArray(runs) || runs.length % 2 !== 0) return this.#child.kill("sent a console frame that is not [stream, bytes, …] runs");
+    for (let i = 0; i < runs.length; i += 2) this.#hypercall("console.write", runs[i], runs[i + 1]);
   }
 
   #died(why: string): void {
