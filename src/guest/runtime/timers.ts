@@ -5,11 +5,21 @@
  * `timer.arm` for the earliest one, as Solo5's `yield(deadline)` does. When the host's `timer`
  * event arrives, every due timer runs in deadline order (ties in creation order).
  *
+ * A callback that returns a promise (an `async` one) hands it to the timers, and nobody else can
+ * reach it: if it rejects, the rejection is unhandled, and `rejected` reports it with the value.
+ *
  * Delays follow the HTML rules that matter to programs: a missing, negative or NaN delay is 0,
  * and a delay over 2^31-1 ms is 1 (Node warns and does the same).
  */
 
 const MAX_DELAY = 2 ** 31 - 1;
+
+/** A callback's result: if it is a promise, its rejection is reported (its `then` is read once, as `await` would). */
+function settle(result: unknown, host: TimerHost): void {
+  if ((typeof result !== "object" && typeof result !== "function") || result === null) return;
+  const then = (result as { then?: unknown }).then;
+  if (typeof then === "function") then.call(result, undefined, host.rejected);
+}
 
 interface Timer {
   id: number;
@@ -25,6 +35,8 @@ export interface TimerHost {
   arm(deadline: number): void;
   /** Reports an uncaught exception; ends the unikernel, so it throws to unwind the turn. */
   report(error: unknown): void;
+  /** Reports the rejection of a promise a callback returned (never throws). */
+  rejected(reason: unknown): void;
 }
 
 export class Timers {
@@ -53,7 +65,7 @@ export class Timers {
     const host = this.#host;
     Promise.resolve().then(() => {
       try {
-        callback();
+        settle(callback(), host);
       } catch (error) {
         try {
           host.report(error);
@@ -78,7 +90,7 @@ export class Timers {
         this.#byId.delete(top.id);
       }
       try {
-        top.callback(...top.args);
+        settle(top.callback(...top.args), this.#host);
       } catch (error) {
         this.#host.report(error);
       }

@@ -17,7 +17,7 @@ import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAdd
 import type { Image } from "../build/image.ts";
 import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { ConsoleLimits } from "./console-limits.ts";
-import { thrownText } from "./guest-stack.ts";
+import { rejectionText, thrownText } from "./guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
@@ -27,7 +27,7 @@ import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
 import type { CpuTime } from "./targets/target.ts";
 
-const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
+const OUT_OF_ARRAY_BUFFERS = /^(?:uncaught|unhandled rejection:) RangeError: Array buffer allocation failed/;
 
 export interface UnikernelOptions {
   /** What the operator calls it (console lines, the guest's `name`); the image's name by default. */
@@ -279,6 +279,12 @@ export class Unikernel {
   #exitFor(end: TurnEnd): ExitStatus {
     switch (end.kind) {
       case "threw": {
+        if (end.rejection) {
+          const text = rejectionText(end.error);
+          this.#console.write(2, new TextEncoder().encode(`${text.console}\n`));
+          const what = `unhandled rejection: ${text.reason}`;
+          return OUT_OF_ARRAY_BUFFERS.test(what) ? this.#outOfMemory() : { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(what)}` };
+        }
         const error = end.error as { name?: unknown; message?: unknown };
         this.#console.write(2, new TextEncoder().encode(`Uncaught ${thrownText(end.error)}\n`));
         const what = `uncaught ${typeof error?.message === "string" ? `${String(error.name ?? "Error")}: ${error.message}` : String(end.error)}`;

@@ -117,7 +117,7 @@ export class IsolateGuest implements SyncGuest {
     const boot = this.#take("boot");
     const main = this.#main();
     this.#module.release();
-    return this.#turn(() => boot.applySync(undefined, [new ivm.ExternalCopy(info).copyInto({ release: true }), main], { timeout: this.#cpuMs }));
+    return this.#turn(() => boot.applySync(undefined, [new ivm.ExternalCopy(info).copyInto({ release: true }), main], { timeout: this.#cpuMs }), true);
   }
 
   /** Takes a one-time entry point, releasing the runtime's other one-time handle with it. */
@@ -137,7 +137,7 @@ export class IsolateGuest implements SyncGuest {
   /** `dispatch` with the batch already encoded (the process target's child receives it so). */
   dispatchBatch(json: string, batchBytes: Uint8Array | undefined, now: number): TurnEnd | undefined {
     const bytes = batchBytes === undefined ? undefined : new ivm.ExternalCopy(batchBytes).copyInto({ release: true });
-    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }));
+    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }), true);
   }
 
   busy(): boolean {
@@ -164,7 +164,8 @@ export class IsolateGuest implements SyncGuest {
     return this.#module.namespace.getSync("default", { reference: true })!.derefInto();
   }
 
-  #turn(run: () => unknown): TurnEnd | undefined {
+  /** `entered`: the runtime's boot or dispatch, which catch what the guest throws, so that anything thrown out of them is a rejection nobody handled. */
+  #turn(run: () => unknown, entered = false): TurnEnd | undefined {
     try {
       run();
       if (this.#entry.sends !== undefined) takeSends(this.#entry.sends, this.#hypercall, this.#cpuMs);
@@ -177,7 +178,7 @@ export class IsolateGuest implements SyncGuest {
       }
       if (message === "Script execution timed out.") return { kind: "cpu-limit" };
       // The error carries the host's frames too; the tender shows only the guest's (guest-stack.ts).
-      return { kind: "threw", error };
+      return entered ? { kind: "threw", error, rejection: true } : { kind: "threw", error };
     }
   }
 }

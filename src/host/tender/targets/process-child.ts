@@ -127,8 +127,9 @@ function hypercall(call: string, ...args: unknown[]): unknown {
 function endOf(end: TurnEnd | undefined): unknown {
   if (end === undefined || end.kind !== "threw") return end ?? null;
   const error = end.error as { name?: unknown; message?: unknown; stack?: unknown } | null;
-  if (error instanceof Error) return { kind: "threw", error: { name: String(error.name), message: String(error.message), stack: String(error.stack) } };
-  return { kind: "threw", error: { text: String(end.error) } };
+  const rejection = end.rejection === true ? { rejection: true } : {};
+  if (error instanceof Error) return { kind: "threw", error: { name: String(error.name), message: String(error.message), stack: String(error.stack) }, ...rejection };
+  return { kind: "threw", error: { text: String(end.error), primitive: typeof end.error }, ...rejection };
 }
 
 let guest: IsolateGuest | undefined;

@@ -178,7 +178,7 @@ export class ProcessGuest implements Guest {
     this.#busy = reply.busy;
     this.#heap = reply.heap ?? undefined;
     if (end === null) return undefined;
-    if (end.kind === "threw") return { kind: "threw", error: errorFrom(end.error) };
+    if (end.kind === "threw") return end.rejection === true ? { kind: "threw", error: errorFrom(end.error), rejection: true } : { kind: "threw", error: errorFrom(end.error) };
     if (end.kind === "cpu-limit") return { kind: "cpu-limit" };
     return { kind: end.kind, detail: String(end.detail).slice(0, 1000) } as TurnEnd;
   }
@@ -264,21 +264,29 @@ function validHeap(heap: unknown): heap is { used: number; limit: number } | nul
   return typeof heap === "object" && Number.isFinite(h.used) && Number.isFinite(h.limit);
 }
 
-type EndFrame = null | { kind: "threw"; error: unknown } | { kind: "out-of-memory" | "crashed" | "cpu-limit"; detail?: unknown };
+type EndFrame = null | { kind: "threw"; error: unknown; rejection?: unknown } | { kind: "out-of-memory" | "crashed" | "cpu-limit"; detail?: unknown };
 
 function validEnd(end: unknown): end is EndFrame {
   if (end === null) return true;
   if (typeof end !== "object" || !END_KINDS.has((end as { kind?: unknown }).kind as string)) return false;
-  const e = end as { kind: string; detail?: unknown; error?: unknown };
-  if (e.kind === "threw") return typeof e.error === "object" && e.error !== null;
+  const e = end as { kind: string; detail?: unknown; error?: unknown; rejection?: unknown };
+  if (e.kind === "threw") return typeof e.error === "object" && e.error !== null && (e.rejection === undefined || e.rejection === true);
   return e.kind === "cpu-limit" || typeof e.detail === "string";
 }
 
-/** The guest's exception as the tender reports it: strings only, bounded. */
+/** The guest's exception as the tender reports it: strings only, bounded; a primitive as the value it was, where that is plain. */
 function errorFrom(error: unknown): unknown {
-  const e = error as { name?: unknown; message?: unknown; stack?: unknown; text?: unknown };
+  const e = error as { name?: unknown; message?: unknown; stack?: unknown; text?: unknown; primitive?: unknown };
   const text = (value: unknown, max: number) => (typeof value === "string" ? value.slice(0, max) : undefined);
-  if (typeof e.text === "string") return e.text.slice(0, 4000);
+  if (typeof e.text === "string") {
+    const t = e.text.slice(0, 4000);
+    if (e.primitive === "number") return Number(t);
+    if (e.primitive === "boolean") return t === "true";
+    if (e.primitive === "undefined") return undefined;
+    if (e.primitive === "object") return null;
+    if (e.primitive === "bigint" && /^-?\d{1,4000}$/.test(t)) return BigInt(t);
+    return t;
+  }
   return { name: text(e.name, 200) ?? "Error", message: text(e.message, 2000) ?? "", stack: text(e.stack, 8000) };
 }
 
