@@ -56,6 +56,8 @@ export interface Runtime {
   takeSends(): TakenSends | undefined;
   /** A promise of this guest was rejected with `reason` and nobody handled it: prints it and aborts (the unix target). */
   rejected(reason: unknown): void;
+  /** The targets with a heap limit, before the image runs: what the runtime's own tables may hold (pending timers). */
+  limit(memoryMb: number): void;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
@@ -203,6 +205,7 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     deferSends: (datagrams, frames) => drivers?.deferSends(datagrams === true, frames === true),
     takeSends: () => drivers?.takeSends(),
     rejected,
+    limit: (memoryMb) => timers.limit(Number(memoryMb)),
   };
 }
 

@@ -79,6 +79,10 @@ export class IsolateGuest implements SyncGuest {
       if (options.drivers) compile(this.#isolate, "tsuki:drivers", driversScript()).runSync(this.#context, setup);
       const entry = global.getSync("__tsukiEntry", { reference: true }) as ivm.Reference;
       global.deleteSync("__tsukiEntry");
+      // The runtime's own tables (pending timers) bounded by the heap limit (timers.ts).
+      const limit = entry.getSync("limit", { reference: true }) as ivm.Reference;
+      limit.applySync(undefined, [options.memoryMb], setup);
+      limit.release();
       this.#entry = {
         boot: entry.getSync("boot", { reference: true }) as ivm.Reference,
         dispatch: entry.getSync("dispatchBatch", { reference: true }) as ivm.Reference,
