@@ -77,6 +77,11 @@ export class TokenBucket {
     this.#at = now;
   }
 
+  /** Whether not even one token is left at `now`: every line would be dropped until the clock moves. */
+  empty(now: number): boolean {
+    return !this.take(0, now) || this.#tokens < 1;
+  }
+
   /** Takes `cost` tokens if there are as many; false (taking none) if not. */
   take(cost: number, now: number): boolean {
     if (now > this.#at) {

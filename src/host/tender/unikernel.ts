@@ -85,7 +85,7 @@ export class Unikernel {
     this.memoryMb = options.memoryMb;
     this.cpuMs = options.cpuMs;
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
-    this.#console = new ConsoleLines(this.name, options.console, { now: options.now, ...(options.consoleLimits === undefined ? {} : { limits: options.consoleLimits }) });
+    this.#console = new ConsoleLines(this.name, options.console, options.consoleLimits === undefined ? {} : { limits: options.consoleLimits });
     this.#now = options.now;
     const devices = options.devices ?? [];
     this.addresses = deviceAddresses(devices);
