@@ -74,15 +74,13 @@ export class IsolateGuest implements SyncGuest {
       this.#context = this.#isolate.createContextSync();
       const global = this.#context.global;
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
+      // The runtime's own tables (pending timers) are bounded by the heap limit (timers.ts).
+      global.setSync("__tsukiMemoryMb", options.memoryMb);
       const setup = { timeout: Math.max(options.cpuMs, 1000) };
       compile(this.#isolate, "tsuki:runtime", runtimeScript()).runSync(this.#context, setup);
       if (options.drivers) compile(this.#isolate, "tsuki:drivers", driversScript()).runSync(this.#context, setup);
       const entry = global.getSync("__tsukiEntry", { reference: true }) as ivm.Reference;
       global.deleteSync("__tsukiEntry");
-      // The runtime's own tables (pending timers) bounded by the heap limit (timers.ts).
-      const limit = entry.getSync("limit", { reference: true }) as ivm.Reference;
-      limit.applySync(undefined, [options.memoryMb], setup);
-      limit.release();
       this.#entry = {
         boot: entry.getSync("boot", { reference: true }) as ivm.Reference,
         dispatch: entry.getSync("dispatchBatch", { reference: true }) as ivm.Reference,
