@@ -92,7 +92,7 @@ export interface Booted {
 /** A tender on `target` whose console lines are collected. */
 export function testTender(target: TargetName) {
   const lines: ConsoleLine[] = [];
-  const tender = new Tender({ target: TARGETS[target], console: { line: (l) => lines.push(l) } });
+  const tender = new Tender({ target: TARGETS[target], console: { line: (l) => void lines.push(l) } });
   return { tender, lines };
 }
 

@@ -53,7 +53,7 @@ Sandboxed.prototype.kill = function (this: Sandboxed, why: string) {
 const poll = setInterval(() => watched.forEach(measure), 2);
 
 const lines: ConsoleLine[] = [];
-const tender = new Tender({ target: TARGETS[target], console: { line: (l) => lines.push(l) } });
+const tender = new Tender({ target: TARGETS[target], console: { line: (l) => void lines.push(l) } });
 const first = await tender.boot(readImage(readFileSync(hostile)), { name: "hostile", memoryMb: Number(memory), cpuMs: 60_000 });
 const status = await first.exited;
 const second = await tender.boot(readImage(readFileSync(next)), { name: "next", memoryMb: 16 });

@@ -35,6 +35,7 @@ const CASES: { what: string; code: string; kind: string; reason: RegExp; permiss
   { what: "it sends a frame that is not a message", code: `${FRAME} fs.writeSync(3, frame(42))`, kind: "crashed", reason: /not a message/ },
   { what: "it sends a frame the protocol does not expect", code: `${FRAME} fs.writeSync(3, frame({ t: "end", end: null, busy: false, heap: null }))`, kind: "crashed", reason: /while the tender waited for "escaped"/ },
   { what: "it sends a hypercall whose arguments are not an array", code: `${FRAME} fs.writeSync(3, frame({ t: "call", call: "clock.wall", args: 7 }))`, kind: "crashed", reason: /arguments are not an array/ },
+  { what: "it sends a console frame whose runs are not [stream, bytes, …]", code: `${FRAME} fs.writeSync(3, frame({ t: "console", runs: [1] }))`, kind: "crashed", reason: /console frame that is not \[stream, bytes, …\] runs/ },
   { what: "it allocates past its data limit outside the isolate", code: `const keep = []; for (let i = 0; i < 256; i++) keep.push(Buffer.alloc(64 * 2 ** 20, 1)); return "allocated"`, kind: "out-of-memory", reason: /out of memory/, permission: false },
 ];
 

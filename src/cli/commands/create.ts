@@ -11,6 +11,7 @@ import { buildImage } from "../../host/build/build.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { parseBinding } from "../../host/tender/bindings.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../../host/tender/tender.ts";
+import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/restart-policy.ts";
 import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
 import type { DaemonError } from "../../host/orchestrator/errors.ts";
@@ -32,6 +33,9 @@ restart policy, across its own restarts too.
   --mem SIZE         memory limit (heap, buffers, WebAssembly: all of it), e.g. 32M (default ${LIMIT_DEFAULTS.memoryMb}M)
   --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
   --target NAME      ${DAEMON_TARGETS.join(" | ")} (default isolate)
+  --console-rate N   console lines a second it may write (default ${CONSOLE_DEFAULTS.rate}; a line counts
+                     once per 256 bytes begun); more are dropped and counted. Tenants may only lower it
+  --console-burst N  console lines it may write at once (default ${CONSOLE_DEFAULTS.burst}, or twice the rate)
   --restart POLICY   ${RESTART_POLICIES.join(" | ")} (default on-failure): a configuration or
                      bad-image exit (codes 64, 65, 78) is never restarted; crash loops back off
   --priority N       start order when the daemon starts, ${PRIORITY_RANGE.min} first (default ${PRIORITY_RANGE.default})
@@ -47,6 +51,8 @@ export async function create(argv: string[]): Promise<number> {
     mem: { type: "string" },
     "cpu-ms": { type: "string" },
     target: { type: "string" },
+    "console-rate": { type: "string" },
+    "console-burst": { type: "string" },
     restart: { type: "string" },
     priority: { type: "string" },
     json: { type: "boolean" },
@@ -67,6 +73,11 @@ export async function create(argv: string[]): Promise<number> {
   if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M`);
   const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
   if (cpuMs !== undefined && (cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max)) throw new TsukiError("FLAG_VALUE", `--cpu-ms ${cpuMs} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max}`);
+  const consoleLimits = {
+    ...(values["console-rate"] === undefined ? {} : { rate: parseInteger("--console-rate", values["console-rate"]) }),
+    ...(values["console-burst"] === undefined ? {} : { burst: parseInteger("--console-burst", values["console-burst"]) }),
+  };
+  checkConsoleLimits(consoleLimits, { rate: "--console-rate", burst: "--console-burst" });
   const target = choice("--target", values.target, DAEMON_TARGETS);
   const restart = choice("--restart", values.restart, RESTART_POLICIES);
   const priority = values.priority === undefined ? undefined : parseInteger("--priority", values.priority);
@@ -96,6 +107,7 @@ export async function create(argv: string[]): Promise<number> {
         args,
         ...(memoryMb === undefined ? {} : { memoryMb }),
         ...(cpuMs === undefined ? {} : { cpuMs }),
+        ...(Object.keys(consoleLimits).length === 0 ? {} : { console: consoleLimits }),
         ...(target === undefined ? {} : { target: target as DaemonTarget }),
         ...(restart === undefined ? {} : { restart: restart as RestartPolicy }),
         ...(priority === undefined ? {} : { priority }),

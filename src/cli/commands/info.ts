@@ -36,6 +36,7 @@ export function printInfo(info: InstanceInfo): void {
     target: info.target,
     memory: `${info.memoryMb}M`,
     "cpu-ms": info.cpuMs,
+    console: `${info.console.rate.toLocaleString("en-US")} lines/s, bursts of ${info.console.burst.toLocaleString("en-US")}`,
     restart: info.restart,
     priority: info.priority,
     devices: info.devices.join(" ") || "-",

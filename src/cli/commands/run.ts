@@ -15,7 +15,8 @@ import { loadImage } from "../../host/build/image.ts";
 import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
-import { terminalSink } from "../../host/tender/console.ts";
+import { terminalSink } from "../../host/tender/console-output.ts";
+import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
 import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../host/tender/tender.ts";
 import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
@@ -34,6 +35,9 @@ name. Exits with the unikernel's exit code; SIGINT/SIGTERM stop it (codes 130/14
   --mem SIZE         memory limit (heap, buffers, WebAssembly: all of it), e.g. 32M or 1G (default ${LIMIT_DEFAULTS.memoryMb}M)
   --cpu-ms N         longest run without yielding, in ms (default ${LIMIT_DEFAULTS.cpuMs})
   --target NAME      ${TARGET_NAMES.join(" | ")} (default isolate; unix is for debugging)
+  --console-rate N   console lines a second it may write (default ${CONSOLE_DEFAULTS.rate}; a line counts
+                     once per 256 bytes begun); more are dropped, counted and reported
+  --console-burst N  console lines it may write at once (default ${CONSOLE_DEFAULTS.burst}, or twice the rate)
   --inspect[=PORT]   open the Node inspector (use with --target unix to debug the guest)
   --timestamps       prefix console lines with the time
   --quiet            do not print the exit reason
@@ -47,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
     mem: { type: "string" },
     "cpu-ms": { type: "string" },
     target: { type: "string" },
+    "console-rate": { type: "string" },
+    "console-burst": { type: "string" },
     inspect: { type: "string" },
     timestamps: { type: "boolean" },
     quiet: { type: "boolean" },
@@ -71,10 +77,18 @@ export async function run(argv: string[]): Promise<number> {
     throw new TsukiError("FLAG_VALUE", `--cpu-ms ${values["cpu-ms"]} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
   }
 
+  const consoleLimits = {
+    ...(values["console-rate"] === undefined ? {} : { rate: parseInteger("--console-rate", values["console-rate"]) }),
+    ...(values["console-burst"] === undefined ? {} : { burst: parseInteger("--console-burst", values["console-burst"]) }),
+  };
+  // The tender checks them too, after a folder is built; with the flags' names here.
+  checkConsoleLimits(consoleLimits, { rate: "--console-rate", burst: "--console-burst" });
+
   const config: RunConfig | undefined = values.config === undefined ? undefined : loadRunConfig(values.config);
   const settings = applyCommandLine(config, {
     bindings,
     args,
+    console: consoleLimits,
     ...(given === undefined ? {} : { image: given }),
     ...(memoryMb === undefined ? {} : { memoryMb }),
     ...(cpuMs === undefined ? {} : { cpuMs }),
@@ -95,10 +109,12 @@ export async function run(argv: string[]): Promise<number> {
   const image = loadImage(imagePath);
   if (values.inspect !== undefined) openInspector(values.inspect === "" ? 9229 : parseInteger("--inspect", values.inspect), "127.0.0.1");
 
-  const tender = new Tender({ target: TARGETS[targetName], console: terminalSink({ timestamps: values.timestamps ?? false }) });
+  const output = terminalSink({ timestamps: values.timestamps ?? false });
+  const tender = new Tender({ target: TARGETS[targetName], console: output });
   const unikernel = await tender.boot(image, {
     bindings: settings.bindings,
     args: settings.args,
+    ...(settings.console === undefined ? {} : { console: settings.console }),
     ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
     ...(settings.cpuMs === undefined ? {} : { cpuMs: settings.cpuMs }),
   });
@@ -124,6 +140,8 @@ export async function run(argv: string[]): Promise<number> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   if (!values.quiet) process.stderr.write(`tsuki: ${unikernel.name} exited with code ${status.code}: ${status.reason}\n`);
+  // A reader that has stopped reading keeps what is queued for it (at most 1 MiB) and would keep the tender from ending.
+  if (!(await output.drained(2000))) process.exit(status.code);
   return status.code;
 }
 

@@ -15,7 +15,8 @@ export const usage = `Usage: tsuki stats NAME [--json]
 Shows what the unikernel NAME uses: CPU time (this boot, and every boot since the daemon started),
 heap in use and its limit, its memory limit, open connections, what each device carried (bytes in
 and out, connections, datagrams, block reads and writes), uptime, restarts, hypercalls the host
-refused (by errno) and its console ring. "In" is towards the unikernel, "out" from it. When its
+refused (by errno), its console ring, and the console lines the tender dropped over the
+unikernel's console limits or cut. "In" is towards the unikernel, "out" from it. When its
 tender thread is busy in a long guest turn, the figures are the last it sent, marked stale.
 
   --json             print them as JSON
@@ -29,6 +30,7 @@ export async function stats(argv: string[]): Promise<number> {
     const s = await client(values).stats(name);
     if (values.json) return void console.log(JSON.stringify(s)), 0;
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    const n = (count: number) => count.toLocaleString("en-US");
     const cpu = (ms: number) => (ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`);
     const devices: Record<string, string> = {};
     for (const [device, d] of Object.entries(s.devices)) devices[`  ${device}`] = describeDevice(d);
@@ -47,7 +49,8 @@ export async function stats(argv: string[]): Promise<number> {
       restarts: s.restarts,
       "refused calls": Object.keys(s.rejectedCalls).length === 0 ? "none" : s.rejectedCalls,
       "last exit": s.lastExit === null ? null : `${s.lastExit.code} (${s.lastExit.reason})`,
-      console: `${s.console.total} lines written, ${s.console.lines} held, ${s.console.dropped} dropped, ${s.console.followers} followers`,
+      console: `${s.console.total} lines written, ${s.console.lines} held, ${s.console.dropped} dropped from the ring, ${s.console.followers} followers`,
+      "console limits": `${n(s.console.limits.rate)} lines/s, bursts of ${n(s.console.limits.burst)}: ${n(s.console.rateDropped)} lines dropped over them, ${n(s.console.backlogDropped)} dropped with the daemon behind, ${n(s.console.truncated)} cut at 16 KiB`,
     });
     return 0;
   });

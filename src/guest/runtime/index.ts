@@ -8,7 +8,11 @@
  * `takeSends`: udp datagrams and net frames collected after each turn, see docs/abi.md).
  *
  * Lifecycle: `boot` checks the image's default export, builds `start`'s context and calls `start`.
- * An uncaught exception, in `start` or in a timer, prints its stack and aborts the unikernel.
+ * An uncaught exception, in `start` or in a timer, prints its stack and aborts the unikernel. So
+ * does a rejection nobody handles: of a promise a timer or microtask callback returned, seen here
+ * with the guest's own value (`unhandled rejection: { code: 42 }`); of any other promise, reported
+ * by the target after the turn (isolated-vm, on the isolate and process targets) or handed to
+ * `rejected` (the unix target, from Node's `unhandledRejection`).
  * `exit()` and `abort()` end it at once: the host records the end and ignores the guest from then
  * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
  */
@@ -52,6 +56,10 @@ export interface Runtime {
   deferSends(datagrams: boolean, frames: boolean): void;
   /** The datagrams and frames sent during the turn, for the target to hand to the host (see datagrams.ts, net.ts). */
   takeSends(): TakenSends | undefined;
+  /** A promise of this guest was rejected with `reason` and nobody handled it: prints it and aborts (the unix target). */
+  rejected(reason: unknown): void;
+  /** The targets with a heap limit, before the image runs: what the runtime's own tables may hold (pending timers). */
+  limit(memoryMb: number): void;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {
@@ -96,7 +104,19 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     } catch {}
   };
 
-  const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report });
+  /** A rejection nobody handled: printed as browsers print it, and the unikernel aborts naming the value. */
+  const rejected = (reason: unknown) => {
+    if (reason instanceof ExitSignal) return;
+    try {
+      try {
+        console.error("Uncaught (in promise)", typeof reason === "string" ? inspect(reason) : reason);
+      } finally {
+        abort(`unhandled rejection: ${valueLine(reason)}`);
+      }
+    } catch {}
+  };
+
+  const timers = new Timers({ now: () => monotonic() - origin, arm: (d) => call("timer.arm", d === Infinity ? d : d + origin), report, rejected });
   const console = makeConsole((stream, bytes) => call("console.write", stream, bytes), (text) => encoder.encode(text), () => monotonic() - origin);
   /** The device drivers, attached by the drivers script in guests that declare devices. */
   let drivers: Drivers | undefined;
@@ -175,9 +195,14 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
   function dispatch(events: readonly GuestEvent[], now: number) {
     // Never backwards, whatever the caller passes.
     if (now - origin > loop) loop = now - origin;
-    for (const event of events) {
-      if (event.type === "timer") timers.fire();
-      else drivers?.dispatch(event);
+    // Nothing thrown here leaves the turn but the ExitSignal: what the target sees thrown after a turn is a rejection nobody handled.
+    try {
+      for (const event of events) {
+        if (event.type === "timer") timers.fire();
+        else drivers?.dispatch(event);
+      }
+    } catch (error) {
+      report(error);
     }
   }
 
@@ -190,6 +215,8 @@ export function install(raw: HypercallFn, global: typeof globalThis = globalThis
     attachDrivers: (factory) => void (drivers ??= factory(call, (text) => encoder.encode(text))),
     deferSends: (datagrams, frames) => drivers?.deferSends(datagrams === true, frames === true),
     takeSends: () => drivers?.takeSends(),
+    rejected,
+    limit: (memoryMb) => timers.limit(Number(memoryMb)),
   };
 }
 
@@ -228,6 +255,17 @@ function isUnikernel(value: unknown): value is { devices: object; assets: unknow
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** A value on one line, for an exit reason: an error's name and message, anything else as `inspect` shows it. */
+function valueLine(value: unknown): string {
+  let text: string;
+  try {
+    text = value instanceof Error ? `${value.name}: ${value.message}` : inspect(value, { depth: 1, breakLength: Infinity });
+  } catch {
+    text = "a value that cannot be printed";
+  }
+  return text.split("\n", 1)[0]!.slice(0, 200);
 }
 
 function firstLine(error: unknown): string {

@@ -5,11 +5,28 @@
  * `timer.arm` for the earliest one, as Solo5's `yield(deadline)` does. When the host's `timer`
  * event arrives, every due timer runs in deadline order (ties in creation order).
  *
+ * A callback that returns a promise (an `async` one) hands it to the timers, and nobody else can
+ * reach it: if it rejects, the rejection is unhandled, and `rejected` reports it with the value.
+ *
+ * Pending timers are bounded (`limit`, by the memory limit: TIMERS_PER_MIB): past the bound
+ * `setTimeout` and `setInterval` throw a RangeError saying so. Millions of timers would otherwise
+ * grow the runtime's own tables into allocations V8 cannot make within the heap limit, which
+ * isolated-vm treats as a catastrophe that stops the tender's thread for good.
+ *
  * Delays follow the HTML rules that matter to programs: a missing, negative or NaN delay is 0,
  * and a delay over 2^31-1 ms is 1 (Node warns and does the same).
  */
 
 const MAX_DELAY = 2 ** 31 - 1;
+/** Pending timers a unikernel may have per MiB of its memory limit (a timer costs its heap about 120 bytes). */
+export const TIMERS_PER_MIB = 1024;
+
+/** A callback's result: if it is a promise, its rejection is reported (its `then` is read once, as `await` would). */
+function settle(result: unknown, host: TimerHost): void {
+  if ((typeof result !== "object" && typeof result !== "function") || result === null) return;
+  const then = (result as { then?: unknown }).then;
+  if (typeof then === "function") then.call(result, undefined, host.rejected);
+}
 
 interface Timer {
   id: number;
@@ -25,6 +42,8 @@ export interface TimerHost {
   arm(deadline: number): void;
   /** Reports an uncaught exception; ends the unikernel, so it throws to unwind the turn. */
   report(error: unknown): void;
+  /** Reports the rejection of a promise a callback returned (never throws). */
+  rejected(reason: unknown): void;
 }
 
 export class Timers {
@@ -33,6 +52,8 @@ export class Timers {
   #nextId = 1;
   #seq = 0;
   #armed = Infinity;
+  #max = Infinity;
+  #memoryMb = 0;
   #host: TimerHost;
 
   constructor(host: TimerHost) {
@@ -41,6 +62,12 @@ export class Timers {
 
   get pending(): number {
     return this.#byId.size;
+  }
+
+  /** Bounds pending timers by the unikernel's memory limit. */
+  limit(memoryMb: number): void {
+    this.#memoryMb = memoryMb;
+    this.#max = Math.max(1, Math.floor(memoryMb)) * TIMERS_PER_MIB;
   }
 
   setTimeout = (callback: unknown, delay?: unknown, ...args: unknown[]): number => this.#add(callback, delay, args, false);
@@ -53,7 +80,7 @@ export class Timers {
     const host = this.#host;
     Promise.resolve().then(() => {
       try {
-        callback();
+        settle(callback(), host);
       } catch (error) {
         try {
           host.report(error);
@@ -78,7 +105,7 @@ export class Timers {
         this.#byId.delete(top.id);
       }
       try {
-        top.callback(...top.args);
+        settle(top.callback(...top.args), this.#host);
       } catch (error) {
         this.#host.report(error);
       }
@@ -89,6 +116,9 @@ export class Timers {
   #add(callback: unknown, delay: unknown, args: unknown[], repeat: boolean): number {
     if (typeof callback !== "function") {
       throw new TypeError(`${repeat ? "setInterval" : "setTimeout"}: callback must be a function, got ${typeof callback}`);
+    }
+    if (this.#byId.size >= this.#max) {
+      throw new RangeError(`${repeat ? "setInterval" : "setTimeout"}: ${this.#max} timers are pending, the most a unikernel may have with --mem ${this.#memoryMb}M (${TIMERS_PER_MIB} per MiB): clear the timers it no longer needs, or raise --mem`);
     }
     let ms = Number(delay);
     if (!(ms >= 0)) ms = 0;

@@ -6,6 +6,7 @@
  *   memory: 32M                    # as --mem
  *   cpu-ms: 200                    # as --cpu-ms
  *   target: isolate                # as --target
+ *   console: { rate: 1000 }        # as --console-rate and --console-burst
  *   devices:                       # each value becomes a resource only through its tag
  *     web: !listen tcp://127.0.0.1:8080
  *   args:                          # plain data for start({ args }); no tags anywhere
@@ -25,6 +26,8 @@ import { parseMemoryMb } from "../size.ts";
 import type { Binding } from "../tender/bindings.ts";
 import { TARGET_NAMES, type TargetName } from "../tender/targets/index.ts";
 import { CPU_RANGE_MS, MEMORY_RANGE_MB } from "../tender/tender.ts";
+import type { ConsoleLimits } from "../tender/console-limits.ts";
+import { readConsole } from "./console.ts";
 import { ConfigError, type KeySegment, closest, keyPath } from "./problems.ts";
 import { Reader } from "./reader.ts";
 import { DEVICE_TAGS, deviceBinding, tagHint, untaggedHint } from "./tags.ts";
@@ -36,6 +39,8 @@ export interface RunSettings {
   readonly memoryMb?: number;
   readonly cpuMs?: number;
   readonly target?: TargetName;
+  /** Console limits, either or both. */
+  readonly console?: Partial<ConsoleLimits>;
   /** One binding per device; from a file in its order, each with its kind and origin (`run.yaml:7:8 (!listen)`). */
   readonly bindings: readonly Binding[];
   readonly args: Readonly<Record<string, unknown>>;
@@ -48,7 +53,7 @@ export interface RunConfig extends RunSettings {
 }
 
 /** The keys a run configuration may have, in the order the documentation lists them. */
-export const CONFIG_KEYS = ["image", "memory", "cpu-ms", "target", "devices", "args"] as const;
+export const CONFIG_KEYS = ["image", "memory", "cpu-ms", "target", "console", "devices", "args"] as const;
 
 /** Words people write for a key, mostly the flags' names. */
 const KEY_ALIASES: Readonly<Record<string, string>> = { mem: "memory", cpu: "cpu-ms", dev: "devices", arg: "args" };
@@ -155,6 +160,10 @@ function readRoot(reader: Reader, root: Node | null, file: string): RunConfig {
     }
     if (key === "args") {
       config.args = readArgs(reader, value);
+      continue;
+    }
+    if (key === "console") {
+      config.console = readConsole(reader, value);
       continue;
     }
     const valueTag = reader.tag(value);

@@ -21,6 +21,7 @@
 import type { ExitStatus } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
+import { checkConsoleLimits } from "../tender/console-limits.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";
 import type { ImageStore } from "./image-store.ts";
@@ -110,8 +111,8 @@ export class Instance {
       unikernel = await this.#deps.threads.boot(this.tenant, {
         target: this.spec.target,
         image,
-        options: { name: this.spec.name, bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs },
-        console: (stream, text, time) => this.ring.push(time, stream, text),
+        options: { name: this.spec.name, bindings: specBindings(this.spec), args: this.spec.args, memoryMb: this.spec.memoryMb, cpuMs: this.spec.cpuMs, ...(this.spec.console === undefined ? {} : { console: this.spec.console }) },
+        console: (stream, text, time, tender) => this.ring.push(time, stream, text, tender),
       });
     } catch (error) {
       if (generation === this.#generation) this.#fail(error);
@@ -254,6 +255,7 @@ export class Instance {
       target: this.spec.target,
       memoryMb: this.spec.memoryMb,
       cpuMs: this.spec.cpuMs,
+      console: this.consoleLimits(),
       restart: this.spec.restart,
       priority: this.spec.priority,
       devices: this.spec.devices,
@@ -296,8 +298,24 @@ export class Instance {
       stale,
       restarts: this.#restarts,
       lastExit: this.#lastExit === undefined ? null : { kind: this.#lastExit.kind, code: this.#lastExit.code, reason: this.#lastExit.reason },
-      console: { lines: this.ring.history().length, total: this.ring.total, dropped: this.ring.dropped, followers: this.ring.followers },
+      console: {
+        lines: this.ring.held,
+        total: this.ring.total,
+        /** Dropped from the ring (the oldest, past its lines or bytes); they were written. */
+        dropped: this.ring.dropped,
+        followers: this.ring.followers,
+        /** Every boot's: lines the tender dropped over the rate and burst, dropped with its reader behind, and cut at 16 KiB. */
+        rateDropped: usage.console.droppedRate,
+        backlogDropped: usage.console.droppedBacklog,
+        truncated: usage.console.truncated,
+        limits: this.consoleLimits(),
+      },
     };
+  }
+
+  /** The console limits it runs with: what its spec asked for, the tender's defaults for the rest. */
+  consoleLimits(): { rate: number; burst: number } {
+    return checkConsoleLimits(this.spec.console ?? {}, { rate: "console.rate", burst: "console.burst" });
   }
 
   #imageManifest() {

@@ -3,7 +3,7 @@
  * tsukid's Prometheus metrics (prom-client): per unikernel, labelled by its `name` and its `tenant`
  * (the path of the tenant that created it, "" for the administrator's), whether it is up and in which state, its restarts,
  * CPU seconds, heap, memory limit, open connections, bytes/connections/datagrams/frames/block
- * operations per device, and console lines; for the daemon, unikernels by state and prom-client's
+ * operations per device, console lines and the lines dropped or cut, by reason; for the daemon, unikernels by state and prom-client's
  * default process metrics (CPU, RSS, heap, file descriptors, event-loop lag, GC); for the API, its
  * descriptor budget (`tsukid_descriptors{state}`: "in_use" by network peers, the "limit" and the
  * "reserve"; prom-client's process_open_fds counts every descriptor), its connections by kind
@@ -199,7 +199,18 @@ export function tsukidRegistry(prom: typeof PromClient, source: MetricsSource, o
     }),
   );
   counter("tsuki_unikernel_console_lines_total", "Console lines the unikernel wrote (all boots).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.total)));
-  counter("tsuki_unikernel_console_dropped_total", "Console lines dropped from the unikernel's ring buffer (the oldest, past its capacity).", u, (add) => each((i) => add(unikernelLabels(i), i.ring.dropped)));
+  counter(
+    "tsuki_unikernel_console_dropped_total",
+    'Console lines dropped: "rate" by the tender, over the unikernel\'s console rate and burst; "backlog" by the tender, its reader (the daemon) behind; "ring" from the ring buffer, the oldest past its lines or bytes (they were written).',
+    [...u, "reason"],
+    (add) =>
+      eachSample((i, s) => {
+        add({ ...unikernelLabels(i), reason: "rate" }, s.usage.console.droppedRate);
+        add({ ...unikernelLabels(i), reason: "backlog" }, s.usage.console.droppedBacklog);
+        add({ ...unikernelLabels(i), reason: "ring" }, i.ring.dropped);
+      }),
+  );
+  counter("tsuki_unikernel_console_truncated_total", "Console lines the tender cut at 16 KiB (all boots).", u, (add) => eachSample((i, s) => add(unikernelLabels(i), s.usage.console.truncated)));
   const api = source.api?.bind(source);
   if (api !== undefined) {
     gauge("tsukid_descriptors", 'The descriptor budget: "in_use" by network peers, the "limit" (RLIMIT_NOFILE) and the "reserve" kept for the Unix socket and the daemon.', ["state"], (set) => {

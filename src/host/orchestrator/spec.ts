@@ -9,6 +9,7 @@
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
 import { type Binding, parseBinding } from "../tender/bindings.ts";
+import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../tender/console-limits.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
 import { DaemonError } from "./errors.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "./restart-policy.ts";
@@ -37,11 +38,13 @@ export interface UnikernelSpec {
   /** Lower starts first when the daemon starts (Albatross: 0 first, default 50). */
   readonly priority: number;
   readonly args: Readonly<Record<string, unknown>>;
+  /** Console limits it asked for, either or both (the tender's defaults for the rest); absent in specs made before they existed. */
+  readonly console?: Partial<ConsoleLimits>;
   /** The image's signature, when it came with one (required by a daemon with trusted keys). */
   readonly signature?: Signature;
 }
 
-const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restart", "priority", "args", "signature"] as const;
+const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restart", "priority", "args", "console", "signature"] as const;
 
 /** One segment of a name: a tenant's, or a unikernel's own. */
 export const NAME_LABEL = IMAGE_NAME;
@@ -66,7 +69,7 @@ export function checkSha256(sha: unknown, what = "image"): string {
 
 /** Validates a create request's body; throws the first problem found. */
 export function parseSpec(body: unknown): UnikernelSpec {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DaemonError("REQUEST_MALFORMED", "a create request is a JSON object: { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, signature }");
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DaemonError("REQUEST_MALFORMED", "a create request is a JSON object: { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, console, signature }");
   const o = body as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!(KEYS as readonly string[]).includes(key)) throw new DaemonError("REQUEST_MALFORMED", `unknown key ${JSON.stringify(key).slice(0, 80)} in the create request: the keys are ${KEYS.join(", ")}`);
@@ -80,8 +83,9 @@ export function parseSpec(body: unknown): UnikernelSpec {
   const target = oneOf(o.target, "target", DAEMON_TARGETS, "isolate");
   const restart = oneOf(o.restart, "restart", RESTART_POLICIES, "on-failure");
   const args = parseArgs(o.args);
+  const console = parseConsole(o.console);
   const signature = o.signature === undefined ? undefined : parseSignature(o.signature);
-  return { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, ...(signature === undefined ? {} : { signature }) };
+  return { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, ...(console === undefined ? {} : { console }), ...(signature === undefined ? {} : { signature }) };
 }
 
 /** The spec's bindings as the tender takes them. */
@@ -113,6 +117,17 @@ function oneOf<T extends string>(value: unknown, key: string, allowed: readonly 
     throw new DaemonError("REQUEST_VALUE", `${key} ${JSON.stringify(value)?.slice(0, 40)} is not one of ${allowed.join(", ")}`);
   }
   return value as T;
+}
+
+/** `console: { rate?, burst? }`: lines a second and at once (console-limits.ts). */
+function parseConsole(value: unknown): Partial<ConsoleLimits> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new DaemonError("REQUEST_MALFORMED", "console must be an object { rate, burst }: console lines a second and at once");
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (key !== "rate" && key !== "burst") throw new DaemonError("REQUEST_MALFORMED", `unknown key ${JSON.stringify(key).slice(0, 40)} in console: the keys are rate, burst`);
+  const rate = o.rate === undefined ? undefined : integer(o.rate, "console.rate", CONSOLE_RATE_RANGE.min, CONSOLE_RATE_RANGE.max, 0, "lines a second");
+  const burst = o.burst === undefined ? undefined : integer(o.burst, "console.burst", CONSOLE_BURST_RANGE.min, CONSOLE_BURST_RANGE.max, 0, "lines");
+  return { ...(rate === undefined ? {} : { rate }), ...(burst === undefined ? {} : { burst }) };
 }
 
 function parseArgs(value: unknown): Record<string, unknown> {

@@ -21,6 +21,7 @@ import { DaemonError } from "./errors.ts";
 import { TsukiError } from "../errors.ts";
 import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 import { parseBinding } from "../tender/bindings.ts";
+import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
 import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
@@ -125,6 +126,10 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
   if (!own.targets.includes(spec.target)) deny(`target ${spec.target} is not allowed for tenant "${me}" (its policy allows ${own.targets.join(", ")}): give --target ${own.targets[0]}`);
   const cpuMs = Math.min(...tenant.policies.map((p) => p.cpuMs));
   if (spec.cpuMs > cpuMs) deny(`--cpu-ms ${spec.cpuMs} is more than tenant "${me}" may ask for (its policy allows turns of up to ${cpuMs} ms): give --cpu-ms ${cpuMs} or less`);
+  // A tenant's console costs the host CPU: it may lower its limits, never raise them (the host's administrator may).
+  const limits = checkConsoleLimits(spec.console ?? {}, { rate: "--console-rate", burst: "--console-burst" });
+  if (limits.rate > CONSOLE_DEFAULTS.rate) deny(`--console-rate ${limits.rate} is more than a tenant may ask for: give --console-rate ${CONSOLE_DEFAULTS.rate} or less`);
+  if (limits.burst > CONSOLE_DEFAULTS.burst) deny(`--console-burst ${limits.burst} is more than a tenant may ask for: give --console-burst ${CONSOLE_DEFAULTS.burst} or less`);
   const bound = readBindings(manifest, spec);
   const uncapped: string[] = [];
   for (const [name, device] of bound) {

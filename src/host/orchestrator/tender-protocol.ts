@@ -10,13 +10,16 @@
  *   stop {id, reason, code}                      booted {id, addresses, links, figures}
  *   stats {req, ids}                             boot-failed {id, error}
  *   drop-image {sha256}                          exited {id, status, figures}   (figures as it ended)
- *   close                                        console {lines}                (batched per tick)
+ *   close                                        console {lines}                (batched per tick, bounded)
  *                                                stats {req, figures}
  *
  * An image crosses once per thread (`image` on the first boot of its SHA-256 there, its assets
  * packed into one transferred buffer) and stays until the control side, which counts its users
  * there, sends `drop-image`. A thread sends every pending console line before any other message,
- * so the ring has a unikernel's last lines before it hears that it booted or ended.
+ * so the ring has a unikernel's last lines before it hears that it booted or ended. What a thread
+ * has sent in console lines and the control thread has not yet taken is counted in a shared word
+ * (`CONSOLE_IN_FLIGHT`, by `consoleEntrySize`): past the bound a thread refuses lines, and its
+ * unikernels' consoles drop and count them, so a busy control thread is never buried under them.
  *
  * The tender thread is our code, but what it sends is checked (`checkFromWorker`): a thread that
  * sends something malformed is treated as failed, never trusted.
@@ -25,6 +28,7 @@
 import type { ExitStatus, Manifest, PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../errors.ts";
+import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../tender/console.ts";
 import type { DeviceStats } from "../tender/devices/stats.ts";
 import type { CpuTime, MemoryUse } from "../tender/targets/target.ts";
 import type { BootOptions } from "../tender/tender.ts";
@@ -41,9 +45,11 @@ export interface Figures {
   readonly devices: Readonly<Record<string, DeviceStats>>;
   readonly connections: number;
   readonly rejectedCalls: Readonly<Record<string, number>>;
+  /** What its console carried, and what the tender dropped or cut of it. */
+  readonly console: ConsoleCounts;
 }
 
-export const NO_FIGURES: Figures = { heap: null, memory: null, cpuTime: null, devices: {}, connections: 0, rejectedCalls: {} };
+export const NO_FIGURES: Figures = { heap: null, memory: null, cpuTime: null, devices: {}, connections: 0, rejectedCalls: {}, console: NO_CONSOLE_COUNTS };
 
 export type Links = Readonly<Record<string, { readonly tap: string; readonly mac: string; readonly mtu: number }>>;
 
@@ -69,8 +75,16 @@ export interface CarriedError {
   readonly details: readonly string[];
 }
 
-/** One console line: unikernel id, stream, text, wall time in ms. */
-export type ConsoleEntry = readonly [id: number, stream: 1 | 2, text: string, time: number];
+/** One console line: unikernel id, stream, text, wall time in ms, and 1 when the tender wrote it (a drop notice). */
+export type ConsoleEntry = readonly [id: number, stream: 1 | 2, text: string, time: number, tender?: 1];
+
+/** Bytes of console lines a tender thread may have sent that the control thread has not taken: 4 MiB. */
+export const CONSOLE_IN_FLIGHT = 4 * 1024 * 1024;
+
+/** What a console entry counts against CONSOLE_IN_FLIGHT: its text (two bytes a code unit) and the rest of it. */
+export function consoleEntrySize(entry: ConsoleEntry): number {
+  return entry[2].length * 2 + 64;
+}
 
 export type ToWorker =
   | { readonly type: "boot"; readonly id: number; readonly target: DaemonTarget; readonly sha256: string; readonly image?: PackedImage; readonly options: BootOptions }
@@ -160,6 +174,8 @@ function checkFigures(v: unknown): Figures {
   }
   num(f.connections, "connections");
   for (const [k, value] of Object.entries(record(f.rejectedCalls, "rejectedCalls"))) num(value, `rejectedCalls.${k}`);
+  const c = record(f.console, "console");
+  for (const k of Object.keys(NO_CONSOLE_COUNTS)) num(c[k], `console.${k}`);
   return f as unknown as Figures;
 }
 
@@ -207,7 +223,7 @@ export function checkFromWorker(data: unknown): FromWorker {
     case "console":
       if (!Array.isArray(m.lines)) fail("console: no lines");
       for (const line of m.lines as unknown[]) {
-        if (!Array.isArray(line) || line.length !== 4 || (line[1] !== 1 && line[1] !== 2)) fail("console: a malformed line");
+        if (!Array.isArray(line) || (line.length !== 4 && !(line.length === 5 && line[4] === 1)) || (line[1] !== 1 && line[1] !== 2)) fail("console: a malformed line");
         id((line as unknown[])[0], "console line");
         str((line as unknown[])[2], "console line's text");
         num((line as unknown[])[3], "console line's time");

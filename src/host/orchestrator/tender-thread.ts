@@ -22,7 +22,7 @@ import type { Image } from "../build/image.ts";
 import type { BootOptions } from "../tender/tender.ts";
 import type { EventLog } from "./event-log.ts";
 import type { DaemonTarget } from "./spec.ts";
-import { type FromWorker, NO_FIGURES, type ToWorker, checkFromWorker, packImage, rebuildError } from "./tender-protocol.ts";
+import { type FromWorker, NO_FIGURES, type ToWorker, checkFromWorker, consoleEntrySize, packImage, rebuildError } from "./tender-protocol.ts";
 import { ThreadUnikernel, type UnikernelThread } from "./thread-unikernel.ts";
 
 /** How long a read of a unikernel's figures waits for its tender thread before it takes the last ones (stale). */
@@ -37,8 +37,8 @@ export interface BootRequest {
   readonly target: DaemonTarget;
   readonly image: Image;
   readonly options: BootOptions & { readonly name: string };
-  /** Where its console lines go, in order. */
-  readonly console: (stream: 1 | 2, text: string, time: number) => void;
+  /** Where its console lines go, in order; `tender`: the tender wrote it (a drop notice). */
+  readonly console: (stream: 1 | 2, text: string, time: number, tender: boolean) => void;
 }
 
 /** One round of figures asked of a thread: the ids, and a promise kept when the answer has come. */
@@ -100,11 +100,13 @@ export class TenderThread implements UnikernelThread {
   #closing = false;
   #failure: string | undefined;
   #down = false;
+  /** Bytes of console lines the thread has sent and this thread has not taken (tender-protocol.ts). */
+  #consoleInFlight = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(tenant: string, options: TenderThreadOptions) {
     this.tenant = tenant;
     this.#options = options;
-    this.worker = new Worker(ENTRY, { workerData: { runtime: options.runtime, descriptors: options.descriptors }, name: `tender:${tenant || "admin"}`, stdout: false, stderr: false });
+    this.worker = new Worker(ENTRY, { workerData: { runtime: options.runtime, descriptors: options.descriptors, console: this.#consoleInFlight.buffer }, name: `tender:${tenant || "admin"}`, stdout: false, stderr: false });
     this.threadId = this.worker.threadId;
     this.worker.on("message", (data: unknown) => {
       // A thread found failing is not listened to while it is being ended.
@@ -183,9 +185,16 @@ export class TenderThread implements UnikernelThread {
         if (m.tid !== null && m.nice !== null) this.#options.ready?.(this, m.tid);
         this.#options.log.emit("tender-thread-started", { tenant: this.tenant, thread: this.threadId, tid: m.tid, nice: m.nice, ...(m.problem === null ? {} : { problem: m.problem }) });
         return;
-      case "console":
-        for (const [id, stream, text, time] of m.lines) (this.#live.get(id)?.request ?? this.#booting.get(id)?.request)?.console(stream, text, time);
+      case "console": {
+        let taken = 0;
+        for (const entry of m.lines) {
+          const [id, stream, text, time, tender] = entry;
+          taken += consoleEntrySize(entry);
+          (this.#live.get(id)?.request ?? this.#booting.get(id)?.request)?.console(stream, text, time, tender === 1);
+        }
+        Atomics.sub(this.#consoleInFlight, 0, taken);
         return;
+      }
       case "booted": {
         const boot = this.#take(m.id);
         if (boot === undefined) return;

@@ -10,7 +10,9 @@
  * thread, at the process's priority, wins the CPU whenever it wants it; it reports how that went
  * in its `ready` message. It speaks tender-protocol.ts with the control thread: boots, stops,
  * stats on request, and console lines, batched per turn of the event loop (a guest writing many
- * lines costs one message per tick, not one per line).
+ * lines costs one message per tick, not one per line) and bounded: past `CONSOLE_IN_FLIGHT` bytes
+ * sent and not yet taken by the control thread, a line is refused and its unikernel's console
+ * drops and counts it (tender-protocol.ts).
  *
  * Loaded through tender-worker-entry.js, which registers tsuki's module hook in this thread first.
  */
@@ -26,7 +28,7 @@ import type { Target } from "../tender/targets/target.ts";
 import { Tender } from "../tender/tender.ts";
 import type { Unikernel } from "../tender/unikernel.ts";
 import type { DaemonTarget } from "./spec.ts";
-import { type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryError, unpackImage } from "./tender-protocol.ts";
+import { CONSOLE_IN_FLIGHT, type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryError, consoleEntrySize, unpackImage } from "./tender-protocol.ts";
 
 /**
  * How much lower a tender thread's CPU priority is than the control thread's: nice +5. Under
@@ -38,7 +40,7 @@ import { type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryE
 
 const port = parentPort;
 if (port === null) throw new Error("tender-worker.ts runs inside a worker thread that tsukid started (tender-threads.ts)");
-const data = workerData as { runtime: Record<string, string>; descriptors?: SharedArrayBuffer };
+const data = workerData as { runtime: Record<string, string>; descriptors?: SharedArrayBuffer; console?: SharedArrayBuffer };
 useRuntimeScripts(data.runtime);
 /** The daemon's descriptor budget, shared with every thread: its unikernels' connections take from it. */
 const descriptors = data.descriptors === undefined ? undefined : DescriptorBudget.attach(data.descriptors);
@@ -51,6 +53,10 @@ const images = new Map<string, Image>();
 /** The process target, loaded with its first unikernel here: most tenants never use it, and it costs a thread about 2 MiB. */
 let processModule: Promise<typeof import("../tender/targets/process.ts")> | undefined;
 let lines: ConsoleEntry[] = [];
+/** What `lines` counts against CONSOLE_IN_FLIGHT. */
+let batched = 0;
+/** Bytes of console lines sent and not yet taken by the control thread, which subtracts what it takes. */
+const inFlight = data.console === undefined ? undefined : new Int32Array(data.console);
 let flush: NodeJS.Immediate | undefined;
 
 function post(message: FromWorker): void {
@@ -62,8 +68,10 @@ function flushConsole(): void {
   if (flush !== undefined) clearImmediate(flush);
   flush = undefined;
   if (lines.length === 0) return;
+  if (inFlight !== undefined) Atomics.add(inFlight, 0, batched);
   port!.postMessage({ type: "console", lines } satisfies FromWorker);
   lines = [];
+  batched = 0;
 }
 
 async function targetOf(name: DaemonTarget): Promise<Target> {
@@ -76,7 +84,7 @@ function figuresOf(u: Unikernel): Figures {
   // One reading of the memory for both figures (each reading enters the isolate).
   const memory = u.memory() ?? null;
   const heap = memory === null ? (u.heap() ?? null) : { used: memory.heap, limit: memory.limit };
-  return { heap, memory, cpuTime: u.cpuTime() ?? null, devices: u.deviceStats(), connections: u.connections, rejectedCalls: Object.fromEntries(u.rejectedCalls) };
+  return { heap, memory, cpuTime: u.cpuTime() ?? null, devices: u.deviceStats(), connections: u.connections, rejectedCalls: Object.fromEntries(u.rejectedCalls), console: u.consoleCounts() };
 }
 
 async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
@@ -86,7 +94,7 @@ async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
   let unikernel: Unikernel;
   try {
     if (image === undefined) throw new Error(`the tender thread holds no image ${m.sha256} (a bug in tsukid)`);
-    const tender = new Tender({ target: await targetOf(m.target), console: { line: (l) => queueLine([m.id, l.stream, l.text, l.time]) } });
+    const tender = new Tender({ target: await targetOf(m.target), console: { line: (l) => queueLine(l.tender ? [m.id, l.stream, l.text, l.time, 1] : [m.id, l.stream, l.text, l.time]) } });
     unikernel = await tender.boot(image, descriptors === undefined ? m.options : { ...m.options, descriptors });
   } catch (error) {
     booting.delete(m.id);
@@ -105,9 +113,14 @@ async function boot(m: Extract<ToWorker, { type: "boot" }>): Promise<void> {
   if (stop !== undefined) unikernel.stop(stop.reason, stop.code);
 }
 
-function queueLine(entry: ConsoleEntry): void {
+/** Queues a line for the control thread; false (the line is dropped) when CONSOLE_IN_FLIGHT would be passed. */
+function queueLine(entry: ConsoleEntry): boolean {
+  const size = consoleEntrySize(entry);
+  if (batched + size + (inFlight === undefined ? 0 : Atomics.load(inFlight, 0)) > CONSOLE_IN_FLIGHT) return false;
   lines.push(entry);
+  batched += size;
   flush ??= setImmediate(flushConsole);
+  return true;
 }
 
 port.on("message", (m: ToWorker) => {

@@ -6,6 +6,7 @@
  * (`with`). So the totals only grow across restarts, as Prometheus expects of a counter.
  */
 
+import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../tender/console.ts";
 import type { DeviceStats } from "../tender/devices/stats.ts";
 import type { Figures } from "./tender-protocol.ts";
 
@@ -16,6 +17,8 @@ export type DeviceTotals = { kind: string } & Record<string, number | string>;
 export interface Usage {
   readonly cpuMs: number;
   readonly devices: Readonly<Record<string, DeviceTotals>>;
+  /** Console lines the tender passed, dropped and cut, every boot. */
+  readonly console: ConsoleCounts;
 }
 
 /** What an instance uses, read now (or, `stale`, as its busy tender thread last said). */
@@ -32,18 +35,24 @@ export interface Sample {
 export class UsageTotals {
   #cpuMs = 0;
   #devices: Record<string, DeviceTotals> = {};
+  #console: ConsoleCounts = NO_CONSOLE_COUNTS;
 
   /** Adds an ended boot's figures (as it ended). */
   add(figures: Figures): void {
     this.#cpuMs += figures.cpuTime?.cpuMs ?? 0;
     this.#devices = addDeviceTotals(this.#devices, figures.devices);
+    this.#console = addCounts(this.#console, figures.console);
   }
 
   /** The totals with a running boot's figures added, if any. */
   with(figures?: Figures): Usage {
-    if (figures === undefined) return { cpuMs: this.#cpuMs, devices: this.#devices };
-    return { cpuMs: this.#cpuMs + (figures.cpuTime?.cpuMs ?? 0), devices: addDeviceTotals(this.#devices, figures.devices) };
+    if (figures === undefined) return { cpuMs: this.#cpuMs, devices: this.#devices, console: this.#console };
+    return { cpuMs: this.#cpuMs + (figures.cpuTime?.cpuMs ?? 0), devices: addDeviceTotals(this.#devices, figures.devices), console: addCounts(this.#console, figures.console) };
   }
+}
+
+function addCounts(a: ConsoleCounts, b: ConsoleCounts): ConsoleCounts {
+  return { lines: a.lines + b.lines, bytes: a.bytes + b.bytes, droppedRate: a.droppedRate + b.droppedRate, droppedBacklog: a.droppedBacklog + b.droppedBacklog, truncated: a.truncated + b.truncated };
 }
 
 /** `totals` plus `stats`' counters (every number but the open connections, a gauge). */

@@ -36,6 +36,30 @@ export function thrownText(error: unknown): string {
   return typeof stack === "string" ? guestStack(stack) : String(error);
 }
 
+/** isolated-vm's stand-in for a thrown or rejected value that is an object but not an Error. */
+const NOT_AN_ERROR = "An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.";
+
+/**
+ * How a rejection nobody handled reads, as the target reported it (the guest runtime reports
+ * those it sees itself, with the value as its `inspect` shows it): `console`, the lines for the
+ * unikernel's error stream (`Uncaught (in promise)` and the guest's stack), and `reason`, one line
+ * for the exit reason. isolated-vm lets only an error (its name, message and stack) or a
+ * primitive out of an isolate; an object that is not an error stays inside, and is said to be one.
+ */
+export function rejectionText(value: unknown): { console: string; reason: string } {
+  const e = value as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  if (typeof e?.message === "string" && e.message === NOT_AN_ERROR) {
+    const reason = "an object that is not an Error (only errors and primitives leave the isolate: reject with an Error, or handle the promise, to see it)";
+    return { console: `Uncaught (in promise) ${reason}`, reason };
+  }
+  if (typeof e === "object" && e !== null && typeof e.message === "string") {
+    const head = `${String(e.name ?? "Error")}: ${e.message}`;
+    return { console: `Uncaught (in promise) ${typeof e.stack === "string" ? guestStack(e.stack) : head}`, reason: head };
+  }
+  const shown = typeof value === "string" ? `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` : typeof value === "bigint" ? `${value}n` : String(value);
+  return { console: `Uncaught (in promise) ${shown}`, reason: shown };
+}
+
 /** Process output (a dead child's stderr) without any stack frame: JavaScript `at …` lines and native `N: 0x…` lines. */
 export function withoutFrames(text: string): string {
   return text

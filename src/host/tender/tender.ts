@@ -10,6 +10,7 @@ import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
 import { type Binding, checkBindings } from "./bindings.ts";
 import type { ConsoleSink } from "./console.ts";
+import { type ConsoleLimits, checkConsoleLimits } from "./console-limits.ts";
 import { type DescriptorGate, openDevices } from "./devices/index.ts";
 import type { Target } from "./targets/index.ts";
 import { Unikernel } from "./unikernel.ts";
@@ -29,6 +30,8 @@ export interface BootOptions {
   readonly args?: Readonly<Record<string, unknown>>;
   readonly memoryMb?: number;
   readonly cpuMs?: number;
+  /** How many console lines a second it may write, and in what bursts (console-limits.ts); partial limits take the defaults for the rest. */
+  readonly console?: Partial<ConsoleLimits>;
   /**
    * The host's descriptor budget, shared by everything it runs (tsukid's): every connection a
    * listener accepts or a connector makes takes one, and is refused when none is left.
@@ -72,6 +75,7 @@ export class Tender {
     if (!Number.isInteger(cpuMs) || cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max) {
       throw new TsukiError("FLAG_VALUE", `CPU limit ${cpuMs} ms is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
     }
+    const consoleLimits = checkConsoleLimits(options.console ?? {}, { rate: "console rate", burst: "console burst" });
     if (options.name !== undefined && !validName(options.name)) {
       throw new TsukiError("FLAG_VALUE", `unikernel name ${JSON.stringify(options.name).slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit, or such segments joined by "/" (tsukid's names under a tenant, acme/web-1)`);
     }
@@ -82,6 +86,7 @@ export class Tender {
       devices,
       target: this.target,
       console: this.#console,
+      consoleLimits,
       args: options.args ?? {},
       memoryMb,
       cpuMs,

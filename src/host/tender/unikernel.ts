@@ -16,8 +16,9 @@
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { stackMapper } from "../build/source-map.ts";
-import { ConsoleLines, type ConsoleSink } from "./console.ts";
-import { thrownText } from "./guest-stack.ts";
+import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
+import type { ConsoleLimits } from "./console-limits.ts";
+import { rejectionText, thrownText } from "./guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
@@ -27,13 +28,15 @@ import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
 import type { CpuTime, MemoryUse } from "./targets/target.ts";
 
-const OUT_OF_ARRAY_BUFFERS = /^uncaught RangeError: Array buffer allocation failed/;
+const OUT_OF_ARRAY_BUFFERS = /^(?:uncaught|unhandled rejection:) RangeError: Array buffer allocation failed/;
 
 export interface UnikernelOptions {
   /** What the operator calls it (console lines, the guest's `name`); the image's name by default. */
   readonly name?: string;
   readonly target: Target;
   readonly console: ConsoleSink;
+  /** How many console lines it may write (console-limits.ts); the defaults when absent. */
+  readonly consoleLimits?: ConsoleLimits;
   readonly args: Readonly<Record<string, unknown>>;
   readonly memoryMb: number;
   readonly cpuMs: number;
@@ -86,7 +89,10 @@ export class Unikernel {
     this.cpuMs = options.cpuMs;
     this.exited = new Promise((resolve) => (this.#resolve = resolve));
     // Stacks name the developer's files where the image carries a source map (parsed on the first stack printed).
-    this.#console = new ConsoleLines(this.name, options.console, image.sourceMap && stackMapper(image.sourceMap));
+    this.#console = new ConsoleLines(this.name, options.console, {
+      ...(options.consoleLimits === undefined ? {} : { limits: options.consoleLimits }),
+      ...(image.sourceMap === undefined ? {} : { rewrite: stackMapper(image.sourceMap) }),
+    });
     this.#now = options.now;
     const devices = options.devices ?? [];
     this.addresses = deviceAddresses(devices);
@@ -202,6 +208,16 @@ export class Unikernel {
     return this.#guest?.cpuTime?.() ?? this.#finalCpu;
   }
 
+  /** What its console carried, and the lines the tender dropped or cut. */
+  consoleCounts(): ConsoleCounts {
+    return this.#console.counts();
+  }
+
+  /** The console limits it runs with. */
+  get consoleLimits(): ConsoleLimits {
+    return this.#console.limits;
+  }
+
   /** What each bound device has carried (bytes, connections, datagrams, block I/O), by device name. */
   deviceStats(): Record<string, DeviceStats> {
     return this.#devices.stats();
@@ -286,6 +302,12 @@ export class Unikernel {
   #exitFor(end: TurnEnd): ExitStatus {
     switch (end.kind) {
       case "threw": {
+        if (end.rejection) {
+          const text = rejectionText(end.error);
+          this.#console.write(2, new TextEncoder().encode(`${text.console}\n`));
+          const what = `unhandled rejection: ${text.reason}`;
+          return OUT_OF_ARRAY_BUFFERS.test(what) ? this.#outOfMemory() : { kind: "aborted", code: ExitCode.ABORTED, reason: `aborted: ${oneLine(what)}` };
+        }
         const error = end.error as { name?: unknown; message?: unknown };
         this.#console.write(2, new TextEncoder().encode(`Uncaught ${thrownText(end.error)}\n`));
         const what = `uncaught ${typeof error?.message === "string" ? `${String(error.name ?? "Error")}: ${error.message}` : String(end.error)}`;

@@ -42,6 +42,11 @@ describe("the top-level keys", () => {
     assert.equal(parse("cpu-ms: 200").cpuMs, 200);
   });
 
+  test("console holds the console limits, either or both", () => {
+    assert.deepEqual(parse("console:\n  rate: 1000\n  burst: 5000\n").console, { rate: 1000, burst: 5000 });
+    assert.deepEqual(parse("console: { rate: 10 }").console, { rate: 10 });
+  });
+
   test("target names a target", () => {
     assert.equal(parse("target: unix").target, "unix");
   });

@@ -34,6 +34,12 @@ describe("applyCommandLine", () => {
     assert.equal(applyCommandLine(config, { ...none, memoryMb: 64 }).memoryMb, 64);
   });
 
+  test("--console-rate and --console-burst replace console's rate and burst, each on its own", () => {
+    const file = parseRunConfig("console: { rate: 10, burst: 20 }", { file: "run.yaml" });
+    assert.deepEqual(applyCommandLine(file, { ...none, console: { rate: 5 } }).console, { rate: 5, burst: 20 });
+    assert.equal(applyCommandLine(undefined, none).console, undefined);
+  });
+
   test("--cpu-ms replaces cpu-ms", () => {
     assert.equal(applyCommandLine(config, { ...none, cpuMs: 50 }).cpuMs, 50);
   });

@@ -53,7 +53,7 @@ describe("YAML syntax", () => {
 describe("keys", () => {
   test("an unknown top-level key is ERR_CONFIG_KEY with the closest key", () => {
     const message = problem(`imgae: site.tsuki\n`, "ERR_CONFIG_KEY", "imgae", 1, 1);
-    assert.match(message, /is not a key of a run configuration: did you mean image\? \(the keys are image, memory, cpu-ms, target, devices, args\)/);
+    assert.match(message, /is not a key of a run configuration: did you mean image\? \(the keys are image, memory, cpu-ms, target, console, devices, args\)/);
   });
 
   test("a flag's name as a key suggests the key (mem → memory)", () => {
@@ -273,6 +273,15 @@ describe("values of keys", () => {
 
   test("memory out of range is ERR_CONFIG_VALUE with the range", () => {
     assert.match(problem(`memory: 4M\n`, "ERR_CONFIG_VALUE", "memory", 1, 9), /out of range: give 8M–16384M/);
+  });
+
+  test("a console limit that is not a whole number in range is ERR_CONFIG_VALUE with an example", () => {
+    assert.match(problem(`console:\n  rate: 0\n`, "ERR_CONFIG_VALUE", "console.rate", 2, 9), /is 0, not a whole number of lines from 1 to 1000000: write e\.g\. `rate: 1000`/);
+    problem(`console: { burst: many }\n`, "ERR_CONFIG_VALUE", "console.burst", 1, 19);
+  });
+
+  test("an unknown console key is ERR_CONFIG_KEY with a guess", () => {
+    assert.match(problem(`console:\n  rates: 10\n`, "ERR_CONFIG_KEY", "console.rates", 2, 3), /did you mean rate\?/);
   });
 
   test("cpu-ms as a string is ERR_CONFIG_VALUE", () => {

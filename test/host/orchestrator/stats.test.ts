@@ -159,6 +159,24 @@ describe("console ring", () => {
     ring.push(6, 2, "f");
     assert.deepEqual(ring.history().map((l) => l.text), ["d", "e", "f"]);
   });
+
+  test("holds at most maxBytes of text: long lines push the oldest out, and the newest line is always kept", () => {
+    const ring = new ConsoleRing(1000, 16, 10_000);
+    for (let i = 0; i < 100; i++) ring.push(i, 1, `${i}`.padEnd(1000, "."));
+    const held = ring.history();
+    assert.equal(held.length, 4, "4 lines of 2,064 bytes each fit in 10,000");
+    assert.deepEqual(held.map((l) => l.seq), [97, 98, 99, 100]);
+    assert.deepEqual([ring.held, ring.dropped, ring.total], [4, 96, 100]);
+    ring.push(100, 1, "x".repeat(20_000));
+    assert.deepEqual(ring.history().map((l) => l.seq), [101], "a line over the bound alone is held alone");
+  });
+
+  test("marks the tender's own lines", () => {
+    const ring = new ConsoleRing(3);
+    ring.push(1, 2, "tsuki: 5 console lines of web dropped (rate 1/s, burst 2)", true);
+    ring.push(2, 2, "tsuki: a guest's own line");
+    assert.deepEqual(ring.history().map((l) => l.tender), [true, undefined]);
+  });
 });
 
 async function waitUntil(check: () => boolean | Promise<boolean>, ms = 10_000, meanwhile?: () => Promise<void>): Promise<void> {

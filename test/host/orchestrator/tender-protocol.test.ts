@@ -60,7 +60,7 @@ describe("what a tender thread sends", () => {
       { type: "ready", tid: 1234, nice: 5, problem: null },
       { type: "ready", tid: null, nice: null, problem: "not Linux" },
       { type: "exited", id: 3, status: { kind: "crashed", code: 70, reason: "crashed: x" }, figures: { ...NO_FIGURES, heap: { used: 1, limit: 2 }, memory: { heap: 1, external: 2, reserved: 3, used: 6, limit: 8 }, cpuTime: { cpuMs: 1.5, wallMs: 2 } } },
-      { type: "console", lines: [[3, 1, "hello", 1700000000000], [3, 2, "", 1700000000001]] },
+      { type: "console", lines: [[3, 1, "hello", 1700000000000], [3, 2, "", 1700000000001], [3, 2, "tsuki: 5 console lines of web dropped (rate 1/s, burst 2)", 1700000000002, 1]] },
       { type: "stats", req: 1, figures: [[3, { ...NO_FIGURES, devices: { web: { kind: "listener", bytesIn: 1, bytesOut: 2, connections: 0, connectionsTotal: 1 } }, rejectedCalls: { EBADF: 2 } }]] },
       { type: "boot-failed", id: 4, error: carryError(new TsukiError("DEV_OPEN", "cannot listen")) },
     ];
@@ -79,6 +79,9 @@ describe("what a tender thread sends", () => {
       [{ ...booted, figures: { ...NO_FIGURES, devices: { web: { kind: "listener", bytesIn: "1" } } } }, /device web's bytesIn: not a number/],
       [{ type: "exited", id: 3, status: { kind: "crashed", code: 70 }, figures: NO_FIGURES }, /status.reason: not a string/],
       [{ type: "console", lines: [[3, 3, "x", 1]] }, /console: a malformed line/],
+      [{ type: "console", lines: [[3, 2, "x", 1, 2]] }, /console: a malformed line/],
+      [{ ...booted, figures: { ...NO_FIGURES, console: undefined } }, /console: not an object/],
+      [{ ...booted, figures: { ...NO_FIGURES, console: { ...NO_FIGURES.console, droppedRate: "9" } } }, /console.droppedRate: not a number/],
       [{ type: "stats", req: 1, figures: [[3]] }, /stats: a malformed pair/],
       [{ type: "boot-failed", id: 4, error: { ...carryError(new Error("x")), kind: "host" } }, /error.kind/],
     ];

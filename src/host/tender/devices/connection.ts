@@ -3,9 +3,10 @@
  * One stream connection of a unikernel: a TCP or TLS socket behind a handle. The host never
  * buffers without bound, in either direction:
  *
- * - Reading: bytes wait here until the next turn delivers them; past `READ_BUFFER` bytes the
- *   socket is paused (TCP's window closes on the peer), and it resumes once they are delivered and
- *   the guest still wants data (`stream.flow`).
+ * - Reading: bytes wait here until the next turn delivers them; past `READ_BUFFER` bytes, or past
+ *   the unikernel's `ReadBudget` for all its connections together, the socket is paused (TCP's
+ *   window closes on the peer), and it resumes once they are delivered and the guest still wants
+ *   data (`stream.flow`).
  * - Writing: `stream.write` takes a whole chunk while the socket's queue is under `WRITE_BUFFER`
  *   bytes and takes nothing (0) when it is over; a `writable` event follows when it drains.
  *
@@ -15,6 +16,7 @@
 import type { Socket } from "node:net";
 import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
 import type { EventSink, EventSource } from "./events.ts";
+import type { Paused, ReadBudget } from "./read-budget.ts";
 import type { StreamCounters } from "./stats.ts";
 
 export const READ_BUFFER = 256 * 1024;
@@ -28,7 +30,7 @@ export function peerOf(socket: Socket): PeerAddress {
   };
 }
 
-export class Connection implements EventSource {
+export class Connection implements EventSource, Paused {
   readonly handle: number;
   readonly socket: Socket;
   /** Bytes read and not yet delivered. */
@@ -46,19 +48,24 @@ export class Connection implements EventSource {
   #onClosed: (connection: Connection) => void;
   /** Its device's counters: bytes read from and written to the socket. */
   #counters: StreamCounters | undefined;
+  /** What the unikernel's connections may hold together. */
+  #budget: ReadBudget | undefined;
 
-  constructor(handle: number, socket: Socket, sink: EventSink, onClosed: (connection: Connection) => void, counters?: StreamCounters) {
+  constructor(handle: number, socket: Socket, sink: EventSink, onClosed: (connection: Connection) => void, counters?: StreamCounters, budget?: ReadBudget) {
     this.handle = handle;
     this.socket = socket;
     this.#sink = sink;
     this.#onClosed = onClosed;
     this.#counters = counters;
+    this.#budget = budget;
+    budget?.join(this);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       if (this.#counters) this.#counters.bytesIn += chunk.length;
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
-      if (this.#buffered >= READ_BUFFER) socket.pause();
+      const withinBudget = this.#budget === undefined || this.#budget.take(chunk.length);
+      if (this.#buffered >= READ_BUFFER || !withinBudget) socket.pause();
       this.#ready();
     });
     socket.on("end", () => {
@@ -75,6 +82,7 @@ export class Connection implements EventSource {
       this.#error ??= error.code ?? "EIO";
     });
     socket.on("close", () => {
+      this.#budget?.forget(this);
       this.#closed = { errno: this.#error };
       this.#ready();
     });
@@ -104,8 +112,19 @@ export class Connection implements EventSource {
 
   flow(flowing: boolean): void {
     this.#flowing = flowing;
-    if (flowing && this.#buffered < READ_BUFFER) this.socket.resume();
-    else if (!flowing) this.socket.pause();
+    if (flowing) this.resumeIfWanted();
+    else this.socket.pause();
+  }
+
+  /** Reads again if the guest wants data and neither this connection's buffer nor the unikernel's budget is full. */
+  resumeIfWanted(): void {
+    if (!this.#flowing || this.#closed || this.#buffered >= READ_BUFFER || this.#budget?.open === false) return;
+    this.socket.resume();
+  }
+
+  /** Stops reading for now (the unikernel's budget is full); `flow` and `resumeIfWanted` decide when it reads again. */
+  pause(): void {
+    this.socket.pause();
   }
 
   drain(out: GuestEvent[]): void {
@@ -114,8 +133,10 @@ export class Connection implements EventSource {
       const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
       out.push({ type: "data", handle: this.handle, bytes });
       this.#chunks = [];
+      const delivered = this.#buffered;
       this.#buffered = 0;
-      if (this.#flowing && !this.#closed) this.socket.resume();
+      this.#budget?.give(delivered);
+      this.resumeIfWanted();
     }
     if (this.#pendingWritable) {
       this.#pendingWritable = false;

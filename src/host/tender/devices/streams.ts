@@ -11,6 +11,7 @@ import { Connection, peerOf } from "./connection.ts";
 import type { ConnectorBackend } from "./connector.ts";
 import type { EventSink } from "./events.ts";
 import type { ListenerBackend } from "./listener.ts";
+import { ReadBudget } from "./read-budget.ts";
 import { StreamCounters } from "./stats.ts";
 
 const fail = (errno: string, message: string) => ({ errno, message }) as HypercallError;
@@ -23,6 +24,8 @@ export class Streams {
   #counters = new Map<number, StreamCounters>();
   #next: number;
   #sink: EventSink;
+  /** What all its connections may hold read and not delivered. */
+  #budget = new ReadBudget();
 
   /** `firstHandle`: the first handle free after the devices' own. */
   constructor(sink: EventSink, firstHandle: number) {
@@ -117,7 +120,7 @@ export class Streams {
     }
     const connection = new Connection(this.#next++, socket, this.#sink, (c) => {
       if (this.#connections.delete(c.handle) && counters) counters.open--;
-    }, counters);
+    }, counters, this.#budget);
     this.#connections.set(connection.handle, connection);
     return connection;
   }

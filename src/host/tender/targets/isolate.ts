@@ -107,6 +107,8 @@ export class IsolateGuest implements SyncGuest {
       this.#memory = new GuardedMemory(this.#context, options.memoryMb, options.guardOptional === true);
       const global = this.#context.global;
       global.setSync("__tsukiHypercall", new ivm.Callback(options.hypercall, { sync: true }));
+      // The runtime's own tables (pending timers) are bounded by the heap limit (timers.ts).
+      global.setSync("__tsukiMemoryMb", options.memoryMb);
       const setup = { timeout: Math.max(options.cpuMs, 1000) };
       compile(this.#isolate, "tsuki:runtime", runtimeScript()).runSync(this.#context, setup);
       if (options.web) compile(this.#isolate, "tsuki:web", webScript()).runSync(this.#context, setup);
@@ -151,7 +153,7 @@ export class IsolateGuest implements SyncGuest {
     const boot = this.#take("boot");
     const main = this.#main();
     this.#module.release();
-    return this.#turn(() => boot.applySync(undefined, [new ivm.ExternalCopy(info).copyInto({ release: true }), main], { timeout: this.#cpuMs }));
+    return this.#turn(() => boot.applySync(undefined, [new ivm.ExternalCopy(info).copyInto({ release: true }), main], { timeout: this.#cpuMs }), true);
   }
 
   /** Takes a one-time entry point, releasing the runtime's other one-time handle with it. */
@@ -171,7 +173,7 @@ export class IsolateGuest implements SyncGuest {
   /** `dispatch` with the batch already encoded (the process target's child receives it so). */
   dispatchBatch(json: string, batchBytes: Uint8Array | undefined, now: number): TurnEnd | undefined {
     const bytes = batchBytes === undefined ? undefined : new ivm.ExternalCopy(batchBytes).copyInto({ release: true });
-    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }));
+    return this.#turn(() => this.#entry.dispatch.applySync(undefined, [json, bytes, now], { timeout: this.#cpuMs }), true);
   }
 
   /** Enters the isolate after a turn: a limit reached here (isolated-vm checks it on every entry) ends the guest through `ended`, never as a throw. */
@@ -214,18 +216,19 @@ export class IsolateGuest implements SyncGuest {
     return this.#module.namespace.getSync("default", { reference: true })!.derefInto();
   }
 
-  #turn(run: () => unknown): TurnEnd | undefined {
+  /** `entered`: the runtime's boot or dispatch, which catch what the guest throws, so that anything thrown out of them is a rejection nobody handled. */
+  #turn(run: () => unknown, entered = false): TurnEnd | undefined {
     try {
       run();
       if (this.#entry.sends !== undefined) takeSends(this.#entry.sends, this.#hypercall, this.#cpuMs);
       return this.#memory.over() ? this.#memory.end() : undefined;
     } catch (error) {
-      return this.#endOf(error);
+      return this.#endOf(error, entered);
     }
   }
 
   /** What an error thrown out of the isolate means for the guest. */
-  #endOf(error: unknown): TurnEnd {
+  #endOf(error: unknown, entered = false): TurnEnd {
     const message = error instanceof Error ? error.message : String(error);
     if (this.#catastrophe !== undefined) return { kind: "crashed", detail: this.#catastrophe };
     // The guard terminated the guest (V8 then throws no Error, only a termination).
@@ -235,7 +238,7 @@ export class IsolateGuest implements SyncGuest {
     }
     if (message === "Script execution timed out.") return { kind: "cpu-limit" };
     // The error carries the host's frames too; the tender shows only the guest's (guest-stack.ts).
-    return { kind: "threw", error };
+    return entered ? { kind: "threw", error, rejection: true } : { kind: "threw", error };
   }
 }
 

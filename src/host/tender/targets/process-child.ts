@@ -8,9 +8,14 @@
  *
  * It only forwards: every hypercall becomes a `call` frame, and the guest waits (a blocking read:
  * this process has nothing else to do) for the tender's `answer`, which the tender's one validator
- * produced. The tender drives turns with `create`, `evaluate`, `boot` and `dispatch`; each is
- * answered by `end` with how the turn ended, whether the guest is still busy, its heap and all
- * of its memory as the limit counts it.
+ * produced. The one exception is `console.write`, which answers nothing: well-formed writes are
+ * gathered into one `console` frame of up to `LIMITS.consoleWrite` bytes (runs of bytes per
+ * stream, in order), sent before any other frame and at the end of each turn, so that a chatty
+ * guest costs the tender a frame per 64 KiB instead of a round trip per line. The tender still
+ * validates every run; a write that is not well formed goes as a `call`, for the validator to
+ * refuse and count. The tender drives turns with `create`, `evaluate`, `boot` and `dispatch`; each is
+ * answered by `end` with how the turn ended, whether the guest is still busy, its heap and all of
+ * its memory as the limit counts it.
  *
  * `--test-escape` (tests only, never passed by a tender that runs unikernels) also accepts
  * `escape` frames: code run here, outside the isolate, as if it had escaped V8, to show what the
@@ -19,7 +24,8 @@
 
 import { readSync, writeSync } from "node:fs";
 import { serialize } from "node:v8";
-import type { BootInfo } from "../../../abi/index.ts";
+import { isUint8Array } from "node:util/types";
+import { type BootInfo, LIMITS } from "../../../abi/index.ts";
 import { useHeapGuard } from "../memory/guard-addon.ts";
 import { IsolateGuest } from "./isolate.ts";
 import { FRAME_CAP, FrameReader, encodeFrame } from "./process-frames.ts";
@@ -40,7 +46,39 @@ function writeAll(bytes: Buffer): void {
   }
 }
 
-const send = (message: unknown) => writeAll(encodeFrame(message));
+/** Console writes not yet sent, back to back. */
+const consoleBuffer = new Uint8Array(LIMITS.consoleWrite);
+let consoleUsed = 0;
+/** `[stream, end, stream, end, …]`: the runs of `consoleBuffer`, a stream's consecutive writes in one. */
+let consoleRuns: number[] = [];
+
+function flushConsole(): void {
+  if (consoleRuns.length === 0) return;
+  const runs: (number | Uint8Array)[] = [];
+  for (let i = 0, start = 0; i < consoleRuns.length; i += 2) {
+    runs.push(consoleRuns[i]!, consoleBuffer.slice(start, consoleRuns[i + 1]));
+    start = consoleRuns[i + 1]!;
+  }
+  consoleRuns = [];
+  consoleUsed = 0;
+  writeAll(encodeFrame({ t: "console", runs }));
+}
+
+function queueConsole(stream: 1 | 2, bytes: Uint8Array): void {
+  if (bytes.length === 0) return;
+  if (consoleUsed + bytes.length > consoleBuffer.length) flushConsole();
+  consoleBuffer.set(bytes, consoleUsed);
+  consoleUsed += bytes.length;
+  const n = consoleRuns.length;
+  if (n >= 2 && consoleRuns[n - 2] === stream) consoleRuns[n - 1] = consoleUsed;
+  else consoleRuns.push(stream, consoleUsed);
+}
+
+/** Every frame but a console frame goes after the console writes before it. */
+const send = (message: unknown) => {
+  flushConsole();
+  writeAll(encodeFrame(message));
+};
 
 /** Frames from the tender are trusted; the reader's cap only bounds a runaway. */
 const reader = new FrameReader(2 ** 31);
@@ -79,6 +117,10 @@ function forwardable(call: unknown, args: unknown[]): { call: unknown; args: unk
 }
 
 function hypercall(call: string, ...args: unknown[]): unknown {
+  if (call === "console.write" && args.length === 2 && (args[0] === 1 || args[0] === 2) && isUint8Array(args[1]) && args[1].length <= LIMITS.consoleWrite) {
+    queueConsole(args[0], args[1]);
+    return undefined;
+  }
   send({ t: "call", ...forwardable(call, args) });
   const reply = receive();
   if (reply.t !== "answer") throw new Error(`tsuki: the tender answered a hypercall with ${String(reply.t)}`);
@@ -88,8 +130,9 @@ function hypercall(call: string, ...args: unknown[]): unknown {
 function endOf(end: TurnEnd | undefined): unknown {
   if (end === undefined || end.kind !== "threw") return end ?? null;
   const error = end.error as { name?: unknown; message?: unknown; stack?: unknown } | null;
-  if (error instanceof Error) return { kind: "threw", error: { name: String(error.name), message: String(error.message), stack: String(error.stack) } };
-  return { kind: "threw", error: { text: String(end.error) } };
+  const rejection = end.rejection === true ? { rejection: true } : {};
+  if (error instanceof Error) return { kind: "threw", error: { name: String(error.name), message: String(error.message), stack: String(error.stack) }, ...rejection };
+  return { kind: "threw", error: { text: String(end.error), primitive: typeof end.error }, ...rejection };
 }
 
 let guest: IsolateGuest | undefined;

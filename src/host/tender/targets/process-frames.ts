@@ -25,6 +25,18 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
+/**
+ * A frame as two pieces, its length and its body, for a writer that can send both without joining
+ * them (a socket's corked writes): a turn's frame can carry megabytes of data, and one copy less
+ * of it is that much less for the tender to allocate and collect.
+ */
+export function framePieces(message: unknown): [Buffer, Buffer] {
+  const body = serialize(message);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(body.length, 0);
+  return [head, body];
+}
+
 /** What went wrong with the bytes a child sent. */
 export class FrameError extends Error {}
 

@@ -15,7 +15,7 @@ import { SEAL_FAILED } from "../../sandbox/seal.ts";
 import { withoutFrames } from "../guest-stack.ts";
 import type { Sandbox } from "../../sandbox/walls.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
-import { FrameError, FrameReader, encodeFrame } from "./process-frames.ts";
+import { FrameError, FrameReader, framePieces } from "./process-frames.ts";
 
 /** Bytes the tender lets queue towards a child that does not read: past this it is flooding. */
 export const WRITE_CAP = 8 * 1024 * 1024;
@@ -84,15 +84,25 @@ export class Sandboxed {
     if (this.dead !== undefined) onDeath(this.dead);
   }
 
-  /** Sends a frame; a child that lets more than WRITE_CAP bytes pile up is killed. */
+  /**
+   * Sends a frame; a child that lets more than WRITE_CAP bytes pile up is killed. What was queued
+   * before this frame counts: one large frame (a turn delivering megabytes of data) is not a flood.
+   */
   send(message: unknown): void {
     if (this.dead !== undefined) return;
+    const queued = this.#channel.writableLength;
+    if (queued > WRITE_CAP) return this.kill(`flooded the channel: it let ${queued} bytes of answers pile up unread`);
     this.#send(message);
-    if (this.#channel.writableLength > WRITE_CAP) this.kill(`flooded the channel: it let ${this.#channel.writableLength} bytes of answers pile up unread`);
   }
 
   #send(message: unknown): void {
-    this.#channel.write(encodeFrame(message));
+    const [head, body] = framePieces(message);
+    // A small frame is cheaper joined (one write); a large one is cheaper not copied (two, corked).
+    if (body.length < 64 * 1024) return void this.#channel.write(Buffer.concat([head, body], 4 + body.length));
+    this.#channel.cork();
+    this.#channel.write(head);
+    this.#channel.write(body);
+    this.#channel.uncork();
   }
 
   /** Keeps the tender alive while it waits for the child (a turn, a start); `release` undoes one hold. */

@@ -5,7 +5,9 @@
  * seccomp, Node's permission model), holding nothing but the isolate and a channel to the tender.
  *
  * The tender stays the one validator: a guest's hypercall crosses the channel as a `call` frame,
- * goes through the same `makeHypercall` as on the isolate target, and its answer crosses back.
+ * goes through the same `makeHypercall` as on the isolate target, and its answer crosses back;
+ * console writes come gathered in `console` frames (process-child.ts), each run of which goes
+ * through the same validator as a `console.write`, with no answer.
  * Turns are asynchronous here: `evaluate`, `boot` and `dispatch` return promises, and the tender's
  * event loop runs on while a child works. Everything the child sends is checked; a child that
  * breaks the protocol, floods the channel, dies or does not answer within its CPU budget plus a
@@ -184,7 +186,7 @@ export class ProcessGuest implements Guest {
     this.#heap = reply.heap ?? undefined;
     this.#memory = reply.memory ?? undefined;
     if (end === null) return undefined;
-    if (end.kind === "threw") return { kind: "threw", error: errorFrom(end.error) };
+    if (end.kind === "threw") return end.rejection === true ? { kind: "threw", error: errorFrom(end.error), rejection: true } : { kind: "threw", error: errorFrom(end.error) };
     if (end.kind === "cpu-limit") return { kind: "cpu-limit" };
     return { kind: end.kind, detail: String(end.detail).slice(0, 1000) } as TurnEnd;
   }
@@ -237,8 +239,15 @@ export class ProcessGuest implements Guest {
       }
       return this.#child.send({ t: "answer", result });
     }
+    if (message.t === "console") return this.#console(message.runs);
     if (message.t === waiting.expect || (message.t === "error" && waiting.expect === "created")) return this.#settle(message);
     this.#child.kill(`sent ${describe(message)} while the tender waited for "${waiting.expect}"`);
+  }
+
+  /** A `console` frame: `[stream, bytes, …]`, each run a `console.write` the validator checks (and counts, if it refuses it). */
+  #console(runs: unknown): void {
+    if (!Array.isArray(runs) || runs.length % 2 !== 0) return this.#child.kill("sent a console frame that is not [stream, bytes, …] runs");
+    for (let i = 0; i < runs.length; i += 2) this.#hypercall("console.write", runs[i], runs[i + 1]);
   }
 
   #died(why: string): void {
@@ -269,21 +278,29 @@ function validMemory(memory: unknown): memory is MemoryUse | null {
   return typeof memory === "object" && ["heap", "external", "reserved", "used", "limit"].every((k) => Number.isFinite(m[k]));
 }
 
-type EndFrame = null | { kind: "threw"; error: unknown } | { kind: "out-of-memory" | "crashed" | "cpu-limit"; detail?: unknown };
+type EndFrame = null | { kind: "threw"; error: unknown; rejection?: unknown } | { kind: "out-of-memory" | "crashed" | "cpu-limit"; detail?: unknown };
 
 function validEnd(end: unknown): end is EndFrame {
   if (end === null) return true;
   if (typeof end !== "object" || !END_KINDS.has((end as { kind?: unknown }).kind as string)) return false;
-  const e = end as { kind: string; detail?: unknown; error?: unknown };
-  if (e.kind === "threw") return typeof e.error === "object" && e.error !== null;
+  const e = end as { kind: string; detail?: unknown; error?: unknown; rejection?: unknown };
+  if (e.kind === "threw") return typeof e.error === "object" && e.error !== null && (e.rejection === undefined || e.rejection === true);
   return e.kind === "cpu-limit" || typeof e.detail === "string";
 }
 
-/** The guest's exception as the tender reports it: strings only, bounded. */
+/** The guest's exception as the tender reports it: strings only, bounded; a primitive as the value it was, where that is plain. */
 function errorFrom(error: unknown): unknown {
-  const e = error as { name?: unknown; message?: unknown; stack?: unknown; text?: unknown };
+  const e = error as { name?: unknown; message?: unknown; stack?: unknown; text?: unknown; primitive?: unknown };
   const text = (value: unknown, max: number) => (typeof value === "string" ? value.slice(0, max) : undefined);
-  if (typeof e.text === "string") return e.text.slice(0, 4000);
+  if (typeof e.text === "string") {
+    const t = e.text.slice(0, 4000);
+    if (e.primitive === "number") return Number(t);
+    if (e.primitive === "boolean") return t === "true";
+    if (e.primitive === "undefined") return undefined;
+    if (e.primitive === "object") return null;
+    if (e.primitive === "bigint" && /^-?\d{1,4000}$/.test(t)) return BigInt(t);
+    return t;
+  }
   return { name: text(e.name, 200) ?? "Error", message: text(e.message, 2000) ?? "", stack: text(e.stack, 8000) };
 }
 

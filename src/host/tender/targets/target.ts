@@ -89,8 +89,13 @@ export interface MemoryUse {
 
 /** How a turn ended, when it did not simply return. */
 export type TurnEnd =
-  /** `error` may carry the host's frames below the guest's (guest-stack.ts keeps only the guest's). */
-  | { readonly kind: "threw"; readonly error: unknown }
+  /**
+   * `error` may carry the host's frames below the guest's (guest-stack.ts keeps only the guest's).
+   * `rejection`: it is a promise's rejection nobody handled, not an exception thrown out of the
+   * turn (the runtime's entry points catch those; isolated-vm reports such a rejection after the
+   * turn's microtasks, as a copy: an error's name, message and stack, or a primitive).
+   */
+  | { readonly kind: "threw"; readonly error: unknown; readonly rejection?: true }
   | { readonly kind: "out-of-memory"; readonly detail: string }
   | { readonly kind: "cpu-limit" }
   | { readonly kind: "crashed"; readonly detail: string };

@@ -20,15 +20,20 @@ import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
 
 /**
- * A guest's unhandled promise rejection reaches the tender's process here. On the isolate target
- * such rejections stay inside the isolate and are ignored, so the unix target ignores them too,
- * with a warning, rather than let Node end the tender.
+ * A guest's unhandled promise rejection reaches the tender's process here, through Node's
+ * `unhandledRejection`, with the guest's own value: it goes to the runtime of the guest whose
+ * realm made the promise (known by that realm's %Promise.prototype%, taken before any guest code
+ * ran), which prints it and aborts the unikernel, as on the other targets. A rejection of no
+ * guest's is the tender's own: it is printed and ignored, rather than end every unikernel here.
  */
+const guestsByPromise = new Map<object, UnixGuest>();
 let rejectionsTamed = false;
 function tameRejections(): void {
   if (rejectionsTamed) return;
   rejectionsTamed = true;
-  process.on("unhandledRejection", (reason) => {
+  process.on("unhandledRejection", (reason, promise) => {
+    const guest = guestsByPromise.get(Object.getPrototypeOf(promise) as object);
+    if (guest !== undefined) return guest.rejected(reason);
     process.stderr.write(`tsuki (unix target): ignoring an unhandled promise rejection: ${String((reason as Error)?.stack ?? reason)}\n`);
   });
 }
@@ -39,6 +44,9 @@ class UnixGuest implements SyncGuest {
   #module: vm.SourceTextModule;
   #cpuMs: number;
   #work: () => unknown = () => undefined;
+  /** This realm's %Promise.prototype%, the key of `guestsByPromise`. */
+  #promises: object;
+  #ended: ((end: TurnEnd) => void) | undefined;
 
   constructor(options: GuestOptions) {
     if (typeof vm.SourceTextModule !== "function") {
@@ -49,6 +57,7 @@ class UnixGuest implements SyncGuest {
     this.#context = vm.createContext({}, { name: `tsuki:${options.name}`, codeGeneration: { strings: true, wasm: true } });
     Object.defineProperty(this.#context, "__tsukiHypercall", { value: options.hypercall, configurable: true });
     Object.defineProperty(this.#context, Symbol.for("tsuki.turn"), { value: () => this.#work() });
+    this.#promises = vm.runInContext("Object.getPrototypeOf(Promise.resolve())", this.#context) as object;
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
     if (options.web) vm.runInContext(webScript(), this.#context, { filename: "tsuki:web" });
     if (options.drivers) vm.runInContext(driversScript(), this.#context, { filename: "tsuki:drivers" });
@@ -61,6 +70,8 @@ class UnixGuest implements SyncGuest {
     if (this.#module.dependencySpecifiers.length > 0) {
       throw new TsukiError("IMAGE_MALFORMED", `the image's main.js imports ${this.#module.dependencySpecifiers.join(", ")}, but an image's module must not import anything`);
     }
+    this.#ended = options.ended;
+    guestsByPromise.set(this.#promises, this);
   }
 
   evaluate(): TurnEnd | undefined {
@@ -94,6 +105,13 @@ class UnixGuest implements SyncGuest {
 
   dispose(): void {
     this.#work = () => undefined;
+    guestsByPromise.delete(this.#promises);
+  }
+
+  /** A promise of this guest's was rejected and nobody handled it: the runtime prints it (guest code, so under the watchdog) and aborts. */
+  rejected(reason: unknown): void {
+    const end = this.#turn(() => this.#entry.rejected(reason));
+    if (end !== undefined) this.#ended?.(end);
   }
 
   #main(): unknown {
