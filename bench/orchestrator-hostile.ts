@@ -12,7 +12,7 @@
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { DaemonClient } from "../src/host/orchestrator/client.ts";
+import { DaemonClient } from "../src/host/orchestrator/api/client.ts";
 import { ATTACKS, type AttackName, HOSTILE_POLICY, SPIN_SOURCE, largeImage, measure, pct, startAttacker } from "../test/host/orchestrator/hostile.ts";
 import { helloHttpImage, sourceImage, startDaemon } from "../test/host/orchestrator/harness.ts";
 import { POLICY, makeCa, makeTenant, target } from "../test/host/orchestrator/pki.ts";

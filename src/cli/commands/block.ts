@@ -8,7 +8,7 @@
  * binds it.
  */
 
-import type { VolumeInfo } from "../../host/orchestrator/volumes.ts";
+import type { VolumeInfo } from "../../host/orchestrator/store/volumes.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { parse, parseMemory } from "../args.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";

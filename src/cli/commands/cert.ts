@@ -8,11 +8,11 @@
  */
 
 import path from "node:path";
-import type { X509Certificate } from "../../host/orchestrator/x509.ts";
+import type { X509Certificate } from "../../host/orchestrator/pki/x509.ts";
 import { TsukiError } from "../../host/errors.ts";
-import { certPem, commonName, isCa, issueClient, issueTenant, keyPem, policyOf, readCerts, readKey } from "../../host/orchestrator/certs.ts";
-import { DaemonError } from "../../host/orchestrator/errors.ts";
-import { describePolicy, policyExcess } from "../../host/orchestrator/policy.ts";
+import { certPem, commonName, isCa, issueClient, issueTenant, keyPem, policyOf, readCerts, readKey } from "../../host/orchestrator/pki/certs.ts";
+import { DaemonError } from "../../host/orchestrator/api/errors.ts";
+import { describePolicy, policyExcess } from "../../host/orchestrator/pki/policy.ts";
 import { NAME_LABEL } from "../../host/orchestrator/spec.ts";
 import { MAX_TENANT_DEPTH } from "../../host/orchestrator/tenants.ts";
 import { parse, parseInteger } from "../args.ts";

@@ -6,7 +6,7 @@
  */
 
 import { TsukiError } from "../../host/errors.ts";
-import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/api-connections.ts";
+import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/server/api-connections.ts";
 import { parseInteger } from "../args.ts";
 
 export const LIMIT_FLAGS = {

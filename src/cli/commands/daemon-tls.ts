@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { TsukiError } from "../../host/errors.ts";
-import { type TlsOptions, parseListen } from "../../host/orchestrator/tls-listener.ts";
+import { type TlsOptions, parseListen } from "../../host/orchestrator/server/tls-listener.ts";
 
 const FLAGS = ["listen", "ca", "cert", "key"] as const;
 

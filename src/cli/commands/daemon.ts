@@ -8,12 +8,12 @@
 
 import path from "node:path";
 import { Daemon } from "../../host/orchestrator/daemon.ts";
-import { EventLog } from "../../host/orchestrator/event-log.ts";
-import { API_LIMIT_DEFAULTS, apiHandler } from "../../host/orchestrator/http-api.ts";
-import { socketPath, stateDir } from "../../host/orchestrator/paths.ts";
-import { loadMetrics } from "../../host/orchestrator/metrics.ts";
-import { listenMetrics, parseListenAddress } from "../../host/orchestrator/metrics-server.ts";
-import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server.ts";
+import { EventLog } from "../../host/orchestrator/supervision/event-log.ts";
+import { API_LIMIT_DEFAULTS, apiHandler } from "../../host/orchestrator/server/http-api.ts";
+import { socketPath, stateDir } from "../../host/orchestrator/store/paths.ts";
+import { loadMetrics } from "../../host/orchestrator/metrics/metrics.ts";
+import { listenMetrics, parseListenAddress } from "../../host/orchestrator/metrics/metrics-server.ts";
+import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server/server.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { parseSize } from "../../host/size.ts";
 import { parse, parseInteger } from "../args.ts";
@@ -21,15 +21,15 @@ import { keyId, publicKey } from "../../host/orchestrator/signing.ts";
 import { readKeyFile } from "./sign.ts";
 import { reporting } from "./remote.ts";
 import { tlsFlags } from "./daemon-tls.ts";
-import { listenTls } from "../../host/orchestrator/tls-listener.ts";
+import { listenTls } from "../../host/orchestrator/server/tls-listener.ts";
 import type { AddressInfo } from "node:net";
 import { LIMIT_FLAGS, duration, limitFlags, limitsUsage } from "./daemon-limits.ts";
-import { ApiConnections } from "../../host/orchestrator/api-connections.ts";
-import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/descriptors.ts";
-import { IMAGE_GRACE_MS } from "../../host/orchestrator/image-owners.ts";
-import { UPLOAD_DEFAULTS } from "../../host/orchestrator/image-upload.ts";
-import { RATE_DEFAULTS, RequestRates } from "../../host/orchestrator/request-rate.ts";
-import { DaemonError } from "../../host/orchestrator/errors.ts";
+import { ApiConnections } from "../../host/orchestrator/server/api-connections.ts";
+import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/server/descriptors.ts";
+import { IMAGE_GRACE_MS } from "../../host/orchestrator/store/image-owners.ts";
+import { UPLOAD_DEFAULTS } from "../../host/orchestrator/store/image-upload.ts";
+import { RATE_DEFAULTS, RequestRates } from "../../host/orchestrator/server/request-rate.ts";
+import { DaemonError } from "../../host/orchestrator/api/errors.ts";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
 

@@ -4,7 +4,7 @@
  * addresses they got, restart policy and count, the last exit.
  */
 
-import type { InstanceInfo } from "../../host/orchestrator/instance.ts";
+import type { InstanceInfo } from "../../host/orchestrator/supervision/instance.ts";
 import { parse, positional } from "../args.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
 

@@ -20,8 +20,8 @@
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { DaemonError } from "../../host/orchestrator/errors.ts";
-import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/policy.ts";
+import { DaemonError } from "../../host/orchestrator/api/errors.ts";
+import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/policy.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../../host/tender/devices/listener.ts";
 import { LIMIT_DEFAULTS } from "../../host/tender/tender.ts";
 import { parseSize } from "../../host/size.ts";

@@ -10,9 +10,9 @@
  */
 
 import { readFileSync } from "node:fs";
-import { DaemonClient } from "../../host/orchestrator/client.ts";
-import { DaemonError, RemoteError } from "../../host/orchestrator/errors.ts";
-import { socketPath } from "../../host/orchestrator/paths.ts";
+import { DaemonClient } from "../../host/orchestrator/api/client.ts";
+import { DaemonError, RemoteError } from "../../host/orchestrator/api/errors.ts";
+import { socketPath } from "../../host/orchestrator/store/paths.ts";
 import type { Options } from "../args.ts";
 import { TsukiError } from "../../host/errors.ts";
 

@@ -30,26 +30,26 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import path from "node:path";
 import { checkBindings, parseBinding } from "../tender/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
-import { DaemonError } from "./errors.ts";
-import type { EventLog } from "./event-log.ts";
-import { ImageStore, unknownImage } from "./image-store.ts";
-import { ImageRegistry, type ImageRegistryOptions } from "./image-registry.ts";
-import { Instance, type InstanceInfo } from "./instance.ts";
-import { BACKOFF_DEFAULTS, type Backoff } from "./restart-policy.ts";
+import { DaemonError } from "./api/errors.ts";
+import type { EventLog } from "./supervision/event-log.ts";
+import { ImageStore, unknownImage } from "./store/image-store.ts";
+import { ImageRegistry, type ImageRegistryOptions } from "./store/image-registry.ts";
+import { Instance, type InstanceInfo } from "./supervision/instance.ts";
+import { BACKOFF_DEFAULTS, type Backoff } from "./supervision/restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
 import { checkSignature } from "./signing.ts";
-import { StateDb } from "./state-db.ts";
-import { TenderThreads } from "./tender-threads.ts";
-import type { DescriptorBudget } from "./descriptors.ts";
+import { StateDb } from "./store/state-db.ts";
+import { TenderThreads } from "./supervision/tender-threads.ts";
+import type { DescriptorBudget } from "./server/descriptors.ts";
 import { formatSize } from "../size.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
-import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./volumes.ts";
+import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./store/volumes.ts";
 import { TsukiError } from "../errors.ts";
 import { formatDeviceUri } from "../spec/device-uri.ts";
 import type { BoundDevice } from "../tender/bindings.ts";
 import type { KeyObject } from "node:crypto";
 import type { Manifest } from "../../abi/index.ts";
-import type { Policy } from "./policy.ts";
+import type { Policy } from "./pki/policy.ts";
 
 export interface DaemonOptions {
   readonly stateDir: string;

@@ -14,10 +14,10 @@
 import { TsukiError } from "../errors.ts";
 import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 import { parseBinding } from "../tender/bindings.ts";
-import { DaemonError } from "./errors.ts";
+import { DaemonError } from "./api/errors.ts";
 import { checkName } from "./spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
-import { blockBinding, checkVolumeName } from "./volumes.ts";
+import { blockBinding, checkVolumeName } from "./store/volumes.ts";
 
 export type Caller = { readonly kind: "admin" } | { readonly kind: "tenant"; readonly tenant: Tenant };
 

@@ -11,8 +11,8 @@ import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
 import { type Binding, parseBinding } from "../tender/bindings.ts";
 import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../tender/console-limits.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
-import { DaemonError } from "./errors.ts";
-import { RESTART_POLICIES, type RestartPolicy } from "./restart-policy.ts";
+import { DaemonError } from "./api/errors.ts";
+import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
 import { type Signature, parseSignature } from "./signing.ts";
 
 /** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */

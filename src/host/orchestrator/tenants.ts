@@ -17,16 +17,16 @@
  */
 
 import type { Manifest } from "../../abi/index.ts";
-import { DaemonError } from "./errors.ts";
+import { DaemonError } from "./api/errors.ts";
 import { TsukiError } from "../errors.ts";
 import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 import { parseBinding } from "../tender/bindings.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
-import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./policy.ts";
+import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./pki/policy.ts";
 import { type UnikernelSpec, specBindings } from "./spec.ts";
-import { type VolumeRecord, volumeMb } from "./volumes.ts";
-import { type ImageOwner, imageMb } from "./image-owners.ts";
+import { type VolumeRecord, volumeMb } from "./store/volumes.ts";
+import { type ImageOwner, imageMb } from "./store/image-owners.ts";
 
 /** Tenant certificates in one chain, at most (Albatross: chains shorter than 10). */
 export const MAX_TENANT_DEPTH = 8;

@@ -11,12 +11,12 @@ import { Worker } from "node:worker_threads";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/descriptors.ts";
-import { RateLimitedEvents } from "../../../src/host/orchestrator/event-limiter.ts";
-import { addressKey } from "../../../src/host/orchestrator/api-connections.ts";
-import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/errors.ts";
+import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/server/descriptors.ts";
+import { RateLimitedEvents } from "../../../src/host/orchestrator/server/event-limiter.ts";
+import { addressKey } from "../../../src/host/orchestrator/server/api-connections.ts";
+import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
-import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/request-checks.ts";
+import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/server/request-checks.ts";
 import { limitFlags } from "../../../src/cli/commands/daemon-limits.ts";
 import { ROOT } from "../../helpers.ts";
 
@@ -50,7 +50,7 @@ describe("the descriptor budget", () => {
 
   test("worker threads that attach the shared buffer take exactly the capacity between them, racing", async () => {
     const budget = DescriptorBudget.create(20_064, 64);
-    const url = pathToFileURL(path.join(ROOT, "src/host/orchestrator/descriptors.ts")).href;
+    const url = pathToFileURL(path.join(ROOT, "src/host/orchestrator/server/descriptors.ts")).href;
     // Each worker takes until refused, then gives back and takes again half as many, to race both ways.
     const source = `
       const { workerData, parentPort } = await import("node:worker_threads");

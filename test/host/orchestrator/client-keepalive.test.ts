@@ -12,8 +12,8 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { after, before, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
-import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
+import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { POLICY, makeCa, makeTenant, target } from "./pki.ts";
 
 let server: ReturnType<typeof createServer>;

@@ -10,11 +10,11 @@ import { readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { BUSY_NICE, CpuShares, TENDER_THREAD_NICE, threadCpuMs } from "../../../src/host/orchestrator/cpu-shares.ts";
-import type { DaemonError } from "../../../src/host/orchestrator/errors.ts";
-import { EventLog } from "../../../src/host/orchestrator/event-log.ts";
-import { UploadGate } from "../../../src/host/orchestrator/image-upload.ts";
-import { RequestRates } from "../../../src/host/orchestrator/request-rate.ts";
+import { BUSY_NICE, CpuShares, TENDER_THREAD_NICE, threadCpuMs } from "../../../src/host/orchestrator/supervision/cpu-shares.ts";
+import type { DaemonError } from "../../../src/host/orchestrator/api/errors.ts";
+import { EventLog } from "../../../src/host/orchestrator/supervision/event-log.ts";
+import { UploadGate } from "../../../src/host/orchestrator/store/image-upload.ts";
+import { RequestRates } from "../../../src/host/orchestrator/server/request-rate.ts";
 import { tempDir } from "../../helpers.ts";
 
 test("a tenant's requests: bursts of `burst`, then `perSecond`; sub-tenants share their top-level tenant's; others are apart", () => {

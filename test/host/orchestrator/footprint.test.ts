@@ -44,7 +44,7 @@ test("tsuki daemon loads neither Node's type stripper, the X.509 stack nor undic
 test("a tender thread loads the tender behind the same hook: isolated-vm, and no type stripper", () => {
   // Also what shows that `loaded` sees packages at all.
   // What tender-worker.ts imports (it runs only inside a worker), as tender-worker-entry.js loads it.
-  const { packages, internals } = loaded(["src/host/tender/tender.ts", "src/host/tender/targets/isolate.ts", "src/host/tender/runtime-script.ts", "src/host/orchestrator/tender-protocol.ts"]);
+  const { packages, internals } = loaded(["src/host/tender/tender.ts", "src/host/tender/targets/isolate.ts", "src/host/tender/runtime-script.ts", "src/host/orchestrator/supervision/tender-protocol.ts"]);
   assert.ok(packages.includes("isolated-vm"), `the tender (${packages.join(", ")})`);
   assert.deepEqual(internals.filter((m) => /amaro|undici/.test(m)), []);
 });
@@ -55,7 +55,7 @@ test("the certificate commands still load the X.509 stack when they run", () => 
 });
 
 test("the TLS listener reads chains with Node's X509Certificate: only asn1-schema (the policy extension), never @peculiar/x509", () => {
-  const { packages } = loaded(["src/host/orchestrator/tls-listener.ts", "src/host/orchestrator/peer-chain.ts", "src/host/orchestrator/tenant-chain.ts", "src/host/orchestrator/native-certs.ts"]);
+  const { packages } = loaded(["src/host/orchestrator/server/tls-listener.ts", "src/host/orchestrator/pki/peer-chain.ts", "src/host/orchestrator/pki/tenant-chain.ts", "src/host/orchestrator/pki/native-certs.ts"]);
   assert.ok(packages.includes("@peculiar/asn1-schema"), packages.join(", "));
   assert.deepEqual(packages.filter((p) => p === "@peculiar/x509" || p === "reflect-metadata" || p === "tsyringe"), []);
 });

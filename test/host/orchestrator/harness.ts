@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { buildImage } from "../../../src/host/build/build.ts";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import { ROOT, tempDir, unikernelDir } from "../../helpers.ts";
 import { type Child, type SpawnOptions, finished, start, waitForOutput } from "../../cli/spawn.ts";
 

@@ -24,8 +24,8 @@ import { type Socket, connect } from "node:net";
 import { buildImage } from "../../../src/host/build/build.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { DaemonClient } from "../../../src/host/orchestrator/client.ts";
-import type { Policy } from "../../../src/host/orchestrator/policy.ts";
+import type { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
+import type { Policy } from "../../../src/host/orchestrator/pki/policy.ts";
 import { tempDir, unikernelDir } from "../../helpers.ts";
 
 /** The hostile tenant's policy: enough to do all of it. */
@@ -223,7 +223,7 @@ export async function startAttacker(config: AttackerConfig): Promise<{ stop(): P
 // Run as a script: the attacker.
 if (process.argv[1] === import.meta.filename) {
   const config = JSON.parse(process.argv[2]!) as AttackerConfig;
-  const { DaemonClient } = await import("../../../src/host/orchestrator/client.ts");
+  const { DaemonClient } = await import("../../../src/host/orchestrator/api/client.ts");
   const hostile = new DaemonClient({ url: config.url, ca: readFileSync(config.ca, "utf8"), cert: readFileSync(config.cert, "utf8"), key: readFileSync(config.key, "utf8") });
   const running = await attack({
     hostile,

@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { RemoteError } from "../../../src/host/orchestrator/errors.ts";
-import type { RingLine } from "../../../src/host/orchestrator/console-ring.ts";
+import { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
+import type { RingLine } from "../../../src/host/orchestrator/supervision/console-ring.ts";
 import { tempDir } from "../../helpers.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, fetchText, helloHttpImage, startDaemon } from "./harness.ts";

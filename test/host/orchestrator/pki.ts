@@ -6,9 +6,9 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Issued, type Validity, certPem, createCa, issueClient, issueServer, issueTenant, keyPem } from "../../../src/host/orchestrator/certs.ts";
-import type { RemoteTarget } from "../../../src/host/orchestrator/client.ts";
-import type { Policy } from "../../../src/host/orchestrator/policy.ts";
+import { type Issued, type Validity, certPem, createCa, issueClient, issueServer, issueTenant, keyPem } from "../../../src/host/orchestrator/pki/certs.ts";
+import type { RemoteTarget } from "../../../src/host/orchestrator/api/client.ts";
+import type { Policy } from "../../../src/host/orchestrator/pki/policy.ts";
 import { tempDir } from "../../helpers.ts";
 
 export const POLICY: Policy = { unikernels: 4, memoryMb: 256, storageMb: 64, targets: ["isolate"], addresses: ["127.0.0.1"], ports: [{ first: 18100, last: 18199 }], cpuMs: 1000, connections: 4096, peers: [] };

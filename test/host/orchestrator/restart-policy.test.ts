@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { decideRestart, backoffDelay, BACKOFF_DEFAULTS } from "../../../src/host/orchestrator/restart-policy.ts";
-import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
+import { decideRestart, backoffDelay, BACKOFF_DEFAULTS } from "../../../src/host/orchestrator/supervision/restart-policy.ts";
+import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { type RunningDaemon, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
 
 const T = { timeout: 60_000 };

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import { stopChild } from "../../helpers.ts";
 import { type RunningDaemon, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
 import { HOSTILE_POLICY, measure, pct } from "./hostile.ts";

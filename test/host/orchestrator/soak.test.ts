@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { tempDir } from "../../helpers.ts";
 import { after, before, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import { type RunningDaemon, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
 import { type AttackName, HOSTILE_POLICY, SPIN_SOURCE, largeImage, measure, pct, startAttacker } from "./hostile.ts";
 import { type Ca, POLICY, makeCa, makeTenant, target } from "./pki.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ConsoleRing } from "../../../src/host/orchestrator/console-ring.ts";
+import { ConsoleRing } from "../../../src/host/orchestrator/supervision/console-ring.ts";
 import { processTargetUnavailable, tempDir } from "../../helpers.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, fetchText, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";

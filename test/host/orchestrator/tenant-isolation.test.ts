@@ -15,8 +15,8 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
-import type { Policy } from "../../../src/host/orchestrator/policy.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
+import type { Policy } from "../../../src/host/orchestrator/pki/policy.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
 import { type Ca, makeCa, makeTenant, target } from "./pki.ts";

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DaemonClient } from "../../../src/host/orchestrator/client.ts";
-import type { RemoteError } from "../../../src/host/orchestrator/errors.ts";
+import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
+import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { type RunningDaemon, helloHttpImage, startDaemon } from "./harness.ts";
 import { type Ca, POLICY, type TenantFiles, makeCa, makeTenant, target } from "./pki.ts";
 
@@ -108,7 +108,7 @@ describe("a tenant's unikernels when tsukid starts again", () => {
 describe("the state database", () => {
   test("schema 1 (before tenants were recorded) is migrated in place: its unikernels come back as the administrator's", async () => {
     const { DatabaseSync } = await import("node:sqlite");
-    const { StateDb } = await import("../../../src/host/orchestrator/state-db.ts");
+    const { StateDb } = await import("../../../src/host/orchestrator/store/state-db.ts");
     const file = path.join(path.dirname(stateDir), "v1.db");
     const old = new DatabaseSync(file);
     old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { Daemon } from "../../../src/host/orchestrator/daemon.ts";
-import { EventLog } from "../../../src/host/orchestrator/event-log.ts";
+import { EventLog } from "../../../src/host/orchestrator/supervision/event-log.ts";
 import { parseSpec } from "../../../src/host/orchestrator/spec.ts";
 import type { Tenant } from "../../../src/host/orchestrator/tenants.ts";
 import { tempDir } from "../../helpers.ts";
