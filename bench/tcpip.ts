@@ -17,7 +17,7 @@
 
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { parseBinding } from "../src/host/tender/bindings.ts";
+import { parseBinding } from "../src/host/spec/bindings.ts";
 import type { ConsoleLine } from "../src/host/tender/console.ts";
 import { ROOT, testTender } from "../test/helpers.ts";
 import { cleanup, netUnavailable } from "../test/netns.ts";

@@ -14,7 +14,7 @@ import { buildImage } from "../../host/build/build.ts";
 import { loadImage } from "../../host/build/image.ts";
 import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
 import { TsukiError } from "../../host/errors.ts";
-import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
+import { type Binding, parseBinding } from "../../host/spec/bindings.ts";
 import { terminalSink } from "../../host/tender/console-output.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
 import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";

@@ -23,7 +23,7 @@ import { Composer, LineCounter, type Node, Parser, isAlias, isMap, isScalar } fr
 import { deviceNameProblem } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { parseMemoryMb } from "../size.ts";
-import type { Binding } from "../tender/bindings.ts";
+import type { Binding } from "../spec/bindings.ts";
 import { TARGET_NAMES, type TargetName } from "../tender/targets/index.ts";
 import { CPU_RANGE_MS, MEMORY_RANGE_MB } from "../tender/tender.ts";
 import type { ConsoleLimits } from "../tender/console-limits.ts";

@@ -17,7 +17,7 @@
 import path from "node:path";
 import { type Node, type Scalar, isMap, isScalar, isSeq } from "yaml";
 import type { DeviceKind } from "../../abi/index.ts";
-import type { Binding } from "../tender/bindings.ts";
+import type { Binding } from "../spec/bindings.ts";
 import { DEFAULT_SECTOR, type DeviceBinding, UriProblem, encodePath, formatDeviceUri, parseDeviceUri, parseSector } from "../spec/device-uri.ts";
 import { checkPathText, parsePeerText } from "../spec/endpoint.ts";
 import { parseSize } from "../size.ts";

@@ -28,7 +28,7 @@
 
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { checkBindings, parseBinding } from "../tender/bindings.ts";
+import { checkBindings, parseBinding } from "../spec/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
 import { DaemonError } from "./api/errors.ts";
 import type { EventLog } from "./supervision/event-log.ts";
@@ -46,7 +46,7 @@ import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
 import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./store/volumes.ts";
 import { TsukiError } from "../errors.ts";
 import { formatDeviceUri } from "../spec/device-uri.ts";
-import type { BoundDevice } from "../tender/bindings.ts";
+import type { BoundDevice } from "../spec/bindings.ts";
 import type { KeyObject } from "node:crypto";
 import type { Manifest } from "../../abi/index.ts";
 import type { Policy } from "./pki/policy.ts";

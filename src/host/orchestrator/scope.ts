@@ -13,7 +13,7 @@
 
 import { TsukiError } from "../errors.ts";
 import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { parseBinding } from "../tender/bindings.ts";
+import { parseBinding } from "../spec/bindings.ts";
 import { DaemonError } from "./api/errors.ts";
 import { checkName } from "./spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";

@@ -8,7 +8,7 @@
 
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
-import { type Binding, parseBinding } from "../tender/bindings.ts";
+import { type Binding, parseBinding } from "../spec/bindings.ts";
 import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../tender/console-limits.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
 import { DaemonError } from "./api/errors.ts";

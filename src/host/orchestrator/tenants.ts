@@ -20,7 +20,7 @@ import type { Manifest } from "../../abi/index.ts";
 import { DaemonError } from "./api/errors.ts";
 import { TsukiError } from "../errors.ts";
 import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { parseBinding } from "../tender/bindings.ts";
+import { parseBinding } from "../spec/bindings.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
 import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./pki/policy.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { applyCommandLine, parseRunConfig } from "../../../src/host/config/index.ts";
-import { parseBinding } from "../../../src/host/tender/bindings.ts";
+import { parseBinding } from "../../../src/host/spec/bindings.ts";
 
 const config = parseRunConfig(
   `image: site.tsuki\nmemory: 32M\ncpu-ms: 200\ntarget: unix\ndevices:\n  web: !listen tcp://127.0.0.1:8080\nargs:\n  greeting: hello\n  n: 1\n`,

@@ -12,7 +12,7 @@ import type { Manifest } from "../../../src/abi/index.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { DaemonError, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
 import { NO_FIGURES, carryError, checkFromWorker, packImage, rebuildError, unpackImage } from "../../../src/host/orchestrator/supervision/tender-protocol.ts";
-import { BindingsError } from "../../../src/host/tender/bindings.ts";
+import { BindingsError } from "../../../src/host/spec/bindings.ts";
 
 /** What crosses a thread: the carried error, through structured clone. */
 const across = (error: unknown) => rebuildError(structuredClone(carryError(error)));

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseManifest } from "../../../src/abi/index.ts";
-import { parseBinding } from "../../../src/host/tender/bindings.ts";
+import { parseBinding } from "../../../src/host/spec/bindings.ts";
 import { TARGET_NAMES } from "../../../src/host/tender/targets/index.ts";
 import { bootToEnd, buildSource, processTargetUnavailable } from "../../helpers.ts";
 

@@ -20,7 +20,7 @@
 
 import path from "node:path";
 import { type BlockBinding, parseDeviceUri, volumeNameProblem } from "../../spec/device-uri.ts";
-import { parseBinding } from "../../tender/bindings.ts";
+import { parseBinding } from "../../spec/bindings.ts";
 import { DaemonError } from "../api/errors.ts";
 
 /** The largest volume, in MiB (the tender's largest block device, 2^50 bytes). */

@@ -1,5 +1,5 @@
 /**
- * @module host/tender/bindings
+ * @module host/spec/bindings
  * Device bindings: which host resource each declared device is bound to. A binding is written
  * `name=URI` (`--dev web=tcp://127.0.0.1:8080`); the URI's scheme must suit the declared kind.
  * `checkBindings` compares the bindings with the image's manifest and reports every device that
@@ -11,7 +11,7 @@
 
 import { type DeviceKind, type Manifest, deviceNameProblem, parseOrigin } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
-import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
+import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, formatDeviceUri, parseDeviceUri } from "./device-uri.ts";
 
 export interface Binding {
   readonly name: string;
