@@ -70,7 +70,7 @@ describe("examples/dns", () => {
   test("its run configuration binds the udp device and the listener on 127.0.0.1:5353 and allows AXFR to 127.0.0.1", () => {
     const config = loadRunConfig(path.join(EXAMPLE, "run.yaml"));
     assert.deepEqual(
-      config.bindings.map((b) => [b.name, b.uri]),
+      config.devices.map((b) => [b.name, b.uri]),
       [
         ["udp", "udp://127.0.0.1:5353"],
         ["tcp", "tcp://127.0.0.1:5353"],

@@ -29,7 +29,7 @@ before(async () => {
   const built = await buildImage(EXAMPLE, { out: path.join(tempDir(), "hono-api.tsuki") });
   const config = loadRunConfig(path.join(EXAMPLE, "run.yaml"));
   const { tender } = testTender("isolate");
-  unikernel = await tender.boot(loadImage(built.image), { bindings: [{ name: "http", uri: "tcp://127.0.0.1:0" }], memoryMb: config.memoryMb, args: config.args });
+  unikernel = await tender.boot(loadImage(built.image), { bindings: [{ name: "http", uri: "tcp://127.0.0.1:0" }], memoryMb: config.limits.memoryMb, args: config.args });
   port = unikernel.addresses.http!.port;
 });
 

@@ -60,7 +60,7 @@ describe("examples/kv", { skip: NO_CURL }, () => {
   test("its run configuration binds a listener on 127.0.0.1:8081 and a 16 MiB block file under examples/kv/data", () => {
     const config = loadRunConfig(path.join(EXAMPLE, "run.yaml"));
     assert.deepEqual(
-      config.bindings.map((b) => [b.name, b.uri]),
+      config.devices.map((b) => [b.name, b.uri]),
       [
         ["web", "tcp://127.0.0.1:8081"],
         ["data", `file:${path.join(EXAMPLE, "data/kv.img")}?size=16777216`],

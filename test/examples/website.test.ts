@@ -39,7 +39,7 @@ before(async () => {
   const built = await buildImage(EXAMPLE, { out: path.join(tempDir(), "website.tsuki") });
   const config = loadRunConfig(path.join(EXAMPLE, "run.yaml"));
   const { tender } = testTender("isolate");
-  unikernel = await tender.boot(loadImage(built.image), { bindings: [{ name: "web", uri: "tcp://127.0.0.1:0" }], memoryMb: config.memoryMb });
+  unikernel = await tender.boot(loadImage(built.image), { bindings: [{ name: "web", uri: "tcp://127.0.0.1:0" }], memoryMb: config.limits.memoryMb });
   port = unikernel.addresses.web!.port;
 });
 
@@ -90,8 +90,8 @@ const head = (target: string, ...args: string[]) => curl(target, "-I", ...args);
 
 test("run.yaml binds web on 127.0.0.1:8080 with 32 MiB", () => {
   const config = loadRunConfig(path.join(EXAMPLE, "run.yaml"));
-  assert.equal(config.memoryMb, 32);
-  assert.deepEqual(config.bindings.map((b) => [b.name, b.uri]), [["web", "tcp://127.0.0.1:8080"]]);
+  assert.equal(config.limits.memoryMb, 32);
+  assert.deepEqual(config.devices.map((b) => [b.name, b.uri]), [["web", "tcp://127.0.0.1:8080"]]);
   assert.equal(config.image, EXAMPLE);
 });
 

@@ -6,16 +6,15 @@
  */
 
 import { readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import { buildImage } from "../../host/build/build.ts";
 import { TsukiError } from "../../host/errors.ts";
-import { parseBinding } from "../../host/spec/bindings.ts";
-import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../../host/tender/tender.ts";
-import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
+import { formatBinding } from "../../host/spec/bindings.ts";
+import { absoluteBinding, runSpecFromFlags } from "../../host/spec/flags.ts";
+import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS } from "../../host/spec/limits.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/supervision/restart-policy.ts";
 import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
 import type { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory } from "../args.ts";
+import { parse, parseInteger } from "../args.ts";
 import { readSignature } from "./sign.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "./remote.ts";
 import { printInfo } from "./info.ts";
@@ -66,19 +65,11 @@ export async function create(argv: string[]): Promise<number> {
   } catch (error) {
     throw new TsukiError("FLAG_VALUE", (error as DaemonError).message);
   }
+  const flags = runSpecFromFlags(values, DAEMON_TARGETS);
   // A remote daemon's tenant names its block volumes by bare name (file:NAME); locally files are host paths, volumes volume:NAME.
-  const devices = (values.dev ?? []).map((text) => (isRemote(values) ? text : absoluteBinding(text)));
-  const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
-  const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
-  if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M`);
-  const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
-  if (cpuMs !== undefined && (cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max)) throw new TsukiError("FLAG_VALUE", `--cpu-ms ${cpuMs} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max}`);
-  const consoleLimits = {
-    ...(values["console-rate"] === undefined ? {} : { rate: parseInteger("--console-rate", values["console-rate"]) }),
-    ...(values["console-burst"] === undefined ? {} : { burst: parseInteger("--console-burst", values["console-burst"]) }),
-  };
-  checkConsoleLimits(consoleLimits, { rate: "--console-rate", burst: "--console-burst" });
-  const target = choice("--target", values.target, DAEMON_TARGETS);
+  const devices = flags.devices.map((b) => formatBinding(isRemote(values) ? b : absoluteBinding(b)));
+  const { memoryMb, cpuMs, console: consoleLimits } = flags.limits;
+  const { target, args } = flags;
   const restart = choice("--restart", values.restart, RESTART_POLICIES);
   const priority = values.priority === undefined ? undefined : parseInteger("--priority", values.priority);
   if (priority !== undefined && priority > PRIORITY_RANGE.max) throw new TsukiError("FLAG_VALUE", `--priority ${priority} is out of range: give ${PRIORITY_RANGE.min}–${PRIORITY_RANGE.max}`);
@@ -107,7 +98,7 @@ export async function create(argv: string[]): Promise<number> {
         args,
         ...(memoryMb === undefined ? {} : { memoryMb }),
         ...(cpuMs === undefined ? {} : { cpuMs }),
-        ...(Object.keys(consoleLimits).length === 0 ? {} : { console: consoleLimits }),
+        ...(consoleLimits === undefined ? {} : { console: consoleLimits }),
         ...(target === undefined ? {} : { target: target as DaemonTarget }),
         ...(restart === undefined ? {} : { restart: restart as RestartPolicy }),
         ...(priority === undefined ? {} : { priority }),
@@ -118,30 +109,6 @@ export async function create(argv: string[]): Promise<number> {
     else printInfo(info);
     return 0;
   });
-}
-
-/** A `--dev` binding with relative file paths (a block file, a TLS certificate and key) made absolute: the daemon runs elsewhere. */
-export function absoluteBinding(text: string): string {
-  const { name, uri } = parseBinding(text);
-  if (uri.startsWith("file:")) {
-    const [file, query] = splitQuery(uri.slice("file:".length));
-    return `${name}=file:${path.resolve(file)}${query}`;
-  }
-  if (uri.startsWith("tls:") && uri.includes("?")) {
-    const [base, query] = splitQuery(uri);
-    const params = new URLSearchParams(query.slice(1));
-    for (const key of ["cert", "key"]) {
-      const value = params.get(key);
-      if (value !== null) params.set(key, path.resolve(value));
-    }
-    return `${name}=${base}?${params}`;
-  }
-  return text;
-}
-
-function splitQuery(text: string): [string, string] {
-  const q = text.indexOf("?");
-  return q < 0 ? [text, ""] : [text.slice(0, q), text.slice(q)];
 }
 
 function choice(flag: string, value: string | undefined, allowed: readonly string[]): string | undefined {

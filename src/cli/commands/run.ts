@@ -3,8 +3,9 @@
  * `tsuki run <image|dir>`: verifies the image (building it first when given a folder), checks the
  * device bindings against its manifest, boots it on a target, streams its console prefixed with
  * its name, and exits with the unikernel's exit code. SIGINT and SIGTERM stop it cleanly.
- * `--config run.yaml` reads the image, limits, bindings and args from a run configuration
- * (src/host/config), which the other flags then override or extend.
+ * The flags (host/spec/flags.ts) and `--config run.yaml` (host/config) each give a run
+ * specification, checked by the same checkers (host/spec/run-spec.ts); the flags override or
+ * extend the file's.
  */
 
 import { statSync } from "node:fs";
@@ -14,12 +15,12 @@ import { buildImage } from "../../host/build/build.ts";
 import { loadImage } from "../../host/build/image.ts";
 import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
 import { TsukiError } from "../../host/errors.ts";
-import { type Binding, parseBinding } from "../../host/spec/bindings.ts";
+import { runSpecFromFlags } from "../../host/spec/flags.ts";
+import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS, TARGET_NAMES } from "../../host/spec/limits.ts";
 import { terminalSink } from "../../host/tender/console-output.ts";
-import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
-import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
-import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../host/tender/tender.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
+import { TARGETS } from "../../host/tender/targets/index.ts";
+import { Tender } from "../../host/tender/tender.ts";
+import { parse, parseInteger, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
        tsuki run --config run.yaml [image|dir] [flags]
@@ -62,38 +63,10 @@ export async function run(argv: string[]): Promise<number> {
   // With a run configuration the image may come from its `image:` key instead.
   const given = values.config !== undefined && positionals.length === 0 ? undefined : positional("run", positionals, "an image or a unikernel folder");
 
-  if (values.target !== undefined && !TARGET_NAMES.includes(values.target as TargetName)) {
-    throw new TsukiError("FLAG_VALUE", `--target ${values.target} is not a target: choose ${TARGET_NAMES.join(" or ")}`);
-  }
-  const bindings: Binding[] = (values.dev ?? []).map(parseBinding);
-  const args = Object.fromEntries((values.arg ?? []).map(parseArgFlag));
-  const memoryMb = values.mem === undefined ? undefined : parseMemory("--mem", values.mem);
-  const cpuMs = values["cpu-ms"] === undefined ? undefined : parseInteger("--cpu-ms", values["cpu-ms"]);
-  // The tender checks the limits too, but only after a folder has been built: a bad flag should not build.
-  if (memoryMb !== undefined && (memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max)) {
-    throw new TsukiError("FLAG_VALUE", `--mem ${values.mem} is out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M, e.g. --mem 64M`);
-  }
-  if (cpuMs !== undefined && (cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max)) {
-    throw new TsukiError("FLAG_VALUE", `--cpu-ms ${values["cpu-ms"]} is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
-  }
-
-  const consoleLimits = {
-    ...(values["console-rate"] === undefined ? {} : { rate: parseInteger("--console-rate", values["console-rate"]) }),
-    ...(values["console-burst"] === undefined ? {} : { burst: parseInteger("--console-burst", values["console-burst"]) }),
-  };
-  // The tender checks them too, after a folder is built; with the flags' names here.
-  checkConsoleLimits(consoleLimits, { rate: "--console-rate", burst: "--console-burst" });
-
+  // Every flag is checked before a folder is built: a bad flag should not build.
+  const flags = runSpecFromFlags(values);
   const config: RunConfig | undefined = values.config === undefined ? undefined : loadRunConfig(values.config);
-  const settings = applyCommandLine(config, {
-    bindings,
-    args,
-    console: consoleLimits,
-    ...(given === undefined ? {} : { image: given }),
-    ...(memoryMb === undefined ? {} : { memoryMb }),
-    ...(cpuMs === undefined ? {} : { cpuMs }),
-    ...(values.target === undefined ? {} : { target: values.target as TargetName }),
-  });
+  const settings = applyCommandLine(config, { ...flags, ...(given === undefined ? {} : { image: given }) });
   const source = settings.image;
   if (source === undefined) {
     throw new TsukiError("MISSING_ARGUMENT", `"tsuki run" needs an image or a unikernel folder: give one after "run", or write \`image: PATH\` in ${values.config}`);
@@ -111,17 +84,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const output = terminalSink({ timestamps: values.timestamps ?? false });
   const tender = new Tender({ target: TARGETS[targetName], console: output });
-  const unikernel = await tender.boot(image, {
-    bindings: settings.bindings,
-    args: settings.args,
-    ...(settings.console === undefined ? {} : { console: settings.console }),
-    ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
-    ...(settings.cpuMs === undefined ? {} : { cpuMs: settings.cpuMs }),
-  });
+  const unikernel = await tender.boot(image, { bindings: settings.devices, args: settings.args, ...settings.limits });
 
   if (!values.quiet) {
     for (const [name, a] of Object.entries(unikernel.addresses)) {
-      const scheme = settings.bindings.find((b) => b.name === name)!.uri.split(":")[0];
+      const scheme = settings.devices.find((b) => b.name === name)!.uri.split(":")[0];
       process.stderr.write(`tsuki: ${unikernel.name}: ${name} listening on ${scheme}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}\n`);
     }
     for (const [name, link] of Object.entries(unikernel.links)) {

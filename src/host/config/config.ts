@@ -13,8 +13,10 @@
  *     greeting: hello
  *
  * The file is read in full and every mistake is reported at once with a stable code, the key,
- * its line and column, and how to fix it (a ConfigError). The result holds what the file says;
- * `applyCommandLine` (overrides.ts) lays the command line's flags over it.
+ * its line and column, and how to fix it (a ConfigError). Limits and the target are checked by
+ * the run specification's own checkers (spec/run-spec.ts), which name them as the file spells
+ * them. The result is a RunSpec holding what the file says; `applyCommandLine` (overrides.ts)
+ * lays the command line's flags over it.
  */
 
 import { readFileSync } from "node:fs";
@@ -22,32 +24,19 @@ import path from "node:path";
 import { Composer, LineCounter, type Node, Parser, isAlias, isMap, isScalar } from "yaml";
 import { deviceNameProblem } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
-import { parseMemoryMb } from "../size.ts";
 import type { Binding } from "../spec/bindings.ts";
-import { TARGET_NAMES, type TargetName } from "../tender/targets/index.ts";
-import { CPU_RANGE_MS, MEMORY_RANGE_MB } from "../tender/tender.ts";
-import type { ConsoleLimits } from "../tender/console-limits.ts";
+import { type RunSpec, SpecProblem, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
 import { readConsole } from "./console.ts";
 import { ConfigError, type KeySegment, closest, keyPath } from "./problems.ts";
 import { Reader } from "./reader.ts";
 import { DEVICE_TAGS, deviceBinding, tagHint, untaggedHint } from "./tags.ts";
 
-/** What a `tsuki run` is given, from a file, flags, or both. */
-export interface RunSettings {
-  /** The image or unikernel folder: as given on the command line, or absolute from a file. */
-  readonly image?: string;
-  readonly memoryMb?: number;
-  readonly cpuMs?: number;
-  readonly target?: TargetName;
-  /** Console limits, either or both. */
-  readonly console?: Partial<ConsoleLimits>;
-  /** One binding per device; from a file in its order, each with its kind and origin (`run.yaml:7:8 (!listen)`). */
-  readonly bindings: readonly Binding[];
-  readonly args: Readonly<Record<string, unknown>>;
-}
-
-/** A run configuration file, read and checked. */
-export interface RunConfig extends RunSettings {
+/**
+ * A run configuration file, read and checked: a run specification (spec/run-spec.ts) whose image
+ * is absolute and whose devices come in the file's order, each with its kind and origin
+ * (`run.yaml:7:8 (!listen)`).
+ */
+export interface RunConfig extends RunSpec {
   /** The file as the operator named it. */
   readonly file: string;
 }
@@ -135,7 +124,9 @@ function collectTags(token: unknown, out: number[]): void {
 }
 
 function readRoot(reader: Reader, root: Node | null, file: string): RunConfig {
-  const config: { -readonly [K in keyof RunConfig]: RunConfig[K] } = { file, bindings: [], args: {} };
+  const config: { -readonly [K in keyof RunConfig]: RunConfig[K] } = { file, limits: {}, devices: [], args: {} };
+  const limits: { -readonly [K in keyof RunConfig["limits"]]: RunConfig["limits"][K] } = {};
+  config.limits = limits;
   if (root === null || (isScalar(root) && root.value === null)) return config;
   const tag = reader.tag(root);
   if (tag !== undefined) reader.report("CONFIG_TAG", [], reader.offset(root), `has the tag ${tag}: tags bind devices and go under devices:, e.g. \`web: !listen tcp://127.0.0.1:8080\`; remove it`);
@@ -155,7 +146,7 @@ function readRoot(reader: Reader, root: Node | null, file: string): RunConfig {
       continue;
     }
     if (key === "devices") {
-      config.bindings = readDevices(reader, value);
+      config.devices = readDevices(reader, value);
       continue;
     }
     if (key === "args") {
@@ -163,7 +154,7 @@ function readRoot(reader: Reader, root: Node | null, file: string): RunConfig {
       continue;
     }
     if (key === "console") {
-      config.console = readConsole(reader, value);
+      limits.console = readConsole(reader, value);
       continue;
     }
     const valueTag = reader.tag(value);
@@ -176,35 +167,20 @@ function readRoot(reader: Reader, root: Node | null, file: string): RunConfig {
     if (key === "image") {
       if (typeof scalar === "string" && scalar !== "") config.image = path.resolve(reader.dir, scalar);
       else reader.report("CONFIG_VALUE", [key], at, `is ${shown}, not a path: write the path of an image or unikernel folder, relative to this file, e.g. \`image: build/site.tsuki\``);
-    } else if (key === "memory") {
-      config.memoryMb = memory(reader, scalar, shown, at);
-    } else if (key === "cpu-ms") {
-      if (typeof scalar === "number" && Number.isInteger(scalar) && scalar >= CPU_RANGE_MS.min && scalar <= CPU_RANGE_MS.max) config.cpuMs = scalar;
-      else reader.report("CONFIG_VALUE", [key], at, `is ${shown}, not a whole number of milliseconds from ${CPU_RANGE_MS.min} to ${CPU_RANGE_MS.max}: write e.g. \`cpu-ms: 200\``);
-    } else if (key === "target") {
-      if (TARGET_NAMES.includes(scalar as TargetName)) config.target = scalar as TargetName;
-      else reader.report("CONFIG_VALUE", [key], at, `is ${shown}, not a target: write \`target: ${TARGET_NAMES.join("` or `target: ")}\``);
+      continue;
+    }
+    // A list or mapping is shown as one; a scalar as its value.
+    const given = isScalar(value) ? scalar : isMap(value) ? {} : [];
+    try {
+      if (key === "memory") limits.memoryMb = memoryLimit(given, "yaml");
+      else if (key === "cpu-ms") limits.cpuMs = cpuLimit(given, "yaml");
+      else if (key === "target") config.target = targetName(given, "yaml");
+    } catch (error) {
+      if (!(error instanceof SpecProblem)) throw error;
+      reader.report("CONFIG_VALUE", [key], at, error.message);
     }
   }
   return config;
-}
-
-function memory(reader: Reader, scalar: unknown, shown: string, at: number): number | undefined {
-  const example = "write e.g. `memory: 64M` or `memory: 1G`";
-  if (typeof scalar !== "string" && typeof scalar !== "number") {
-    reader.report("CONFIG_VALUE", ["memory"], at, `is ${shown}, not a size: ${example}`);
-    return undefined;
-  }
-  const mib = parseMemoryMb(typeof scalar === "number" ? scalar : String(scalar));
-  if (mib === undefined || !Number.isInteger(mib)) {
-    reader.report("CONFIG_VALUE", ["memory"], at, `is ${shown}, not a size in whole MiB: ${example}`);
-    return undefined;
-  }
-  if (mib < MEMORY_RANGE_MB.min || mib > MEMORY_RANGE_MB.max) {
-    reader.report("CONFIG_VALUE", ["memory"], at, `is ${shown}, out of range: give ${MEMORY_RANGE_MB.min}M–${MEMORY_RANGE_MB.max}M, e.g. \`memory: 64M\``);
-    return undefined;
-  }
-  return mib;
 }
 
 function readDevices(reader: Reader, devices: Node | null): Binding[] {

@@ -7,18 +7,17 @@
  *     rate: 1000     # lines a second (a line counts once per 256 bytes begun)
  *     burst: 5000    # lines at once, after a quiet while
  *
- * Either key may be left out; the tender fills in the defaults (console-limits.ts).
+ * Either key may be left out; the tender fills in the defaults. The values are checked by the run
+ * specification's checker (spec/run-spec.ts).
  */
 
 import { type Node, isMap, isScalar } from "yaml";
-import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../tender/console-limits.ts";
+import type { ConsoleLimits } from "../spec/limits.ts";
+import { SpecProblem, consoleLimit } from "../spec/run-spec.ts";
 import { closest } from "./problems.ts";
 import type { Reader } from "./reader.ts";
 
 export const CONSOLE_KEYS = ["rate", "burst"] as const;
-
-const RANGES = { rate: CONSOLE_RATE_RANGE, burst: CONSOLE_BURST_RANGE } as const;
-const EXAMPLES = { rate: "rate: 1000", burst: "burst: 5000" } as const;
 
 export function readConsole(reader: Reader, node: Node | null): Partial<ConsoleLimits> {
   const at = reader.offset(node);
@@ -40,12 +39,13 @@ export function readConsole(reader: Reader, node: Node | null): Partial<ConsoleL
       continue;
     }
     const k = key as (typeof CONSOLE_KEYS)[number];
-    const n = isScalar(value) && reader.tag(value) === undefined ? value.value : undefined;
-    const range = RANGES[k];
-    if (typeof n === "number" && Number.isInteger(n) && n >= range.min && n <= range.max) limits[k] = n;
-    else {
-      const shown = isScalar(value) ? (value.value === null ? "empty" : JSON.stringify(value.value)) : "a list or mapping";
-      reader.report("CONFIG_VALUE", ["console", key], reader.offset(value, reader.offset(keyNode)), `is ${shown}, not a whole number of lines from ${range.min} to ${range.max}: write e.g. \`${EXAMPLES[k]}\``);
+    // A tagged value is no number, whatever it holds; a list or mapping is shown as one.
+    const given = isScalar(value) ? (reader.tag(value) === undefined ? value.value : String(value.value)) : isMap(value) ? {} : [];
+    try {
+      limits[k] = consoleLimit(k, given, "yaml");
+    } catch (error) {
+      if (!(error instanceof SpecProblem)) throw error;
+      reader.report("CONFIG_VALUE", ["console", key], reader.offset(value, reader.offset(keyNode)), error.message);
     }
   }
   return limits;

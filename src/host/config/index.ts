@@ -6,6 +6,6 @@
  */
 
 export { CONFIG_KEYS, type ParseOptions, type RunConfig, loadRunConfig, parseRunConfig } from "./config.ts";
-export { type RunSettings, applyCommandLine } from "./overrides.ts";
+export { applyCommandLine } from "./overrides.ts";
 export { type ConfigCode, ConfigError, type ConfigProblem } from "./problems.ts";
 export { DEVICE_TAGS, DEVICE_TAG_NAMES } from "./tags.ts";

@@ -6,18 +6,21 @@
  * which the tender's binding check reports as ERR_DEV_BOUND_TWICE).
  */
 
-import type { RunConfig, RunSettings } from "./config.ts";
+import type { RunSpec } from "../spec/run-spec.ts";
+import type { RunConfig } from "./config.ts";
 
-export type { RunSettings };
-
-export function applyCommandLine(config: RunConfig | undefined, flags: RunSettings): RunSettings {
+/** The command line's run specification (spec/flags.ts) laid over a run configuration's. */
+export function applyCommandLine(config: RunConfig | undefined, flags: RunSpec): RunSpec {
+  const console = config?.limits.console === undefined && flags.limits.console === undefined ? {} : { console: { ...config?.limits.console, ...flags.limits.console } };
+  const memoryMb = flags.limits.memoryMb ?? config?.limits.memoryMb;
+  const cpuMs = flags.limits.cpuMs ?? config?.limits.cpuMs;
+  const image = flags.image ?? config?.image;
+  const target = flags.target ?? config?.target;
   return {
-    image: flags.image ?? config?.image,
-    memoryMb: flags.memoryMb ?? config?.memoryMb,
-    cpuMs: flags.cpuMs ?? config?.cpuMs,
-    target: flags.target ?? config?.target,
-    ...(config?.console === undefined && flags.console === undefined ? {} : { console: { ...config?.console, ...flags.console } }),
-    bindings: [...(config?.bindings ?? []), ...flags.bindings],
+    ...(image === undefined ? {} : { image }),
+    ...(target === undefined ? {} : { target }),
+    limits: { ...(memoryMb === undefined ? {} : { memoryMb }), ...(cpuMs === undefined ? {} : { cpuMs }), ...console },
+    devices: [...(config?.devices ?? []), ...flags.devices],
     // Spreading copies own keys as own keys, so an arg named "__proto__" stays an arg.
     args: { ...config?.args, ...flags.args },
   };

@@ -127,7 +127,7 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
   const cpuMs = Math.min(...tenant.policies.map((p) => p.cpuMs));
   if (spec.cpuMs > cpuMs) deny(`--cpu-ms ${spec.cpuMs} is more than tenant "${me}" may ask for (its policy allows turns of up to ${cpuMs} ms): give --cpu-ms ${cpuMs} or less`);
   // A tenant's console costs the host CPU: it may lower its limits, never raise them (the host's administrator may).
-  const limits = checkConsoleLimits(spec.console ?? {}, { rate: "--console-rate", burst: "--console-burst" });
+  const limits = checkConsoleLimits(spec.console ?? {}, "api");
   if (limits.rate > CONSOLE_DEFAULTS.rate) deny(`--console-rate ${limits.rate} is more than a tenant may ask for: give --console-rate ${CONSOLE_DEFAULTS.rate} or less`);
   if (limits.burst > CONSOLE_DEFAULTS.burst) deny(`--console-burst ${limits.burst} is more than a tenant may ask for: give --console-burst ${CONSOLE_DEFAULTS.burst} or less`);
   const bound = readBindings(manifest, spec);

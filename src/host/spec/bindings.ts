@@ -43,6 +43,11 @@ export function parseBinding(text: string): Binding {
   return { name, uri };
 }
 
+/** A binding as `--dev` and tsukid's create request write it: `NAME=URI`. */
+export function formatBinding(binding: Pick<Binding, "name" | "uri">): string {
+  return `${binding.name}=${binding.uri}`;
+}
+
 type ProblemCode = "DEV_BOUND_TWICE" | "DEV_UNBOUND" | "DEV_UNDECLARED" | "DEV_WRONG_KIND" | "DEV_MALFORMED" | "DEV_ORIGIN";
 
 /** One mismatch between the bindings and the manifest, with its own stable code. */

@@ -16,17 +16,10 @@
  */
 
 import { TsukiError } from "../errors.ts";
+import type { ConsoleLimits } from "../spec/limits.ts";
+import { type InputPath, SpecProblem, consoleLimits } from "../spec/run-spec.ts";
 
-export interface ConsoleLimits {
-  /** Lines a second, sustained. */
-  readonly rate: number;
-  /** Lines that may come at once, after a quiet while. */
-  readonly burst: number;
-}
-
-export const CONSOLE_DEFAULTS: ConsoleLimits = { rate: 50_000, burst: 100_000 };
-export const CONSOLE_RATE_RANGE = { min: 1, max: 1_000_000 } as const;
-export const CONSOLE_BURST_RANGE = { min: 1, max: 10_000_000 } as const;
+export { CONSOLE_BURST_RANGE, CONSOLE_DEFAULTS, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../spec/limits.ts";
 
 /** The longest line the tender assembles, in bytes; the rest of a longer line is cut and counted. */
 export const MAX_LINE = 16 * 1024;
@@ -39,20 +32,17 @@ export function lineCost(bytes: number): number {
 }
 
 /**
- * Checks limits as an operator gave them (flags, a run configuration, a create request);
- * `where` names the setting in messages (`--console-rate`, `console.rate`).
+ * Console limits as an operator gave them, checked by the run specification's checkers and named
+ * as `path` spells them (`--console-rate`, `console.rate`), with the defaults filled in;
+ * ERR_FLAG_VALUE when they do not fit.
  */
-export function checkConsoleLimits(limits: Partial<ConsoleLimits>, where: { rate: string; burst: string }): ConsoleLimits {
-  const rate = limits.rate ?? CONSOLE_DEFAULTS.rate;
-  // A rate given without a burst: two seconds of it, as the defaults are.
-  const burst = limits.burst ?? (limits.rate === undefined ? CONSOLE_DEFAULTS.burst : Math.min(CONSOLE_BURST_RANGE.max, 2 * rate));
-  if (!Number.isInteger(rate) || rate < CONSOLE_RATE_RANGE.min || rate > CONSOLE_RATE_RANGE.max) {
-    throw new TsukiError("FLAG_VALUE", `${where.rate} ${rate} is out of range: give ${CONSOLE_RATE_RANGE.min}–${CONSOLE_RATE_RANGE.max.toLocaleString("en-US")} console lines a second, e.g. ${where.rate} 1000`);
+export function checkConsoleLimits(limits: Partial<ConsoleLimits>, path: InputPath): ConsoleLimits {
+  try {
+    return consoleLimits(limits, path);
+  } catch (error) {
+    if (error instanceof SpecProblem) throw new TsukiError("FLAG_VALUE", error.message);
+    throw error;
   }
-  if (!Number.isInteger(burst) || burst < CONSOLE_BURST_RANGE.min || burst > CONSOLE_BURST_RANGE.max) {
-    throw new TsukiError("FLAG_VALUE", `${where.burst} ${burst} is out of range: give ${CONSOLE_BURST_RANGE.min}–${CONSOLE_BURST_RANGE.max.toLocaleString("en-US")} console lines, e.g. ${where.burst} 5000`);
-  }
-  return { rate, burst };
 }
 
 /** `rate 1,000/s, burst 5,000`: the limits as the drop notices and `tsuki stats` show them. */

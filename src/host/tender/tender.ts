@@ -9,15 +9,14 @@ import { ExitCode, type ExitStatus, IMAGE_NAME } from "../../abi/index.ts";
 import type { Image } from "../build/image.ts";
 import { TsukiError } from "../errors.ts";
 import { type Binding, checkBindings } from "../spec/bindings.ts";
+import { SpecProblem, checkLimits } from "../spec/run-spec.ts";
 import type { ConsoleSink } from "./console.ts";
-import { type ConsoleLimits, checkConsoleLimits } from "./console-limits.ts";
+import type { ConsoleLimits } from "./console-limits.ts";
 import { type DescriptorGate, openDevices } from "./devices/index.ts";
 import type { Target } from "./targets/index.ts";
 import { Unikernel } from "./unikernel.ts";
 
-export const LIMIT_DEFAULTS = { memoryMb: 128, cpuMs: 1000 } as const;
-export const MEMORY_RANGE_MB = { min: 8, max: 16384 } as const;
-export const CPU_RANGE_MS = { min: 1, max: 3_600_000 } as const;
+export { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../spec/limits.ts";
 
 export interface BootOptions {
   /**
@@ -67,15 +66,15 @@ export class Tender {
    * when the configuration does not fit, before any guest code runs.
    */
   async boot(image: Image, options: BootOptions = {}): Promise<Unikernel> {
-    const memoryMb = options.memoryMb ?? LIMIT_DEFAULTS.memoryMb;
-    const cpuMs = options.cpuMs ?? LIMIT_DEFAULTS.cpuMs;
-    if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_RANGE_MB.min || memoryMb > MEMORY_RANGE_MB.max) {
-      throw new TsukiError("FLAG_VALUE", `memory limit ${memoryMb} MiB is out of range: give ${MEMORY_RANGE_MB.min}–${MEMORY_RANGE_MB.max} MiB, e.g. --mem 64M`);
+    // What a library caller gives, checked by the run specification's own checkers, named as BootOptions names it.
+    let limits: ReturnType<typeof checkLimits>;
+    try {
+      limits = checkLimits({ ...(options.memoryMb === undefined ? {} : { memoryMb: options.memoryMb }), ...(options.cpuMs === undefined ? {} : { cpuMs: options.cpuMs }), ...(options.console === undefined ? {} : { console: options.console }) }, "api");
+    } catch (error) {
+      if (error instanceof SpecProblem) throw new TsukiError("FLAG_VALUE", error.message);
+      throw error;
     }
-    if (!Number.isInteger(cpuMs) || cpuMs < CPU_RANGE_MS.min || cpuMs > CPU_RANGE_MS.max) {
-      throw new TsukiError("FLAG_VALUE", `CPU limit ${cpuMs} ms is out of range: give ${CPU_RANGE_MS.min}–${CPU_RANGE_MS.max} ms, e.g. --cpu-ms 200`);
-    }
-    const consoleLimits = checkConsoleLimits(options.console ?? {}, { rate: "console rate", burst: "console burst" });
+    const { memoryMb, cpuMs, console: consoleLimits } = limits;
     if (options.name !== undefined && !validName(options.name)) {
       throw new TsukiError("FLAG_VALUE", `unikernel name ${JSON.stringify(options.name).slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit, or such segments joined by "/" (tsukid's names under a tenant, acme/web-1)`);
     }

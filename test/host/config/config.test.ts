@@ -15,11 +15,11 @@ const parse = (text: string, dir = "/srv/site") => parseRunConfig(text, { file: 
 
 describe("the top-level keys", () => {
   test("an empty file is an empty configuration", () => {
-    assert.deepEqual(parse(""), { file: "run.yaml", bindings: [], args: {} });
+    assert.deepEqual(parse(""), { file: "run.yaml", limits: {}, devices: [], args: {} });
   });
 
   test("a file of only comments is an empty configuration", () => {
-    assert.deepEqual(parse("# nothing yet\n"), { file: "run.yaml", bindings: [], args: {} });
+    assert.deepEqual(parse("# nothing yet\n"), { file: "run.yaml", limits: {}, devices: [], args: {} });
   });
 
   test("image is resolved against the configuration's folder", () => {
@@ -35,16 +35,16 @@ describe("the top-level keys", () => {
   });
 
   test("memory takes the sizes --mem takes", () => {
-    assert.deepEqual(["32M", "1G", "64", "8192K", "64MiB"].map((m) => parse(`memory: ${m}`).memoryMb), [32, 1024, 64, 8, 64]);
+    assert.deepEqual(["32M", "1G", "64", "8192K", "64MiB"].map((m) => parse(`memory: ${m}`).limits.memoryMb), [32, 1024, 64, 8, 64]);
   });
 
   test("cpu-ms is a whole number of milliseconds", () => {
-    assert.equal(parse("cpu-ms: 200").cpuMs, 200);
+    assert.equal(parse("cpu-ms: 200").limits.cpuMs, 200);
   });
 
   test("console holds the console limits, either or both", () => {
-    assert.deepEqual(parse("console:\n  rate: 1000\n  burst: 5000\n").console, { rate: 1000, burst: 5000 });
-    assert.deepEqual(parse("console: { rate: 10 }").console, { rate: 10 });
+    assert.deepEqual(parse("console:\n  rate: 1000\n  burst: 5000\n").limits.console, { rate: 1000, burst: 5000 });
+    assert.deepEqual(parse("console: { rate: 10 }").limits.console, { rate: 10 });
   });
 
   test("target names a target", () => {
@@ -52,7 +52,7 @@ describe("the top-level keys", () => {
   });
 
   test("empty devices and args are allowed", () => {
-    assert.deepEqual(parse("devices:\nargs:\n"), { file: "run.yaml", bindings: [], args: {} });
+    assert.deepEqual(parse("devices:\nargs:\n"), { file: "run.yaml", limits: {}, devices: [], args: {} });
   });
 });
 
@@ -89,13 +89,13 @@ describe("loadRunConfig", () => {
     writeFileSync(path.join(dir, "run.yaml"), "image: ../build/site.tsuki\ndevices:\n  data: !block disk.img\n");
     const config = loadRunConfig(path.join(dir, "run.yaml"));
     assert.equal(config.image, path.join(path.dirname(dir), "build/site.tsuki"));
-    assert.equal(config.bindings[0]?.uri, `file:${path.join(dir, "disk.img")}`);
+    assert.equal(config.devices[0]?.uri, `file:${path.join(dir, "disk.img")}`);
   });
 
   test("the origin names the file as it was given", () => {
     const dir = tempDir("tsuki-config-");
     writeFileSync(path.join(dir, "run.yaml"), "devices:\n  web: !listen tcp://127.0.0.1:1\n");
-    assert.equal(loadRunConfig(path.join(dir, "run.yaml")).bindings[0]?.origin, `${path.join(dir, "run.yaml")}:2:8 (!listen)`);
+    assert.equal(loadRunConfig(path.join(dir, "run.yaml")).devices[0]?.origin, `${path.join(dir, "run.yaml")}:2:8 (!listen)`);
   });
 
   test("a file that does not exist is ERR_CONFIG_FILE naming it", () => {

@@ -12,16 +12,15 @@ const config = parseRunConfig(
   `image: site.tsuki\nmemory: 32M\ncpu-ms: 200\ntarget: unix\ndevices:\n  web: !listen tcp://127.0.0.1:8080\nargs:\n  greeting: hello\n  n: 1\n`,
   { file: "run.yaml", dir: "/srv/site" },
 );
-const none = { bindings: [], args: {} };
+const none = { limits: {}, devices: [], args: {} };
 
 describe("applyCommandLine", () => {
   test("without flags the file's values stand", () => {
     assert.deepEqual(applyCommandLine(config, none), {
       image: "/srv/site/site.tsuki",
-      memoryMb: 32,
-      cpuMs: 200,
+      limits: { memoryMb: 32, cpuMs: 200 },
       target: "unix",
-      bindings: config.bindings,
+      devices: config.devices,
       args: { greeting: "hello", n: 1 },
     });
   });
@@ -31,17 +30,17 @@ describe("applyCommandLine", () => {
   });
 
   test("--mem replaces memory", () => {
-    assert.equal(applyCommandLine(config, { ...none, memoryMb: 64 }).memoryMb, 64);
+    assert.equal(applyCommandLine(config, { ...none, limits: { memoryMb: 64 } }).limits.memoryMb, 64);
   });
 
   test("--console-rate and --console-burst replace console's rate and burst, each on its own", () => {
     const file = parseRunConfig("console: { rate: 10, burst: 20 }", { file: "run.yaml" });
-    assert.deepEqual(applyCommandLine(file, { ...none, console: { rate: 5 } }).console, { rate: 5, burst: 20 });
-    assert.equal(applyCommandLine(undefined, none).console, undefined);
+    assert.deepEqual(applyCommandLine(file, { ...none, limits: { console: { rate: 5 } } }).limits.console, { rate: 5, burst: 20 });
+    assert.equal(applyCommandLine(undefined, none).limits.console, undefined);
   });
 
   test("--cpu-ms replaces cpu-ms", () => {
-    assert.equal(applyCommandLine(config, { ...none, cpuMs: 50 }).cpuMs, 50);
+    assert.equal(applyCommandLine(config, { ...none, limits: { cpuMs: 50 } }).limits.cpuMs, 50);
   });
 
   test("--target replaces target", () => {
@@ -53,22 +52,20 @@ describe("applyCommandLine", () => {
   });
 
   test("--dev adds bindings after the file's", () => {
-    const settings = applyCommandLine(config, { ...none, bindings: [parseBinding("db=tcp://127.0.0.1:5432")] });
-    assert.deepEqual(settings.bindings.map((b) => b.name), ["web", "db"]);
+    const settings = applyCommandLine(config, { ...none, devices: [parseBinding("db=tcp://127.0.0.1:5432")] });
+    assert.deepEqual(settings.devices.map((b) => b.name), ["web", "db"]);
   });
 
   test("--dev for a device the file binds keeps both, for the binding check to report", () => {
-    const settings = applyCommandLine(config, { ...none, bindings: [parseBinding("web=tcp://127.0.0.1:9090")] });
-    assert.deepEqual(settings.bindings.map((b) => b.uri), ["tcp://127.0.0.1:8080", "tcp://127.0.0.1:9090"]);
+    const settings = applyCommandLine(config, { ...none, devices: [parseBinding("web=tcp://127.0.0.1:9090")] });
+    assert.deepEqual(settings.devices.map((b) => b.uri), ["tcp://127.0.0.1:8080", "tcp://127.0.0.1:9090"]);
   });
 
   test("without a file the flags are the settings", () => {
-    assert.deepEqual(applyCommandLine(undefined, { image: "a.tsuki", bindings: [], args: { a: 1 }, memoryMb: 16 }), {
+    assert.deepEqual(applyCommandLine(undefined, { image: "a.tsuki", devices: [], args: { a: 1 }, limits: { memoryMb: 16 } }), {
       image: "a.tsuki",
-      memoryMb: 16,
-      cpuMs: undefined,
-      target: undefined,
-      bindings: [],
+      limits: { memoryMb: 16 },
+      devices: [],
       args: { a: 1 },
     });
   });

@@ -89,14 +89,14 @@ describe("the documented examples", () => {
     const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(example, "the section has a yaml example");
     const config = parseRunConfig(example, { file: "run.yaml", dir: ROOT });
-    assert.deepEqual(config.bindings.map((b) => b.kind), ["listener", "listener", "connector", "udp", "block"]);
+    assert.deepEqual(config.devices.map((b) => b.kind), ["listener", "listener", "connector", "udp", "block"]);
     assert.deepEqual(config.args, { greeting: "hello", ports: [80, 443] });
   });
 
   test("examples/echo/run.yaml binds tcp to a listener on 127.0.0.1:7000 and runs the echo folder", () => {
     const config = loadRunConfig(path.join(ROOT, "examples/echo/run.yaml"));
     assert.equal(config.image, path.join(ROOT, "examples/echo"));
-    assert.deepEqual(config.bindings.map((b) => [b.name, b.uri, b.kind]), [["tcp", "tcp://127.0.0.1:7000", "listener"]]);
+    assert.deepEqual(config.devices.map((b) => [b.name, b.uri, b.kind]), [["tcp", "tcp://127.0.0.1:7000", "listener"]]);
   });
 
   test("examples/echo/run.yaml points the YAML language server at the schema", () => {

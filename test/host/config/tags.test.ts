@@ -12,8 +12,8 @@ import { type RunConfig, parseRunConfig } from "../../../src/host/config/index.t
 const DIR = "/srv/site";
 
 /** Parses `devices:` holding the given lines (each already indented by two spaces). */
-function devices(...lines: string[]): RunConfig["bindings"] {
-  return parseRunConfig(`devices:\n${lines.map((l) => `  ${l}`).join("\n")}\n`, { file: "run.yaml", dir: DIR }).bindings;
+function devices(...lines: string[]): RunConfig["devices"] {
+  return parseRunConfig(`devices:\n${lines.map((l) => `  ${l}`).join("\n")}\n`, { file: "run.yaml", dir: DIR }).devices;
 }
 
 describe("!listen", () => {

@@ -136,7 +136,7 @@ describe("console limits", () => {
   });
 
   test("limits out of range are refused with the setting's name; a rate alone gets a burst of two seconds", () => {
-    const where = { rate: "--console-rate", burst: "--console-burst" };
+    const where = "flag";
     assert.throws(() => checkConsoleLimits({ rate: 0 }, where), { code: "ERR_FLAG_VALUE", message: /--console-rate 0 is out of range/ });
     assert.throws(() => checkConsoleLimits({ burst: 2.5 }, where), { code: "ERR_FLAG_VALUE", message: /--console-burst 2.5 is out of range/ });
     assert.deepEqual(checkConsoleLimits({ rate: 1000 }, where), { rate: 1000, burst: 2000 });

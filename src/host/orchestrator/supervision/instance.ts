@@ -315,7 +315,7 @@ export class Instance {
 
   /** The console limits it runs with: what its spec asked for, the tender's defaults for the rest. */
   consoleLimits(): { rate: number; burst: number } {
-    return checkConsoleLimits(this.spec.console ?? {}, { rate: "console.rate", burst: "console.burst" });
+    return checkConsoleLimits(this.spec.console ?? {}, "api");
   }
 
   #imageManifest() {

@@ -10,5 +10,5 @@ import type { Target, TargetName } from "./target.ts";
 import { unixTarget } from "./unix.ts";
 
 export const TARGETS: Readonly<Record<TargetName, Target>> = { isolate: isolateTarget, unix: unixTarget, process: processTarget };
-export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
+export { TARGET_NAMES } from "../../spec/limits.ts";
 export type { Target, TargetName, Guest, SyncGuest, GuestOptions, Turn, TurnEnd, Declaration } from "./target.ts";

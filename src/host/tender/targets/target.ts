@@ -14,6 +14,7 @@
  * events while such a turn is in flight; hypercalls still reach the tender's one validator.
  */
 
+import type { TargetName } from "../../spec/limits.ts";
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 
 export interface Declaration {
@@ -23,7 +24,7 @@ export interface Declaration {
   readonly workers?: readonly string[];
 }
 
-export type TargetName = "isolate" | "unix" | "process";
+export type { TargetName };
 
 export interface GuestOptions {
   readonly name: string;
