@@ -141,7 +141,7 @@ export function deviceBinding(reader: Reader, name: string, tag: string, node: N
   } else {
     return bad(`has ${tag} with a ${isSeq(node) ? "list" : isMap(node) ? "mapping" : "value"}, but ${tag} takes ${forms}: ${fix}`);
   }
-  return uri === undefined ? undefined : { name, uri, kind: spec.kind, origin };
+  return uri === undefined ? undefined : { name, uri, kind: spec.kind, origin, path: "yaml" };
 }
 
 /** The URI of a scalar form; `bad` reports why it is not one (its text completes "which …"). */

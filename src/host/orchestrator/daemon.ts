@@ -17,18 +17,18 @@
  * still counts against its tenant's budget, and a tenant's restart of it is refused; the tenant
  * destroys it (and creates it again within its policy), or the administrator restarts it.
  *
- * Block volumes (volumes.ts) are resources of their own: made by `createVolume` and removed only
- * by `destroyVolume`, which refuses while a unikernel binds one; destroying a unikernel never
- * touches its volumes, so a destroy and a create with a new image keep the data. A volume's row
- * and file are made in one transaction (state-db.ts); on start, files in the daemon's volume
- * directories that no volume (nor any stored unikernel) owns are removed — only a create that was
- * never acknowledged or a destroy that was committed leaves one — and volumes whose file has
- * gone are reported, never made again empty. The administrator's host files are never touched.
+ * Block volumes are resources of their own, kept by a VolumeSet (store/volume-set.ts): made and
+ * destroyed apart from the unikernels that bind them, reconciled with the disk on start.
+ *
+ * A create's device bindings are read by the run specification's parser (spec/), each named as
+ * the request's `devices[i]`; bindings to volumes are resolved to the volume's file, and what is
+ * stored is each binding's canonical text, as the one device-URI parser wrote it after checking
+ * it against the image.
  */
 
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { checkBindings, parseBinding } from "../spec/bindings.ts";
+import { type BoundDevice, checkBindings, formatBinding } from "../spec/bindings.ts";
 import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
 import { DaemonError } from "./api/errors.ts";
 import type { EventLog } from "./supervision/event-log.ts";
@@ -41,12 +41,10 @@ import { checkSignature } from "./signing.ts";
 import { StateDb } from "./store/state-db.ts";
 import { TenderThreads } from "./supervision/tender-threads.ts";
 import type { DescriptorBudget } from "./server/descriptors.ts";
-import { formatSize } from "../size.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
-import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./store/volumes.ts";
-import { TsukiError } from "../errors.ts";
+import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord } from "./store/volumes.ts";
+import { VolumeSet } from "./store/volume-set.ts";
 import { formatDeviceUri } from "../spec/device-uri.ts";
-import type { BoundDevice } from "../spec/bindings.ts";
 import type { KeyObject } from "node:crypto";
 import type { Manifest } from "../../abi/index.ts";
 import type { Policy } from "./pki/policy.ts";
@@ -79,8 +77,8 @@ export class Daemon {
   #trusted: readonly KeyObject[];
   /** Unikernels not brought back because their tenant's policy no longer admits them, and why. */
   #refused = new Map<string, string>();
-  /** Block volumes by full name, as in the database. */
-  #volumes = new Map<string, VolumeRecord>();
+  /** Block volumes, as in the database. */
+  readonly volumes: VolumeSet;
 
   constructor(options: DaemonOptions) {
     this.stateDir = options.stateDir;
@@ -95,7 +93,7 @@ export class Daemon {
       throw new DaemonError("STATE_DIR", `cannot use the state directory ${this.stateDir}: ${(error as Error).message}`);
     }
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
-    for (const volume of this.#db.volumes()) this.#volumes.set(volume.name, volume);
+    this.volumes = new VolumeSet(this.stateDir, this.#db, this.log, () => [...this.#instances.values()].map((i) => i.spec));
     this.registry = new ImageRegistry(this.images, this.#db, this.log, () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
     this.#trusted = options.trustedKeys ?? [];
     this.threads = new TenderThreads(this.log, options.descriptors === undefined ? {} : { descriptors: options.descriptors.shared });
@@ -108,7 +106,7 @@ export class Daemon {
     // Uploads cut off by the daemon's end; then images nothing holds (grace passed, no owner, no user).
     this.images.collect(() => true);
     const stored = this.#db.all();
-    this.#reconcileVolumes(stored.map((u) => u.spec));
+    this.volumes.reconcile(stored.map((u) => u.spec));
     for (const { spec, created, tenant } of stored) this.#instances.set(spec.name, new Instance(spec, created, this.#deps, tenant));
     this.registry.start();
     const policies = this.#db.tenantPolicies();
@@ -159,8 +157,7 @@ export class Daemon {
       return policy;
     });
     const tenant: Tenant = { path, policies: levels, client: "(restored)" };
-    const files = new Set([...this.#volumes.values()].filter((v) => v.name.startsWith(`${tenantPath}/`)).map((v) => v.file));
-    admitByPolicy(tenant, spec, this.images.get(spec.image).manifest, admitted, files);
+    admitByPolicy(tenant, spec, this.images.get(spec.image).manifest, admitted, this.volumes.filesUnder(tenantPath));
   }
 
   get count(): number {
@@ -202,14 +199,10 @@ export class Daemon {
     // A tenant runs only images it (or a sub-tenant) uploaded; another's is answered as one not held.
     if (tenant !== undefined && !this.registry.visible(spec.image, tenantName(tenant))) throw unknownImage(spec.image);
     const image = this.images.get(spec.image);
-    spec = { ...spec, devices: spec.devices.map((binding) => this.#resolveVolume(binding, nameOf)) };
-    const bound = checkBindings(image.manifest, specBindings(spec));
-    spec = { ...spec, devices: spec.devices.map((text) => canonicalBinding(bound, text)) };
-    if (admit !== undefined) {
-      const prefix = `${tenantName(tenant!)}/`;
-      const files = new Set([...this.#volumes.values()].filter((v) => v.name.startsWith(prefix)).map((v) => v.file));
-      spec = admit(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec), files);
-    }
+    const bindings = specBindings(spec).map((binding) => this.volumes.resolve(binding, nameOf));
+    const bound = checkBindings(image.manifest, bindings, { path: "api" });
+    spec = { ...spec, devices: bindings.map((binding) => canonicalBinding(bound, binding.name) ?? formatBinding(binding)) };
+    if (admit !== undefined) spec = admit(spec, image.manifest, [...this.#instances.values()].map((i) => i.spec), this.volumes.filesUnder(tenantName(tenant!)));
     // Claimed before the first await: a second create of the name finds it taken.
     const instance = new Instance(spec, Date.now(), this.#deps, tenant === undefined ? "" : tenantName(tenant));
     this.#instances.set(spec.name, instance);
@@ -233,34 +226,6 @@ export class Daemon {
       throw error;
     }
     return instance.info();
-  }
-
-  /**
-   * `NAME=volume:FULL[?sector=N]` as the volume's file (`NAME=file:FILE[?sector=N]`); a block
-   * file of the administrator's must be named absolutely (the daemon's working directory is
-   * nobody's business); other bindings as they are (checked against the image next).
-   */
-  #resolveVolume(binding: string, nameOf: (volume: string) => string): string {
-    const block = blockBinding(binding);
-    if (block === undefined) return binding;
-    const { name: device, device: ref } = block;
-    if (ref.scheme === "file") {
-      if (!path.isAbsolute(ref.path)) throw new TsukiError("DEV_MALFORMED", `--dev ${binding.slice(0, 200)}: the daemon needs an absolute path for a block file (the tsuki client makes relative paths absolute)`);
-      return binding;
-    }
-    const shown = nameOf(ref.volume);
-    const volume = this.#volumes.get(ref.volume);
-    if (volume === undefined) {
-      throw new DaemonError("BLOCK_NOT_FOUND", `device "${device}": no block volume named "${shown}": create it first with "tsuki block create ${shown} --size ${ref.size === undefined ? "64M" : formatSize(ref.size)}", then create the unikernel again (a volume outlives the unikernels that bind it)`);
-    }
-    if (!existsSync(volume.file)) {
-      throw new DaemonError("BLOCK_NOT_FOUND", `device "${device}": the file of block volume "${shown}" is missing (removed behind tsukid's back; its data is gone): destroy the volume (tsuki block destroy ${shown}) and create it again`);
-    }
-    if (ref.size !== undefined && ref.size !== volume.size) {
-      throw new DaemonError("REQUEST_VALUE", `device "${device}": block volume "${shown}" is ${volumeMb(volume)}M (${volume.size} bytes), not size=${formatSize(ref.size)}: drop ?size= (a volume's size is set by tsuki block create), or bind another volume`);
-    }
-    const { sector } = ref;
-    return `${device}=${formatDeviceUri({ kind: "block", scheme: "file", path: volume.file, ...(sector === undefined ? {} : { sector }) })}`;
   }
 
   async destroy(name: string): Promise<InstanceInfo> {
@@ -299,168 +264,35 @@ export class Daemon {
 
   /** Every block volume, by name. */
   volumeRecords(): VolumeRecord[] {
-    return [...this.#volumes.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return this.volumes.records();
   }
 
   /** The volume whose file this is, if any. */
   volumeOfFile(file: string): string | undefined {
-    for (const volume of this.#volumes.values()) if (volume.file === file) return volume.name;
-    return undefined;
+    return this.volumes.ofFile(file);
   }
 
   volume(name: string): VolumeRecord {
-    const volume = this.#volumes.get(checkVolumeName(name));
-    if (volume === undefined) throw new DaemonError("NOT_FOUND", `no block volume named "${name}" on this host: "tsuki block list" shows them`);
-    return volume;
+    return this.volumes.get(name);
   }
 
-  /** A volume with the unikernels that bind it (full names) and whether its file is there. */
   volumeInfo(volume: VolumeRecord): VolumeInfo {
-    return {
-      name: volume.name,
-      size: volume.size,
-      sizeMb: volumeMb(volume),
-      file: volume.file,
-      tenant: volume.tenant ?? null,
-      created: new Date(volume.created).toISOString(),
-      boundBy: this.#boundBy(volume),
-      missing: !existsSync(volume.file),
-    };
+    return this.volumes.info(volume);
   }
 
-  /**
-   * Makes a block volume: `admit`, when given (a tenant's), may refuse it by throwing, run
-   * synchronously with the claim of the name against every volume on the host. The row and the
-   * file are made in one transaction (state-db.ts), acknowledged once both are on disk.
-   */
+  /** Makes a block volume (volume-set.ts); `admit`, a tenant's, may refuse it by throwing. */
   createVolume(name: string, sizeMb: number, admit?: (sizeMb: number, volumes: readonly VolumeRecord[]) => void, tenant?: Tenant, shown = name): VolumeRecord {
-    checkVolumeName(name);
-    checkVolumeSize(sizeMb);
-    if (this.#volumes.has(name)) throw new DaemonError("NAME_TAKEN", `a block volume named "${shown}" already exists: "tsuki block info" shows it; destroy it first, or choose another name`);
-    admit?.(sizeMb, [...this.#volumes.values()]);
-    const volume: VolumeRecord = { name, file: volumeFile(this.stateDir, name), size: sizeMb * 2 ** 20, created: Date.now(), tenant: tenant === undefined ? undefined : tenantName(tenant) };
-    let made = false;
-    let inserted: boolean;
-    try {
-      inserted = this.#db.insertVolume(volume, () => {
-        makeVolumeFile(volume);
-        made = true;
-      });
-    } catch (error) {
-      // Not committed (say the commit itself failed): the file goes too.
-      if (made) rmSync(volume.file, { force: true });
-      throw error;
-    }
-    if (!inserted) throw new DaemonError("NAME_TAKEN", `a block volume named "${name}" already exists`);
-    this.#volumes.set(name, volume);
-    this.log.emit("block-created", { name, size: volume.size, file: volume.file, ...(volume.tenant === undefined ? {} : { tenant: volume.tenant }) });
-    return volume;
+    return this.volumes.create(name, sizeMb, admit, tenant === undefined ? undefined : tenantName(tenant), shown);
   }
 
-  /** Forgets a volume and removes its file; refused while a unikernel binds it. */
-  /** `shown` writes a name (a volume's, a unikernel's) as the caller would in an error. */
+  /** Forgets a volume and removes its file; refused while a unikernel binds it. `shown` writes a name as the caller would. */
   destroyVolume(name: string, shown: (name: string) => string = (n) => n): VolumeRecord {
-    const volume = this.volume(name);
-    const bound = this.#boundBy(volume);
-    if (bound.length > 0) {
-      const names = bound.map((u) => `"${shown(u)}"`).join(", ");
-      throw new DaemonError("BLOCK_IN_USE", `block volume "${shown(name)}" is bound by the unikernel${bound.length > 1 ? "s" : ""} ${names}: destroy ${bound.length > 1 ? "them" : "it"} first (tsuki destroy), then the volume`);
-    }
-    // The row first: a kill -9 from here on leaves a file without a row, which the next start removes.
-    this.#db.removeVolume(volume.name);
-    this.#volumes.delete(volume.name);
-    failpoint("block-destroy:row-removed");
-    rmSync(volume.file, { force: true });
-    this.log.emit("block-destroyed", { name: volume.name, file: volume.file });
-    return volume;
+    return this.volumes.destroy(name, shown);
   }
-
-  /** The unikernels (full names) whose bindings name the volume's file. */
-  #boundBy(volume: VolumeRecord): string[] {
-    return [...this.#instances.values()].filter((i) => i.spec.devices.some((b) => bindingFile(b) === volume.file)).map((i) => i.spec.name).sort();
-  }
-
-  /**
-   * On start: removes the files in the daemon's volume directories (STATE/volumes, and
-   * STATE/tenants where schema 2 kept them) that no volume owns and no stored unikernel binds,
-   * and reports volumes whose file is missing. Files that a volume owns are never removed.
-   */
-  #reconcileVolumes(specs: readonly UnikernelSpec[]): void {
-    const owned = new Set([...this.#volumes.values()].map((v) => v.file));
-    for (const spec of specs) for (const b of spec.devices) owned.add(bindingFile(b) ?? "");
-    const removed: string[] = [];
-    for (const dir of [VOLUMES_DIR, "tenants"]) {
-      const root = path.join(this.stateDir, dir);
-      let entries: string[];
-      try {
-        entries = readdirSync(root, { recursive: true, encoding: "utf8" });
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        const file = path.join(root, entry);
-        try {
-          if (owned.has(file) || !statSync(file).isFile()) continue;
-        } catch {
-          continue;
-        }
-        rmSync(file, { force: true });
-        removed.push(file);
-      }
-    }
-    if (removed.length > 0) this.log.emit("block-files-removed", { files: removed, reason: "no block volume owns them: left by a create that was not acknowledged, or a destroy that was" });
-    const missing = [...this.#volumes.values()].filter((v) => !existsSync(v.file));
-    if (missing.length > 0) this.log.emit("block-files-missing", { volumes: missing.map((v) => ({ name: v.name, file: v.file })), reason: "their files are gone; unikernels that bind them fail to boot: destroy the volume and create it again" });
-  }
-
-}
-
-/** Makes a volume's file, all zeros (sparse), and syncs it and its directory; on failure, none is left. */
-function makeVolumeFile(volume: VolumeRecord): void {
-  let fd: number;
-  try {
-    fd = openSync(volume.file, "wx", 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new DaemonError("STATE_DIR", `${volume.file} is in the way of block volume "${volume.name}" and no volume owns it: remove it (tsukid removes such files when it starts)`);
-    throw error;
-  }
-  try {
-    ftruncateSync(fd, volume.size);
-    fsyncSync(fd);
-    closeSync(fd);
-    syncDir(path.dirname(volume.file));
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(volume.file, { force: true });
-    throw new DaemonError("STATE_DIR", `cannot make the file of block volume "${volume.name}" (${volume.file}): ${(error as Error).message}; free space in the state directory and try again`);
-  }
-  failpoint("block-create:file-made");
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * For the crash tests only: with TSUKID_FAILPOINT set to `name`, the daemon kills itself with
- * SIGKILL there, as a `kill -9` at that instant would.
- */
-function failpoint(name: string): void {
-  if (process.env.TSUKID_FAILPOINT === name) process.kill(process.pid, "SIGKILL");
 }
 
 /** A binding's canonical text, as the one device-URI parser checked it against the image. */
-function canonicalBinding(bound: ReadonlyMap<string, BoundDevice>, text: string): string {
-  const { name } = parseBinding(text);
+function canonicalBinding(bound: ReadonlyMap<string, BoundDevice>, name: string): string | undefined {
   const device = bound.get(name)?.device;
-  return device === undefined ? text : `${name}=${formatDeviceUri(device)}`;
+  return device === undefined ? undefined : `${name}=${formatDeviceUri(device)}`;
 }

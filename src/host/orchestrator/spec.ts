@@ -1,16 +1,19 @@
 /**
  * @module host/orchestrator/spec
  * What the daemon keeps running: a unikernel's specification (name, image by SHA-256, device
- * bindings, limits, target, restart policy, start priority, args), validated field by field from
- * untrusted JSON. Everything a create request may say is here and nowhere else; an unknown key,
- * a wrong type or a value out of range is refused with a stable code naming the field.
+ * bindings, limits, target, restart policy, start priority, args), read field by field from
+ * untrusted JSON. The run specification's own values (limits, console limits, target, bindings)
+ * are checked by its one checker (spec/run-spec.ts) with the API's spelling of each field
+ * (`memoryMb`, `devices[2]`); the daemon's own (name, restart policy, priority, signature) here.
+ * An unknown key, a wrong type or a value out of range is refused with a stable code naming the
+ * field: ERR_REQUEST_MALFORMED, ERR_REQUEST_VALUE, ERR_DEV_MALFORMED.
  */
 
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
-import { type Binding, parseBinding } from "../spec/bindings.ts";
-import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../tender/console-limits.ts";
-import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
+import { type Binding, requestBinding } from "../spec/bindings.ts";
+import { type ConsoleLimits, LIMIT_DEFAULTS } from "../spec/limits.ts";
+import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
 import { DaemonError } from "./api/errors.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
 import { type Signature, parseSignature } from "./signing.ts";
@@ -77,10 +80,10 @@ export function parseSpec(body: unknown): UnikernelSpec {
   const name = checkName(o.name);
   const image = checkSha256(o.image);
   const devices = parseDevices(o.devices);
-  const memoryMb = integer(o.memoryMb, "memoryMb", MEMORY_RANGE_MB.min, MEMORY_RANGE_MB.max, LIMIT_DEFAULTS.memoryMb, "MiB");
-  const cpuMs = integer(o.cpuMs, "cpuMs", CPU_RANGE_MS.min, CPU_RANGE_MS.max, LIMIT_DEFAULTS.cpuMs, "ms");
+  const memoryMb = o.memoryMb === undefined ? LIMIT_DEFAULTS.memoryMb : requested(() => memoryLimit(o.memoryMb, "api"));
+  const cpuMs = o.cpuMs === undefined ? LIMIT_DEFAULTS.cpuMs : requested(() => cpuLimit(o.cpuMs, "api"));
   const priority = integer(o.priority, "priority", PRIORITY_RANGE.min, PRIORITY_RANGE.max, PRIORITY_RANGE.default, "");
-  const target = oneOf(o.target, "target", DAEMON_TARGETS, "isolate");
+  const target = o.target === undefined ? "isolate" : requested(() => targetName(o.target, "api", DAEMON_TARGETS));
   const restart = oneOf(o.restart, "restart", RESTART_POLICIES, "on-failure");
   const args = parseArgs(o.args);
   const console = parseConsole(o.console);
@@ -88,18 +91,28 @@ export function parseSpec(body: unknown): UnikernelSpec {
   return { name, image, devices, memoryMb, cpuMs, target, restart, priority, args, ...(console === undefined ? {} : { console }), ...(signature === undefined ? {} : { signature }) };
 }
 
-/** The spec's bindings as the tender takes them. */
-export function specBindings(spec: UnikernelSpec): Binding[] {
-  return spec.devices.map((text) => ({ ...parseBinding(text), origin: `--dev ${text}` }));
+/** The spec's bindings as the tender takes them, each named as the create request's `devices[i]`. */
+export function specBindings(spec: Pick<UnikernelSpec, "devices">): Binding[] {
+  return spec.devices.map((text, i) => requestBinding(text, i));
+}
+
+/** `f()`, a run specification's SpecProblem turned into the API's error. */
+function requested<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof SpecProblem) throw new DaemonError(error.malformed ? "REQUEST_MALFORMED" : "REQUEST_VALUE", error.message);
+    throw error;
+  }
 }
 
 function parseDevices(value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.length > MAX_BINDINGS) throw new DaemonError("REQUEST_MALFORMED", `devices must be a list of at most ${MAX_BINDINGS} bindings "NAME=URI"`);
-  return value.map((text: unknown) => {
+  return value.map((text: unknown, i) => {
     if (typeof text !== "string" || text.length > MAX_BINDING_LENGTH) throw new DaemonError("REQUEST_MALFORMED", `each device binding must be a string "NAME=URI" of at most ${MAX_BINDING_LENGTH} characters`);
     // Its shape here; its URI by the one device-URI parser once the image says each device's kind (daemon.ts).
-    parseBinding(text);
+    requestBinding(text, i);
     return text;
   });
 }
@@ -119,14 +132,14 @@ function oneOf<T extends string>(value: unknown, key: string, allowed: readonly 
   return value as T;
 }
 
-/** `console: { rate?, burst? }`: lines a second and at once (console-limits.ts). */
+/** `console: { rate?, burst? }`: lines a second and at once, checked by the run specification's checker. */
 function parseConsole(value: unknown): Partial<ConsoleLimits> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new DaemonError("REQUEST_MALFORMED", "console must be an object { rate, burst }: console lines a second and at once");
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) if (key !== "rate" && key !== "burst") throw new DaemonError("REQUEST_MALFORMED", `unknown key ${JSON.stringify(key).slice(0, 40)} in console: the keys are rate, burst`);
-  const rate = o.rate === undefined ? undefined : integer(o.rate, "console.rate", CONSOLE_RATE_RANGE.min, CONSOLE_RATE_RANGE.max, 0, "lines a second");
-  const burst = o.burst === undefined ? undefined : integer(o.burst, "console.burst", CONSOLE_BURST_RANGE.min, CONSOLE_BURST_RANGE.max, 0, "lines");
+  const rate = o.rate === undefined ? undefined : requested(() => consoleLimit("rate", o.rate, "api"));
+  const burst = o.burst === undefined ? undefined : requested(() => consoleLimit("burst", o.burst, "api"));
   return { ...(rate === undefined ? {} : { rate }), ...(burst === undefined ? {} : { burst }) };
 }
 

@@ -18,9 +18,8 @@
 
 import type { Manifest } from "../../abi/index.ts";
 import { DaemonError } from "./api/errors.ts";
-import { TsukiError } from "../errors.ts";
-import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { parseBinding } from "../spec/bindings.ts";
+import { type DeviceBinding, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
+import { checkBindings, formatBinding } from "../spec/bindings.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
 import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./pki/policy.ts";
@@ -110,8 +109,8 @@ function admitStorage(tenant: Tenant, sizeMb: number, volumes: readonly Accounte
  * (daemon.ts); `others` every unikernel on the host; `volumeFiles` the files of the block volumes
  * under the tenant's path, the only files it may bind.
  *
- * Deny by default: every binding is read by the one device-URI parser against the image's
- * declaration, and each kind and each option is admitted by a word of the policy or refused —
+ * Deny by default: every binding is read by the run specification's binding check against the
+ * image's declaration (spec/bindings.ts: typed values, never text), and each kind and each option is admitted by a word of the policy or refused —
  * listeners and udp devices on the policy's addresses and ports, connectors and udp peers to its
  * peers, block devices on its own volumes, `tls:` listeners (host key files) and `net` devices
  * (host interfaces) never. A listener or connector without `?max=` gets an equal share of the
@@ -130,7 +129,8 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
   const limits = checkConsoleLimits(spec.console ?? {}, "api");
   if (limits.rate > CONSOLE_DEFAULTS.rate) deny(`--console-rate ${limits.rate} is more than a tenant may ask for: give --console-rate ${CONSOLE_DEFAULTS.rate} or less`);
   if (limits.burst > CONSOLE_DEFAULTS.burst) deny(`--console-burst ${limits.burst} is more than a tenant may ask for: give --console-burst ${CONSOLE_DEFAULTS.burst} or less`);
-  const bound = readBindings(manifest, spec);
+  const bindings = specBindings(spec);
+  const bound = new Map([...checkBindings(manifest, bindings, { path: "api", partial: true })].map(([name, b]) => [name, b.device]));
   const uncapped: string[] = [];
   for (const [name, device] of bound) {
     const where = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -163,10 +163,9 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
     const tight = levels.find((l) => l.policy.connections - l.used.connections < uncapped.length) ?? levels.at(-1)!;
     throw new DaemonError("POLICY_BUDGET", `tenant "${tight.tenant}" has ${Math.max(0, tight.policy.connections - tight.used.connections)} of its ${tight.policy.connections} connections left, too few for ${uncapped.map((n) => `"${n}"`).join(", ")}: give each listener and connector a smaller ?max=N, destroy a unikernel first, or have a larger policy issued`);
   }
-  const devices = spec.devices.map((text) => {
-    const { name } = parseBinding(text);
+  const devices = bindings.map(({ name, uri }) => {
     const device = bound.get(name);
-    return device !== undefined && uncapped.includes(name) && (device.kind === "listener" || device.kind === "connector") ? `${name}=${formatDeviceUri({ ...device, max: share })}` : text;
+    return formatBinding({ name, uri: device !== undefined && uncapped.includes(name) && (device.kind === "listener" || device.kind === "connector") ? formatDeviceUri({ ...device, max: share }) : uri });
   });
   const capped = { ...spec, devices };
   const wanted = { memoryMb: spec.memoryMb, connections: connectionsOf(capped) };
@@ -180,22 +179,6 @@ export function admit(tenant: Tenant, spec: UnikernelSpec, manifest: Manifest, o
     }
   }
   return capped;
-}
-
-/** Each binding of the spec read by the one device-URI parser as its declared kind (the daemon checked them all against the image before). */
-function readBindings(manifest: Manifest, spec: UnikernelSpec): Map<string, DeviceBinding> {
-  const out = new Map<string, DeviceBinding>();
-  for (const { name, uri } of specBindings(spec)) {
-    const kind = Object.hasOwn(manifest.devices, name) ? manifest.devices[name]!.kind : undefined;
-    if (kind === undefined) throw new TsukiError("DEV_UNDECLARED", `device "${name}" is bound but image "${manifest.name}" does not declare it`);
-    try {
-      out.set(name, parseDeviceUri(kind, uri));
-    } catch (error) {
-      if (error instanceof UriProblem) throw new TsukiError("DEV_MALFORMED", `device "${name}": ${uri.slice(0, 200)} is malformed: it ${error.message}`);
-      throw error;
-    }
-  }
-  return out;
 }
 
 /**
@@ -212,8 +195,7 @@ export function connectionShare(levels: readonly { policy: Policy; used: Usage }
 /** The connections a unikernel's listeners and connectors may hold at once: the sum of their caps. */
 export function connectionsOf(spec: Pick<UnikernelSpec, "devices">): number {
   let total = 0;
-  for (const text of spec.devices) {
-    const { uri } = parseBinding(text);
+  for (const { uri } of specBindings(spec)) {
     // tcp:// and tls:// bind listeners and connectors (the stored text is canonical, so one of the two reads it); both count ?max=.
     if (!/^(?:tcp|tls):/.test(uri)) continue;
     let device: DeviceBinding;

@@ -12,14 +12,17 @@
 import { type DeviceKind, type Manifest, deviceNameProblem, parseOrigin } from "../../abi/index.ts";
 import { TsukiError } from "../errors.ts";
 import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, formatDeviceUri, parseDeviceUri } from "./device-uri.ts";
+import type { InputPath } from "./run-spec.ts";
 
 export interface Binding {
   readonly name: string;
   readonly uri: string;
   /** The kind the binding was written for (a run configuration's tag); checked against the declaration. */
   readonly kind?: DeviceKind;
-  /** Where the binding was written, for messages: a flag, or a file, line and column. */
+  /** Where the binding was written, for messages: a flag, a file, line and column, or the API's `devices[2]`. */
   readonly origin?: string;
+  /** The input path it came by, which says how messages spell a fix (`--dev web=…`, `"web=…" in devices`); the command line when absent. */
+  readonly path?: InputPath;
 }
 
 /** A binding checked against its declaration: the typed device the backends open. */
@@ -29,18 +32,36 @@ export interface BoundDevice extends Binding {
 
 /** Parses one `--dev` value. */
 export function parseBinding(text: string): Binding {
+  return readBinding(text);
+}
+
+/** Parses `devices[index]` of tsukid's create request: as `--dev`, its errors naming it so. */
+export function requestBinding(text: string, index: number): Binding {
+  return readBinding(text, index);
+}
+
+function readBinding(text: string, index?: number): Binding {
+  const api = index !== undefined;
+  const where = api ? `devices[${index}] ${JSON.stringify(text.slice(0, 200))}` : `--dev ${JSON.stringify(text.slice(0, 200))}`;
   const eq = text.indexOf("=");
   if (eq <= 0 || eq === text.length - 1) {
-    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))} is malformed: write --dev NAME=URI, e.g. --dev web=tcp://127.0.0.1:8080`);
+    throw new TsukiError("DEV_MALFORMED", `${where} is malformed: write ${api ? `"NAME=URI", e.g. "web=tcp://127.0.0.1:8080"` : "--dev NAME=URI, e.g. --dev web=tcp://127.0.0.1:8080"}`);
   }
   const name = text.slice(0, eq);
   const uri = text.slice(eq + 1);
   const problem = deviceNameProblem(name);
-  if (problem) throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))}: ${problem}`);
+  if (problem) throw new TsukiError("DEV_MALFORMED", `${where}: ${problem}`);
   if (!/^[a-z][a-z0-9+.-]*:/.test(uri)) {
-    throw new TsukiError("DEV_MALFORMED", `--dev ${JSON.stringify(text.slice(0, 200))}: the URI has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
+    throw new TsukiError("DEV_MALFORMED", `${where}: the URI has no scheme; write a URI such as tcp://127.0.0.1:8080, udp://127.0.0.1:53, tap:tap0 or file:data.img`);
   }
-  return { name, uri };
+  return api ? { name, uri, origin: `devices[${index}]`, path: "api" } : { name, uri };
+}
+
+/** A binding as its input path writes one: `--dev web=URI`, `"web=URI" in devices`; a run configuration's at its place. */
+function spelled(binding: Pick<Binding, "name" | "path" | "origin">, uri: string): string {
+  if (binding.path === "api") return `"${binding.name}=${uri}" in devices`;
+  if (binding.path === "yaml") return `devices.${binding.name} (${binding.origin ?? "the run configuration"})`;
+  return `--dev ${binding.name}=${uri}`;
 }
 
 /** A binding as `--dev` and tsukid's create request write it: `NAME=URI`. */
@@ -71,8 +92,12 @@ export class BindingsError extends TsukiError {
   }
 }
 
-/** Checks bindings against the manifest; throws one BindingsError listing every mismatch. */
-export function checkBindings(manifest: Manifest, bindings: readonly Binding[], options: ParseOptions = {}): Map<string, BoundDevice> {
+/**
+ * Checks bindings against the manifest; throws one BindingsError listing every mismatch, each
+ * fix spelled as the binding's input path writes it (`path`: how a missing binding is added).
+ * `partial`: only the bindings given are read (a device left unbound is not this check's business).
+ */
+export function checkBindings(manifest: Manifest, bindings: readonly Binding[], options: ParseOptions & { path?: InputPath; partial?: boolean } = {}): Map<string, BoundDevice> {
   const problems: { code: ProblemCode; text: string }[] = [];
   const bound = new Map<string, BoundDevice>();
   const seen = new Map<string, Binding>();
@@ -89,7 +114,7 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[], 
       const declared = Object.keys(manifest.devices);
       problems.push({
         code: "DEV_UNDECLARED",
-        text: `device "${binding.name}" is bound but image "${manifest.name}" does not declare it (${declared.length ? `it declares ${declared.join(", ")}` : "it declares no devices"}): remove --dev ${binding.name}=${binding.uri}`,
+        text: `device "${binding.name}" is bound but image "${manifest.name}" does not declare it (${declared.length ? `it declares ${declared.join(", ")}` : "it declares no devices"}): remove ${spelled(binding, binding.uri)}`,
       });
       continue;
     }
@@ -111,17 +136,17 @@ export function checkBindings(manifest: Manifest, bindings: readonly Binding[], 
       if (error.wrongKind) {
         problems.push({
           code: "DEV_WRONG_KIND",
-          text: `device "${binding.name}" is a ${decl.kind} but is bound to ${shown}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}`,
+          text: `device "${binding.name}" is a ${decl.kind} but is bound to ${shown}: bind it to ${SCHEMES[decl.kind].schemes.join(" or ")}…, e.g. ${spelled(binding, SCHEMES[decl.kind].example)}`,
         });
       } else {
-        problems.push({ code: "DEV_MALFORMED", text: `device "${binding.name}": ${shown} is malformed: it ${error.message}; e.g. --dev ${binding.name}=${SCHEMES[decl.kind].example}` });
+        problems.push({ code: "DEV_MALFORMED", text: `device "${binding.name}": ${shown}${binding.path === "api" ? ` (${binding.origin})` : ""} is malformed: it ${error.message}; e.g. ${spelled(binding, SCHEMES[decl.kind].example)}` });
       }
     }
   }
-  for (const [name, decl] of Object.entries(manifest.devices)) {
+  for (const [name, decl] of options.partial ? [] : Object.entries(manifest.devices)) {
     if (!seen.has(name) && !decl.optional) {
       const example = decl.origin === undefined ? SCHEMES[decl.kind].example : originExample(decl.origin);
-      problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add --dev ${name}=${example}` });
+      problems.push({ code: "DEV_UNBOUND", text: `device "${name}" is declared by image "${manifest.name}" but not bound: add ${spelled({ name, ...(options.path === undefined ? {} : { path: options.path }) }, example)}` });
     }
   }
   if (problems.length > 0) throw new BindingsError(problems);
