@@ -45,6 +45,26 @@ async function stillUp(): Promise<void> {
 }
 
 describe("tsukid refuses bad requests and stays up", () => {
+  test("a bad memory limit, CPU limit or device binding is named as the create request spells it, never as a flag", T, async () => {
+    const sha = await daemon.client.uploadImage(hello);
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ name: "x", image: sha, memoryMb: 4 }, "ERR_REQUEST_VALUE", /^memoryMb 4 is out of range: give 8–16384 MiB/],
+      [{ name: "x", image: sha, cpuMs: 0 }, "ERR_REQUEST_VALUE", /^cpuMs 0 is out of range: give 1–3600000 ms/],
+      [{ name: "x", image: sha, devices: ["web=tcp://127.0.0.1"] }, "ERR_DEV_MALFORMED", /^device "web": tcp:\/\/127\.0\.0\.1 \(devices\[0\]\) is malformed: it names no port .*; e\.g\. "web=tcp:\/\/127\.0\.0\.1:8080" in devices$/],
+      [{ name: "x", image: sha, devices: ["web=tcp://127.0.0.1:0", "web"] }, "ERR_DEV_MALFORMED", /^devices\[1\] "web" is malformed: write "NAME=URI"/],
+      [{ name: "x", image: sha }, "ERR_DEV_UNBOUND", /add "web=tcp:\/\/127\.0\.0\.1:8080" in devices$/],
+    ];
+    for (const [body, code, message] of cases) {
+      await assert.rejects(daemon.client.call("POST", "/v1/unikernels", body), (e: RemoteError) => {
+        assert.equal(e.code, code, `${JSON.stringify(body).slice(0, 100)}: ${e.message}`);
+        assert.match(e.message, message);
+        assert.doesNotMatch(e.message, /--mem|--cpu-ms|--dev/);
+        return true;
+      });
+    }
+    await stillUp();
+  });
+
   test("a body that is not JSON: 400 ERR_REQUEST_MALFORMED", T, async () => {
     const r = await raw("POST", "/v1/unikernels", "{not json", { "content-type": "application/json" });
     assert.equal(r.status, 400);
