@@ -2,7 +2,8 @@
  * @module cli/args
  * Flag parsing for the tsuki command: `node:util`'s parseArgs in strict mode, with its errors
  * turned into ours (stable codes, the flag named, where to read more), and the value parsers the
- * commands share (sizes, integers, key=value).
+ * commands share (sizes, integers). The run flags (--mem, --dev, --arg, …) are read by the run
+ * specification's own module, host/spec/flags.ts.
  */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -48,17 +49,4 @@ export function parseMemory(flag: string, text: string): number {
 export function parseInteger(flag: string, text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new TsukiError("FLAG_VALUE", `${flag} ${JSON.stringify(text)} is not a whole number`);
   return Number(text);
-}
-
-/** `--arg key=value`: the value is JSON if it parses as JSON, else the string itself. */
-export function parseArgFlag(text: string): [string, unknown] {
-  const eq = text.indexOf("=");
-  if (eq <= 0) throw new TsukiError("FLAG_VALUE", `--arg ${JSON.stringify(text)} is malformed: write --arg KEY=VALUE, e.g. --arg greeting=hello or --arg interval=500`);
-  const key = text.slice(0, eq);
-  const raw = text.slice(eq + 1);
-  try {
-    return [key, JSON.parse(raw)];
-  } catch {
-    return [key, raw];
-  }
 }
