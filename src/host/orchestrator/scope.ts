@@ -13,7 +13,7 @@
 
 import { TsukiError } from "../errors.ts";
 import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { parseBinding } from "../spec/bindings.ts";
+import { requestBinding } from "../spec/bindings.ts";
 import { DaemonError } from "./api/errors.ts";
 import { checkName } from "./spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
@@ -80,15 +80,15 @@ export async function asCaller<T>(name: string, op: () => T | Promise<T>, what: 
  */
 export function placeVolumes(caller: Caller, devices: unknown): unknown {
   if (caller.kind === "admin" || !Array.isArray(devices)) return devices;
-  return devices.map((text: unknown) => {
+  return devices.map((text: unknown, i) => {
     if (typeof text !== "string") return text;
-    const { name, uri } = parseBinding(text);
+    const { name, uri } = requestBinding(text, i);
     if (!/^(?:file|volume):/.test(uri)) return text;
     let block: BlockBinding;
     try {
       block = parseDeviceUri("block", uri, { volumes: true }) as BlockBinding;
     } catch (error) {
-      if (error instanceof UriProblem) throw new TsukiError("DEV_MALFORMED", `device "${name}": ${uri.slice(0, 120)} is malformed: it ${error.message}`);
+      if (error instanceof UriProblem) throw new TsukiError("DEV_MALFORMED", `device "${name}": ${uri.slice(0, 120)} (devices[${i}]) is malformed: it ${error.message}`);
       throw error;
     }
     const own = block.scheme === "file" ? block.path : block.volume;
