@@ -61,8 +61,8 @@ export class SpecProblem extends Error {
 
 /** How a value is shown in a message: a flag's text as written, anything else as JSON. */
 function show(path: InputPath, value: unknown): string {
-  if (path === "flag" && typeof value === "string") return value;
-  if (value === null || value === undefined || value === "") return "empty";
+  if (path === "flag" && typeof value === "string" && value !== "") return value;
+  if (value === null || value === undefined || (value === "" && path !== "flag")) return "empty";
   if (typeof value === "object") return Array.isArray(value) ? "a list" : "a mapping";
   return JSON.stringify(value) ?? String(value);
 }
@@ -77,7 +77,7 @@ function problem(path: InputPath, field: Field, value: unknown, why: string, exa
   const name = FIELDS[field][path];
   const joint = why.includes(":") ? ";" : ":";
   const lead = options.all ? "" : " e.g.";
-  if (path === "flag") return new SpecProblem(path, field, `${name} ${show(path, value)} is ${why}${joint}${lead} ${examples.map((e) => `${name} ${e}`).join(" or ")}`);
+  if (path === "flag") return new SpecProblem(path, field, `${name} ${show(path, value)} is ${why}${joint}${options.all ? " give" : lead} ${examples.map((e) => `${name} ${e}`).join(" or ")}`);
   if (path === "yaml") return new SpecProblem(path, field, `is ${show(path, value)}, ${why}${joint} write${lead} ${examples.map((e) => `\`${name}: ${e}\``).join(" or ")}`);
   if (options.malformed) return new SpecProblem(path, field, `${name} must be ${why}`, true);
   return new SpecProblem(path, field, `${name} ${show(path, value)} is ${why}`);
