@@ -19,7 +19,7 @@ function devices(...lines: string[]): RunConfig["devices"] {
 describe("!listen", () => {
   test("!listen tcp://ADDR:PORT makes a listener binding with its origin", () => {
     assert.deepEqual(devices("web: !listen tcp://127.0.0.1:8080"), [
-      { name: "web", uri: "tcp://127.0.0.1:8080", kind: "listener", origin: "run.yaml:2:8 (!listen)" },
+      { name: "web", uri: "tcp://127.0.0.1:8080", kind: "listener", origin: "run.yaml:2:8 (!listen)", path: "yaml" },
     ]);
   });
 
@@ -41,7 +41,7 @@ describe("!listen", () => {
 
   test("the mapping form { url, cert, key, max } makes a tls listener with absolute paths", () => {
     assert.deepEqual(devices("web: !listen { url: tls://127.0.0.1:8443, cert: site.crt, key: site.key, max: 100 }"), [
-      { name: "web", uri: "tls://127.0.0.1:8443?cert=/srv/site/site.crt&key=/srv/site/site.key&max=100", kind: "listener", origin: "run.yaml:2:8 (!listen)" },
+      { name: "web", uri: "tls://127.0.0.1:8443?cert=/srv/site/site.crt&key=/srv/site/site.key&max=100", kind: "listener", origin: "run.yaml:2:8 (!listen)", path: "yaml" },
     ]);
   });
 
@@ -64,7 +64,7 @@ describe("!listen", () => {
 describe("!connect", () => {
   test("!connect tcp://HOST:PORT makes a connector binding", () => {
     assert.deepEqual(devices("db: !connect tcp://db.internal:5432"), [
-      { name: "db", uri: "tcp://db.internal:5432", kind: "connector", origin: "run.yaml:2:7 (!connect)" },
+      { name: "db", uri: "tcp://db.internal:5432", kind: "connector", origin: "run.yaml:2:7 (!connect)", path: "yaml" },
     ]);
   });
 });
@@ -78,7 +78,7 @@ describe("!connect tls", () => {
 
 describe("!udp", () => {
   test("!udp udp://ADDR:PORT makes a udp binding", () => {
-    assert.deepEqual(devices("dns: !udp udp://127.0.0.1:5353"), [{ name: "dns", uri: "udp://127.0.0.1:5353", kind: "udp", origin: "run.yaml:2:8 (!udp)" }]);
+    assert.deepEqual(devices("dns: !udp udp://127.0.0.1:5353"), [{ name: "dns", uri: "udp://127.0.0.1:5353", kind: "udp", origin: "run.yaml:2:8 (!udp)", path: "yaml" }]);
   });
 
   test("the mapping form { url, peer } puts the peer in the query", () => {
@@ -94,7 +94,7 @@ describe("!udp", () => {
 
 describe("!block", () => {
   test("!block PATH resolves the path against the configuration's folder", () => {
-    assert.deepEqual(devices("data: !block data/site.img"), [{ name: "data", uri: "file:/srv/site/data/site.img", kind: "block", origin: "run.yaml:2:9 (!block)" }]);
+    assert.deepEqual(devices("data: !block data/site.img"), [{ name: "data", uri: "file:/srv/site/data/site.img", kind: "block", origin: "run.yaml:2:9 (!block)", path: "yaml" }]);
   });
 
   test("!block with an absolute path keeps it", () => {
@@ -127,7 +127,7 @@ describe("!block", () => {
 
 describe("!net", () => {
   test("!net tap:NAME makes a net binding", () => {
-    assert.deepEqual(devices("eth: !net tap:tap0"), [{ name: "eth", uri: "tap:tap0", kind: "net", origin: "run.yaml:2:8 (!net)" }]);
+    assert.deepEqual(devices("eth: !net tap:tap0"), [{ name: "eth", uri: "tap:tap0", kind: "net", origin: "run.yaml:2:8 (!net)", path: "yaml" }]);
   });
 });
 
