@@ -18,7 +18,7 @@ import { readDeclaration } from "./declaration.ts";
 import { missingGlobals } from "./globals.ts";
 import { throwFound } from "./problems.ts";
 import { typeCheck } from "./type-check.ts";
-import { readImage, sha256, writeImage } from "./image.ts";
+import { readImage, sha256, writeImage } from "../image/image.ts";
 import { runtimeParts } from "./runtime-parts.ts";
 import { WORKERS_ENTRY, workersEntry } from "./workers.ts";
 

@@ -11,7 +11,7 @@ import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type Device
 import { TsukiError } from "../errors.ts";
 import { thrownText } from "../tender/guest-stack.ts";
 import { workersModule } from "./platforms.ts";
-import { stackMapper } from "./source-map.ts";
+import { stackMapper } from "../image/source-map.ts";
 import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
 import { isolateTarget } from "../tender/targets/isolate.ts";
 import type { Declaration } from "../tender/targets/target.ts";

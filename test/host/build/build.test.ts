@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { ABI_VERSION } from "../../../src/abi/index.ts";
 import { type BuildResult, buildImage } from "../../../src/host/build/build.ts";
-import { type Image, readImage, sha256 } from "../../../src/host/build/image.ts";
+import { type Image, readImage, sha256 } from "../../../src/host/image/image.ts";
 import { ROOT, bootToEnd, tempDir, unikernelDir } from "../../helpers.ts";
 
 const HELLO = path.join(ROOT, "examples/hello");
