@@ -14,7 +14,7 @@ import { TsukiError } from "../errors.ts";
 import { TSUKI_VERSION } from "../version.ts";
 import { collectAssets } from "./assets.ts";
 import { SRC_ROOT, bundle } from "./bundle.ts";
-import { readDeclaration } from "./declaration.ts";
+import { checkedDeclaration } from "./declaration.ts";
 import { missingGlobals } from "./globals.ts";
 import { throwFound } from "./problems.ts";
 import { typeCheck } from "./type-check.ts";
@@ -71,13 +71,13 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
   );
   let runtime = await runtimeParts(code);
-  let declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+  let declaration = checkedDeclaration(name, code, { map, web: runtime.includes("web") });
   if (declaration.workers !== undefined) {
     // A Workers-style module: bundled again behind tsuki/workers, which makes it a unikernel.
     bundled = await bundle(dir, entry, { name: WORKERS_ENTRY, contents: workersEntry(entry) });
     ({ code, map, inputs } = bundled);
     runtime = await runtimeParts(code);
-    declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+    declaration = checkedDeclaration(name, code, { map, web: runtime.includes("web") });
   }
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
