@@ -243,7 +243,9 @@ describe("packages the unikernel imports", () => {
         "node_modules/esm-greet/index.js": `export const greet = (who) => \`hello, \${who}\`;\n`,
       }),
     );
-    assert.ok("node_modules/esm-greet/index.js" in manifest.inputs);
+    // Named by package, version and path, not by where npm put it (layouts.test.ts).
+    assert.equal(manifest.inputs["esm-greet@1.0.0/index.js"], sha256(`export const greet = (who) => \`hello, \${who}\`;\n`));
+    assert.equal("node_modules/esm-greet/index.js" in manifest.inputs, false);
     const r = await bootToEnd("isolate", read);
     assert.deepEqual(r.out, ["hello, tsuki"]);
     assert.equal(r.status.code, 0, r.status.reason);
