@@ -47,14 +47,7 @@ export interface BundleInput {
   readonly file: string;
 }
 
-/** Whether `file` is the unikernel's own code: in its folder, not in a package there (a workspace package npm linked is a package too, wherever it lies). */
-function ownCode(dir: string, file: string): boolean {
-  const own = path.relative(dir, file);
-  return own !== ".." && !own.startsWith(`..${path.sep}`) && !path.isAbsolute(own) && !own.split(path.sep).includes("node_modules");
-}
-
-/** `dir`: the unikernel's folder, absolute. */
-function tsukiPlugin(dir: string): Plugin {
+function tsukiPlugin(): Plugin {
   return {
     name: "tsuki",
     setup(b) {
@@ -81,7 +74,8 @@ function tsukiPlugin(dir: string): Plugin {
       b.onResolve({ filter: /^https?:\/\// }, (args) => ({ errors: [{ text: foreignImport(args.path)! }] }));
       // require() in the unikernel's own code: ES modules only. Packages may use it among themselves.
       b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind !== "require-call" || !ownCode(dir, args.importer)) return undefined;
+        // A linked workspace package's files are bundled from their node_modules link (linked-packages.ts): a package's too.
+        if (args.kind !== "require-call" || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         return { errors: [{ text: `require("${args.path}") cannot be used in a unikernel: write import ... from "${args.path}" (images are ES modules)`, location: locate(args.importer, `require`, args.path) }] };
       });
     },
@@ -150,7 +144,7 @@ export async function bundle(dir: string, entry: string, wrapper?: { name: strin
       define: { "process.env.NODE_ENV": '"production"' },
       // Only the unikernel's own tsconfig, never one found in a parent folder.
       tsconfigRaw: existsSync(tsconfig) ? readFileSync(tsconfig, "utf8") : "{}",
-      plugins: [tsukiPlugin(dir), linkedPackages()],
+      plugins: [tsukiPlugin(), linkedPackages()],
       logLevel: "silent",
     });
   } catch (error) {
