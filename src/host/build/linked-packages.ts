@@ -35,11 +35,12 @@ export function linkedPackages(): Plugin {
 
       b.onResolve({ filter: /^[^./]/, namespace: "file" }, async (args) => {
         if (args.pluginData === RECURSING || path.isAbsolute(args.path)) return undefined;
-        const result = await resolve(args, toReal(args.resolveDir));
-        if (result.errors.length > 0 || result.external || result.namespace !== "file" || result.path.split(path.sep).includes("node_modules")) return undefined;
+        // Only a link npm made to a folder outside every node_modules (pnpm's links lead into one, and their real paths name packages well).
         const name = args.path.split("/").slice(0, args.path.startsWith("@") ? 2 : 1).join("/");
         const link = findLink(toReal(args.resolveDir), name);
-        if (link === undefined || !under(result.path, link.real)) return undefined;
+        if (link === undefined || link.real.split(path.sep).includes("node_modules")) return undefined;
+        const result = await resolve(args, toReal(args.resolveDir));
+        if (result.errors.length > 0 || result.external || result.namespace !== "file" || !under(result.path, link.real)) return undefined;
         links.set(link.real, link.link);
         return { path: toLink(result.path), sideEffects: result.sideEffects };
       });
