@@ -43,6 +43,9 @@ export const ErrorCode = {
   IMAGE_TAMPERED: ExitCode.BAD_IMAGE,
   IMAGE_MANIFEST: ExitCode.BAD_IMAGE,
   IMAGE_ABI: ExitCode.BAD_IMAGE,
+  // signed images (tsuki verify, tsukid --trusted-key): no signature, or one that is malformed, for another image, by an untrusted key, or false
+  IMAGE_UNSIGNED: ExitCode.BAD_IMAGE,
+  SIGNATURE_INVALID: ExitCode.BAD_IMAGE,
   // building
   BUILD_INPUT: ExitCode.USAGE,
   BUILD_IMPORT: ExitCode.BAD_IMAGE,

@@ -6,7 +6,7 @@
  */
 
 export { type BuildOptions, type BuildResult, buildImage } from "./build/build.ts";
-export { type Image, loadImage, readImage, sha256 } from "./build/image.ts";
+export { type Image, loadImage, readImage, sha256 } from "./image/image.ts";
 export { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, type BootOptions, Tender } from "./tender/tender.ts";
 export type { Unikernel } from "./tender/unikernel.ts";
 export type { CpuTime } from "./tender/targets/target.ts";

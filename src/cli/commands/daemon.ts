@@ -17,7 +17,7 @@ import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server/serve
 import { TsukiError } from "../../host/errors.ts";
 import { parseSize } from "../../host/size.ts";
 import { parse, parseInteger } from "../args.ts";
-import { keyId, publicKey } from "../../host/orchestrator/signing.ts";
+import { keyId, publicKey } from "../../host/image/signing.ts";
 import { readKeyFile } from "./sign.ts";
 import { reporting } from "./remote.ts";
 import { tlsFlags } from "./daemon-tls.ts";

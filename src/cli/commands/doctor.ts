@@ -52,7 +52,7 @@ export async function doctor(argv: string[]): Promise<number> {
   console.log("refused inside every unikernel:");
   for (const refused of REFUSED) console.log(`  ${refused}`);
   console.log(`net devices: ${netDevices()}`);
-  const check = checkSandbox(await childScript());
+  const check = checkSandbox(await childScript(), guard);
   console.log("target process:");
   for (const wall of check.walls) console.log(`  ${wall.active ? "active " : "MISSING"}  ${wall.name.padEnd(16)} ${wall.detail}`);
   for (const problem of check.problems) console.log(`  problem: ${problem}`);

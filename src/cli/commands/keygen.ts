@@ -6,7 +6,7 @@
 
 import { existsSync, writeFileSync } from "node:fs";
 import { TsukiError } from "../../host/errors.ts";
-import { generateKeys } from "../../host/orchestrator/signing.ts";
+import { generateKeys } from "../../host/image/signing.ts";
 import { parse, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki keygen <name>

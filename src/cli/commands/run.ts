@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { open as openInspector } from "node:inspector";
 import { ExitCode } from "../../abi/index.ts";
 import { buildImage } from "../../host/build/build.ts";
-import { loadImage } from "../../host/build/image.ts";
+import { loadImage } from "../../host/image/image.ts";
 import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
 import { TsukiError } from "../../host/errors.ts";
 import { type Binding, parseBinding } from "../../host/tender/bindings.ts";

@@ -6,10 +6,10 @@
  */
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { sha256 } from "../../host/build/image.ts";
-import { readImage } from "../../host/build/image.ts";
+import { sha256 } from "../../host/image/image.ts";
+import { readImage } from "../../host/image/image.ts";
 import { TsukiError } from "../../host/errors.ts";
-import { type Signature, parseSignature, privateKey, signImage } from "../../host/orchestrator/signing.ts";
+import { type Signature, parseSignature, privateKey, signImage } from "../../host/image/signing.ts";
 import { parse, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki sign <image> --key KEY [--out FILE]

@@ -13,7 +13,7 @@ import { CONSOLE_BURST_RANGE, CONSOLE_RATE_RANGE, type ConsoleLimits } from "../
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../tender/tender.ts";
 import { DaemonError } from "./api/errors.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
-import { type Signature, parseSignature } from "./signing.ts";
+import { type Signature, parseSignature } from "./pki/image-trust.ts";
 
 /** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */
 export const DAEMON_TARGETS = ["isolate", "process"] as const;

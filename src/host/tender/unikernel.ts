@@ -14,8 +14,8 @@
  */
 
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
-import type { Image } from "../build/image.ts";
-import { stackMapper } from "../build/source-map.ts";
+import type { Image } from "../image/image.ts";
+import { stackMapper } from "../image/source-map.ts";
 import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { ConsoleLimits } from "./console-limits.ts";
 import { rejectionText, thrownText } from "./guest-stack.ts";

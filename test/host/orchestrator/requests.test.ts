@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, helloHttpImage, startDaemon } from "./harness.ts";

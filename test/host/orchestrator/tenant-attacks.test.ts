@@ -13,7 +13,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { CHAIN_HEADER, chainHeader } from "../../../src/host/orchestrator/pki/peer-chain.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import type { DeviceKind, Manifest } from "../../../src/abi/index.ts";
-import { readImage } from "../../../src/host/build/image.ts";
+import { readImage } from "../../../src/host/image/image.ts";
 import { TsukiError } from "../../../src/host/errors.ts";
 import { type Binding, BindingsError, checkBindings, parseBinding } from "../../../src/host/tender/bindings.ts";
 import { craftImage, tempDir, unikernelDir } from "../../helpers.ts";

@@ -17,7 +17,7 @@
 
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
-import { sha256 } from "../../build/image.ts";
+import { sha256 } from "../../image/image.ts";
 import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 import type { RingLine } from "../supervision/console-ring.ts";

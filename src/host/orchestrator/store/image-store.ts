@@ -10,7 +10,7 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
-import { type Image, readImage, sha256 } from "../../build/image.ts";
+import { type Image, readImage, sha256 } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
 
 export class ImageStore {

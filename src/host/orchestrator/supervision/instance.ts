@@ -19,7 +19,7 @@
  */
 
 import type { ExitStatus } from "../../../abi/index.ts";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import { TsukiError } from "../../errors.ts";
 import { checkConsoleLimits } from "../../tender/console-limits.ts";
 import { ConsoleRing } from "./console-ring.ts";

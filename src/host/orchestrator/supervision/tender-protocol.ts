@@ -26,7 +26,7 @@
  */
 
 import type { ExitStatus, Manifest, PeerAddress } from "../../../abi/index.ts";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../../errors.ts";
 import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../../tender/console.ts";
 import type { DeviceStats } from "../../tender/devices/stats.ts";

@@ -1,5 +1,5 @@
 /**
- * @module host/build/image
+ * @module host/image/image
  * The image: `manifest.json`, the bundled module `main.js`, its source map `main.js.map` (when
  * the manifest lists one) and the embedded assets under `assets/`, in one deterministic tar
  * archive named by its SHA-256.

@@ -1,5 +1,5 @@
 /**
- * @module host/build/tar
+ * @module host/image/tar
  * The image container: a deterministic POSIX ustar archive of regular files, so that any `tar`
  * can list and unpack an image (`tar -tvf hello.tsuki`). Writing fixes everything that could vary
  * between machines (mode 0644, uid/gid 0, empty owner names, mtime 0, entries in the given order).
