@@ -6,8 +6,8 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { TsukiError } from "../host/errors.ts";
-import { parseMemoryMb } from "../host/size.ts";
+import { TsukiError } from "../host/common/errors.ts";
+import { parseMemoryMb } from "../host/common/size.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 

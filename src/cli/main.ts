@@ -5,8 +5,8 @@
  */
 
 import { ExitCode } from "../abi/index.ts";
-import { TsukiError } from "../host/errors.ts";
-import { TSUKI_VERSION } from "../host/version.ts";
+import { TsukiError } from "../host/common/errors.ts";
+import { TSUKI_VERSION } from "../host/common/version.ts";
 
 type Command = (argv: string[]) => number | Promise<number>;
 

@@ -9,7 +9,7 @@
  */
 
 import type { VolumeInfo } from "../../host/orchestrator/store/volumes.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { parse, parseMemory } from "../args.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
 

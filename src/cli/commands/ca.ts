@@ -8,7 +8,7 @@
 
 import { hostname } from "node:os";
 import path from "node:path";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { certPem, createCa, issueServer, keyPem } from "../../host/orchestrator/pki/certs.ts";
 import { parse, parseInteger } from "../args.ts";
 import { FILES, writeAll } from "./pki-files.ts";

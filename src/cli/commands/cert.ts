@@ -9,7 +9,7 @@
 
 import path from "node:path";
 import type { X509Certificate } from "../../host/orchestrator/pki/x509.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { certPem, commonName, isCa, issueClient, issueTenant, keyPem, policyOf, readCerts, readKey } from "../../host/orchestrator/pki/certs.ts";
 import { DaemonError } from "../../host/orchestrator/api/errors.ts";
 import { describePolicy, policyExcess } from "../../host/orchestrator/pki/policy.ts";

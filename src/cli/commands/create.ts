@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { buildImage } from "../../host/build/build.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { parseBinding } from "../../host/tender/bindings.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../../host/tender/tender.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";

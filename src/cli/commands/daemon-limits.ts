@@ -5,7 +5,7 @@
  * makes unreachable (per address above the total) is refused rather than silently ignored.
  */
 
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/server/api-connections.ts";
 import { parseInteger } from "../args.ts";
 

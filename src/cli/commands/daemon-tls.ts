@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { type TlsOptions, parseListen } from "../../host/orchestrator/server/tls-listener.ts";
 
 const FLAGS = ["listen", "ca", "cert", "key"] as const;

@@ -5,7 +5,7 @@
  */
 
 import { existsSync, writeFileSync } from "node:fs";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { generateKeys } from "../../host/orchestrator/signing.ts";
 import { parse, positional } from "../args.ts";
 

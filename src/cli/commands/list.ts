@@ -4,7 +4,7 @@
  */
 
 import { parse } from "../args.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
 
 export const usage = `Usage: tsuki list [--json]

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "nod
 import path from "node:path";
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { SRC_ROOT } from "../../host/build/bundle.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { parse, positional } from "../args.ts";
 
 export const usage = `Usage: tsuki new <dir>

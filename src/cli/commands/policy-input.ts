@@ -24,7 +24,7 @@ import { DaemonError } from "../../host/orchestrator/api/errors.ts";
 import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/policy.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../../host/tender/devices/listener.ts";
 import { LIMIT_DEFAULTS } from "../../host/tender/tender.ts";
-import { parseSize } from "../../host/size.ts";
+import { parseSize } from "../../host/common/size.ts";
 
 export interface PolicyFlags {
   policy?: string | undefined;

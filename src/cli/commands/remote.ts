@@ -14,7 +14,7 @@ import { DaemonClient } from "../../host/orchestrator/api/client.ts";
 import { DaemonError, RemoteError } from "../../host/orchestrator/api/errors.ts";
 import { socketPath } from "../../host/orchestrator/store/paths.ts";
 import type { Options } from "../args.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 
 export const REMOTE_FLAGS = {
   socket: { type: "string" },

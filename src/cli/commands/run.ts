@@ -13,7 +13,7 @@ import { ExitCode } from "../../abi/index.ts";
 import { buildImage } from "../../host/build/build.ts";
 import { loadImage } from "../../host/build/image.ts";
 import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
 import { terminalSink } from "../../host/tender/console-output.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { sha256 } from "../../host/build/image.ts";
 import { readImage } from "../../host/build/image.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { type Signature, parseSignature, privateKey, signImage } from "../../host/orchestrator/signing.ts";
 import { parse, positional } from "../args.ts";
 

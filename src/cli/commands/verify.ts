@@ -5,7 +5,7 @@
  */
 
 import { sha256 } from "../../host/build/image.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/errors.ts";
 import { checkSignature, publicKey } from "../../host/orchestrator/signing.ts";
 import { parse, positional } from "../args.ts";
 import { reporting } from "./remote.ts";

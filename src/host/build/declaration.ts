@@ -8,7 +8,7 @@
  */
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { thrownText } from "../tender/guest-stack.ts";
 import { workersModule } from "./platforms.ts";
 import { stackMapper } from "./source-map.ts";

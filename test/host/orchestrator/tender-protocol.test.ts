@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Manifest } from "../../../src/abi/index.ts";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { DaemonError, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
 import { NO_FIGURES, carryError, checkFromWorker, packImage, rebuildError, unpackImage } from "../../../src/host/orchestrator/supervision/tender-protocol.ts";
 import { BindingsError } from "../../../src/host/tender/bindings.ts";

@@ -13,7 +13,7 @@
  */
 
 import { ExitCode } from "../../../abi/index.ts";
-import { type Problem, TsukiError } from "../../errors.ts";
+import { type Problem, TsukiError } from "../../common/errors.ts";
 
 /** sysexits(3) codes the client uses beyond those of src/abi/exit.ts. */
 const EX_NOINPUT = 66;

@@ -27,7 +27,7 @@
 
 import type { ExitStatus, Manifest, PeerAddress } from "../../../abi/index.ts";
 import type { Image } from "../../build/image.ts";
-import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../../errors.ts";
+import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../../common/errors.ts";
 import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../../tender/console.ts";
 import type { DeviceStats } from "../../tender/devices/stats.ts";
 import type { CpuTime, MemoryUse } from "../../tender/targets/target.ts";

@@ -1,10 +1,10 @@
 /**
- * @module host/errors
+ * @module host/common/errors
  * Errors a user of tsuki can cause, each with a stable `code` (never changes while messages may),
  * the exit code the CLI ends with, and a message that says what was wrong, where, and what to do.
  */
 
-import { ExitCode } from "../abi/exit.ts";
+import { ExitCode } from "../../abi/exit.ts";
 
 export const ErrorCode = {
   // the command line
