@@ -13,5 +13,5 @@ export type { CpuTime } from "./tender/targets/target.ts";
 export type { DeviceStats } from "./tender/devices/stats.ts";
 export { TARGETS, TARGET_NAMES, type Target, type TargetName } from "./tender/targets/index.ts";
 export * from "./config/index.ts";
-export { ErrorCode, type ErrorCodeName, type Problem, TsukiError } from "./common/errors.ts";
+export { ERROR_CODES, type ErrorCodeInfo, type ErrorCodeName, type Problem, TsukiError } from "./common/errors.ts";
 export { TSUKI_VERSION } from "./common/version.ts";

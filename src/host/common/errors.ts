@@ -1,60 +1,14 @@
 /**
  * @module host/common/errors
  * Errors a user of tsuki can cause, each with a stable `code` (never changes while messages may),
- * the exit code the CLI ends with, and a message that says what was wrong, where, and what to do.
+ * the exit code the CLI ends with, the HTTP status tsukid answers with, and a message that says
+ * what was wrong, where, and what to do. Codes, exit codes and statuses come from the one table
+ * of error-codes.ts; tsukid's `DaemonError` is a subclass of `TsukiError`.
  */
 
-import { ExitCode } from "../../abi/exit.ts";
+import { ERROR_CODES, type ErrorCodeName } from "./error-codes.ts";
 
-export const ErrorCode = {
-  // the command line
-  UNKNOWN_COMMAND: ExitCode.USAGE,
-  UNKNOWN_FLAG: ExitCode.USAGE,
-  FLAG_VALUE: ExitCode.USAGE,
-  MISSING_ARGUMENT: ExitCode.USAGE,
-  // devices and limits
-  DEV_MALFORMED: ExitCode.CONFIG,
-  DEV_ORIGIN: ExitCode.CONFIG,
-  DEV_BOUND_TWICE: ExitCode.CONFIG,
-  DEV_UNBOUND: ExitCode.CONFIG,
-  DEV_UNDECLARED: ExitCode.CONFIG,
-  DEV_WRONG_KIND: ExitCode.CONFIG,
-  DEV_UNSUPPORTED: ExitCode.CONFIG,
-  DEV_OPEN: ExitCode.CONFIG,
-  // net devices: attaching a TAP interface (no /dev/net/tun or addon, not allowed, in use, other)
-  TAP_UNAVAILABLE: ExitCode.CONFIG,
-  TAP_PERMISSION: ExitCode.CONFIG,
-  TAP_BUSY: ExitCode.CONFIG,
-  TAP_OPEN: ExitCode.CONFIG,
-  // the run configuration file (tsuki run --config)
-  CONFIG_FILE: ExitCode.CONFIG,
-  CONFIG_SYNTAX: ExitCode.CONFIG,
-  CONFIG_KEY: ExitCode.CONFIG,
-  CONFIG_TAG: ExitCode.CONFIG,
-  CONFIG_VALUE: ExitCode.CONFIG,
-  // targets: the process target cannot build a wall it promises on this host
-  SANDBOX_UNAVAILABLE: ExitCode.CONFIG,
-  // targets: the memory guard (the isolate and process targets' --mem) cannot be built on this host
-  MEMORY_GUARD_UNAVAILABLE: ExitCode.CONFIG,
-  // images
-  IMAGE_NOT_FOUND: ExitCode.BAD_IMAGE,
-  IMAGE_TRUNCATED: ExitCode.BAD_IMAGE,
-  IMAGE_MALFORMED: ExitCode.BAD_IMAGE,
-  IMAGE_TAMPERED: ExitCode.BAD_IMAGE,
-  IMAGE_MANIFEST: ExitCode.BAD_IMAGE,
-  IMAGE_ABI: ExitCode.BAD_IMAGE,
-  // building
-  BUILD_INPUT: ExitCode.USAGE,
-  BUILD_IMPORT: ExitCode.BAD_IMAGE,
-  BUILD_GLOBAL: ExitCode.BAD_IMAGE,
-  BUILD_TYPE: ExitCode.BAD_IMAGE,
-  BUILD_DECLARATION: ExitCode.BAD_IMAGE,
-  BUILD_ASSETS: ExitCode.BAD_IMAGE,
-  // scaffolding
-  NEW_EXISTS: ExitCode.USAGE,
-} as const;
-
-export type ErrorCodeName = keyof typeof ErrorCode;
+export { ERROR_CODES, type ErrorCodeInfo, type ErrorCodeName, isErrorCodeName } from "./error-codes.ts";
 
 /** One mistake, with its own stable code. */
 export interface Problem {
@@ -62,10 +16,15 @@ export interface Problem {
   readonly message: string;
 }
 
+/** The status of an error whose code the API never answers with (the table gives none): a tender's error, the client's to fix. */
+const DEFAULT_STATUS = 422;
+
 export class TsukiError extends Error {
-  /** Stable: `ERR_` followed by a key of `ErrorCode`; the first problem's when there are several. */
+  /** Stable: `ERR_` followed by a key of `ERROR_CODES`; the first problem's when there are several. */
   readonly code: `ERR_${ErrorCodeName}`;
   readonly exitCode: number;
+  /** The HTTP status of tsukid's answer when this error ends a request. */
+  readonly status: number;
   /** Every problem's message, when one step found several (e.g. one per bad import). */
   readonly details: readonly string[];
   /** Every problem with its own code: one step can find mistakes of several kinds. */
@@ -75,7 +34,9 @@ export class TsukiError extends Error {
     super(message);
     this.name = "TsukiError";
     this.code = `ERR_${code}`;
-    this.exitCode = ErrorCode[code];
+    const info: { exit: number; status?: number } = ERROR_CODES[code];
+    this.exitCode = info.exit;
+    this.status = info.status ?? DEFAULT_STATUS;
     this.details = details;
     this.problems = problems ?? [message, ...details.slice(1)].map((text) => ({ code: this.code, message: text }));
   }

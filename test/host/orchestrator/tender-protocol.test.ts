@@ -23,7 +23,7 @@ describe("boot errors across a thread", () => {
       new TsukiError("IMAGE_MALFORMED", "the image's main.js does not compile: x"),
       new TsukiError("SANDBOX_UNAVAILABLE", "no walls", [], [{ code: "ERR_SANDBOX_UNAVAILABLE", message: "one" }, { code: "ERR_SANDBOX_UNAVAILABLE", message: "two" }]),
       new BindingsError([{ code: "DEV_UNBOUND", text: 'device "web" is not bound' }, { code: "DEV_UNDECLARED", text: 'device "x" is not declared' }]),
-      new DaemonError("IMAGE_UNKNOWN", "no such image"),
+      new DaemonError("IMAGE_NOT_FOUND", "no such image"),
       Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }),
       "a string thrown",
     ];

@@ -164,7 +164,7 @@ export class DaemonClient {
       return await this.call("POST", "/v1/unikernels", { ...request, image: sha });
     } catch (error) {
       // The daemon dropped the image between our check and the create (its last user was destroyed): once more.
-      if (!(error instanceof RemoteError) || error.code !== "ERR_IMAGE_UNKNOWN") throw error;
+      if (!(error instanceof RemoteError) || error.code !== "ERR_IMAGE_NOT_FOUND") throw error;
       await this.uploadImage(image, true);
       return this.call("POST", "/v1/unikernels", { ...request, image: sha });
     }
