@@ -10,8 +10,8 @@
 
 import type { VolumeInfo } from "../../host/orchestrator/store/volumes.ts";
 import { TsukiError } from "../../host/common/errors.ts";
-import { parse, parseMemory } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import { parse, parseMemory } from "../support/args.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki block create NAME --size SIZE | list | info NAME | destroy NAME
 

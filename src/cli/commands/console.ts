@@ -5,8 +5,8 @@
  */
 
 import { TsukiError } from "../../host/common/errors.ts";
-import { parse, parseInteger, positional } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { parse, parseInteger, positional } from "../support/args.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki console NAME [--follow] [--count N | --since TIME] [--timestamps]
 

@@ -15,9 +15,9 @@ import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-
 import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/supervision/restart-policy.ts";
 import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
 import type { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory } from "../args.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory } from "../support/args.ts";
 import { readSignature } from "./sign.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "./remote.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "../support/remote.ts";
 import { printInfo } from "./info.ts";
 
 export const usage = `Usage: tsuki create NAME <image|dir> [flags]

@@ -19,7 +19,7 @@ import { TARGETS } from "../../host/tender/targets/index.ts";
 import { childScript } from "../../host/tender/targets/process-script.ts";
 import { drainProcessTarget, launchOptions, processSandbox } from "../../host/tender/targets/process.ts";
 import { Sandboxed } from "../../host/tender/targets/process-sandboxed.ts";
-import { parse } from "../args.ts";
+import { parse } from "../support/args.ts";
 
 export const usage = `Usage: tsuki doctor
 

@@ -5,8 +5,8 @@
  */
 
 import type { InstanceInfo } from "../../host/orchestrator/supervision/instance.ts";
-import { parse, positional } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki info NAME [--json]
 

@@ -5,7 +5,7 @@
  */
 
 import { loadImage } from "../../host/build/image.ts";
-import { parse, positional } from "../args.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki inspect <image> [--json]
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { IMAGE_NAME } from "../../abi/index.ts";
 import { SRC_ROOT } from "../../host/build/bundle.ts";
 import { TsukiError } from "../../host/common/errors.ts";
-import { parse, positional } from "../args.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki new <dir>
 

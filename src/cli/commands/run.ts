@@ -19,7 +19,7 @@ import { terminalSink } from "../../host/tender/console-output.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
 import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../host/tender/tender.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
        tsuki run --config run.yaml [image|dir] [flags]

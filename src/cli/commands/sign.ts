@@ -10,7 +10,7 @@ import { sha256 } from "../../host/build/image.ts";
 import { readImage } from "../../host/build/image.ts";
 import { TsukiError } from "../../host/common/errors.ts";
 import { type Signature, parseSignature, privateKey, signImage } from "../../host/orchestrator/signing.ts";
-import { parse, positional } from "../args.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki sign <image> --key KEY [--out FILE]
 

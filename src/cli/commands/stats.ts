@@ -6,9 +6,9 @@
  * figures it had, and this says so.
  */
 
-import { parse, positional } from "../args.ts";
+import { parse, positional } from "../support/args.ts";
 import type { DeviceStats } from "../../host/tender/devices/stats.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki stats NAME [--json]
 

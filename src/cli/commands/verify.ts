@@ -7,8 +7,8 @@
 import { sha256 } from "../../host/build/image.ts";
 import { TsukiError } from "../../host/common/errors.ts";
 import { checkSignature, publicKey } from "../../host/orchestrator/signing.ts";
-import { parse, positional } from "../args.ts";
-import { reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import { reporting } from "../support/remote.ts";
 import { readImageFile, readKeyFile, readSignature } from "./sign.ts";
 
 export const usage = `Usage: tsuki verify <image> --key PUB [--signature FILE]

@@ -23,7 +23,7 @@ import type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 import type { RingLine } from "../supervision/console-ring.ts";
 import type { UnikernelSpec } from "../spec.ts";
 import type { VolumeInfo } from "../store/volumes.ts";
-import { tlsFailure } from "../server/tls-errors.ts";
+import { tlsFailure } from "./tls-errors.ts";
 import { CHAIN_HEADER } from "../pki/peer-chain.ts";
 import { X509Certificate } from "node:crypto";
 

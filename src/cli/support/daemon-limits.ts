@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/daemon-limits
+ * @module cli/support/daemon-limits
  * `tsuki daemon`'s connection caps and timeouts (api-connections.ts): read and checked before the
  * daemon touches its state. The remote API's apply only with --listen, and a cap that another
  * makes unreachable (per address above the total) is refused rather than silently ignored.
@@ -7,7 +7,7 @@
 
 import { TsukiError } from "../../host/common/errors.ts";
 import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/server/api-connections.ts";
-import { parseInteger } from "../args.ts";
+import { parseInteger } from "./args.ts";
 
 export const LIMIT_FLAGS = {
   "max-unauthenticated": { type: "string" },

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/daemon-tls
+ * @module cli/support/daemon-tls
  * `tsuki daemon`'s remote API flags: `--listen HOST:PORT --ca FILE --cert FILE --key FILE`, all
  * four or none, read and checked before the daemon touches its state.
  */

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/policy-input
+ * @module cli/support/policy-input
  * A tenant's policy as `tsuki cert issue` takes it: a YAML file (`--policy FILE`) and/or flags,
  * the flags winning; what neither gives comes from the parent tenant's policy (`--parent`), or
  * for a tenant directly under the CA from the defaults (targets isolate, address 127.0.0.1, no

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/remote
+ * @module cli/support/remote
  * What the commands that talk to tsukid share: the flags that find the daemon — `--socket` and
  * `--state` for this host's daemon, or `--remote https://HOST:PORT` with `--cert`, `--key` and
  * `--ca` for a remote one over mutual TLS (each also from $TSUKI_REMOTE, $TSUKI_CERT, $TSUKI_KEY,
@@ -12,8 +12,8 @@
 import { readFileSync } from "node:fs";
 import { DaemonClient } from "../../host/orchestrator/api/client.ts";
 import { DaemonError, RemoteError } from "../../host/orchestrator/api/errors.ts";
-import { socketPath } from "../../host/orchestrator/store/paths.ts";
-import type { Options } from "../args.ts";
+import { socketPath } from "../../host/orchestrator/api/paths.ts";
+import type { Options } from "./args.ts";
 import { TsukiError } from "../../host/common/errors.ts";
 
 export const REMOTE_FLAGS = {

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/pki-files
+ * @module cli/support/pki-files
  * The files `tsuki ca create` and `tsuki cert issue` write and read, in one directory each:
  *
  *   ca create:   ca.pem, ca.key (keep it offline), server.pem, server.key (for tsuki daemon)
