@@ -5,8 +5,7 @@
  */
 
 import { ExitCode } from "../abi/index.ts";
-import { TsukiError } from "../host/common/errors.ts";
-import { TSUKI_VERSION } from "../host/common/version.ts";
+import { TSUKI_VERSION, TsukiError } from "../host/common/index.ts";
 
 type Command = (argv: string[]) => number | Promise<number>;
 

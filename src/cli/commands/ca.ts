@@ -8,8 +8,8 @@
 
 import { hostname } from "node:os";
 import path from "node:path";
-import { TsukiError } from "../../host/common/errors.ts";
-import { certPem, createCa, issueServer, keyPem } from "../../host/orchestrator/pki/certs.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { certPem, createCa, issueServer, keyPem } from "../../host/orchestrator/pki/index.ts";
 import { parse, parseInteger } from "../support/args.ts";
 import { FILES, writeAll } from "../support/pki-files.ts";
 import { reporting } from "../support/remote.ts";

@@ -4,7 +4,7 @@
  * errors on stderr), the last N or since a time, and with --follow every new line until Ctrl-C.
  */
 
-import { TsukiError } from "../../host/common/errors.ts";
+import { TsukiError } from "../../host/common/index.ts";
 import { parse, parseInteger, positional } from "../support/args.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 

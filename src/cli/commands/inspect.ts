@@ -4,7 +4,7 @@
  * version) and prints its manifest.
  */
 
-import { loadImage } from "../../host/build/image.ts";
+import { loadImage } from "../../host/index.ts";
 import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki inspect <image> [--json]

@@ -5,8 +5,7 @@
  */
 
 import { existsSync, writeFileSync } from "node:fs";
-import { TsukiError } from "../../host/common/errors.ts";
-import { generateKeys } from "../../host/orchestrator/signing.ts";
+import { TsukiError, generateKeys } from "../../host/index.ts";
 import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki keygen <name>

@@ -4,7 +4,7 @@
  */
 
 import { parse } from "../support/args.ts";
-import { TsukiError } from "../../host/common/errors.ts";
+import { TsukiError } from "../../host/common/index.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki list [--json]

@@ -5,7 +5,7 @@
  */
 
 import { parse, positional } from "../support/args.ts";
-import { printInfo } from "./info.ts";
+import { printInfo } from "../support/print.ts";
 import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki restart NAME [--json]

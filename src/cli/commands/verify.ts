@@ -4,12 +4,11 @@
  * made over its SHA-256 by the Ed25519 key in PUB, as a daemon with --trusted-key does.
  */
 
-import { sha256 } from "../../host/build/image.ts";
-import { TsukiError } from "../../host/common/errors.ts";
-import { checkSignature, publicKey } from "../../host/orchestrator/signing.ts";
+import { TsukiError, checkSignature, publicKey, sha256 } from "../../host/index.ts";
 import { parse, positional } from "../support/args.ts";
 import { reporting } from "../support/remote.ts";
-import { readImageFile, readKeyFile, readSignature } from "./sign.ts";
+import { readImageFile, readSignature } from "../support/files.ts";
+import { readKeyFile } from "../support/key-file.ts";
 
 export const usage = `Usage: tsuki verify <image> --key PUB [--signature FILE]
 

@@ -6,8 +6,7 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { TsukiError } from "../../host/common/errors.ts";
-import { parseMemoryMb } from "../../host/common/size.ts";
+import { TsukiError, parseMemoryMb } from "../../host/common/index.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 

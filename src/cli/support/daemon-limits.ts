@@ -5,8 +5,8 @@
  * makes unreachable (per address above the total) is refused rather than silently ignored.
  */
 
-import { TsukiError } from "../../host/common/errors.ts";
-import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/server/api-connections.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/index.ts";
 import { parseInteger } from "./args.ts";
 
 export const LIMIT_FLAGS = {

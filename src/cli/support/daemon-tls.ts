@@ -5,8 +5,8 @@
  */
 
 import { readFileSync } from "node:fs";
-import { TsukiError } from "../../host/common/errors.ts";
-import { type TlsOptions, parseListen } from "../../host/orchestrator/server/tls-listener.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { type TlsOptions, parseListen } from "../../host/orchestrator/index.ts";
 
 const FLAGS = ["listen", "ca", "cert", "key"] as const;
 

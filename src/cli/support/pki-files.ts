@@ -12,7 +12,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
+import { DaemonError } from "../../host/orchestrator/pki/index.ts";
 
 export const FILES = {
   caCert: "ca.pem",

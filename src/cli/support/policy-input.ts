@@ -20,11 +20,8 @@
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/policy.ts";
-import { DEFAULT_MAX_CONNECTIONS } from "../../host/tender/devices/listener.ts";
-import { LIMIT_DEFAULTS } from "../../host/tender/tender.ts";
-import { parseSize } from "../../host/common/size.ts";
+import { parseSize } from "../../host/common/index.ts";
+import { DEFAULT_MAX_CONNECTIONS, DaemonError, LIMIT_DEFAULTS, POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/index.ts";
 
 export interface PolicyFlags {
   policy?: string | undefined;
