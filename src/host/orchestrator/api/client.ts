@@ -24,7 +24,7 @@ import type { RingLine } from "../supervision/console-ring.ts";
 import type { UnikernelSpec } from "../spec.ts";
 import type { VolumeInfo } from "../store/volumes.ts";
 import { tlsFailure } from "./tls-errors.ts";
-import { CHAIN_HEADER } from "../pki/peer-chain.ts";
+import { CHAIN_HEADER } from "./wire.ts";
 import { X509Certificate } from "node:crypto";
 
 // node:http through process.getBuiltinModule, not an import: an ESM import of node:http builds its

@@ -10,6 +10,7 @@
 export { type CreateRequest, DaemonClient, REMOTE_SOCKETS, type RemoteTarget } from "./client.ts";
 export { DaemonError, ERROR_LIMITS, type ErrorBody, RemoteError } from "./errors.ts";
 export { SOCKET_FILE, socketPath, stateDir } from "./paths.ts";
+export { CHAIN_HEADER } from "./wire.ts";
 export type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 export type { RingLine } from "../supervision/console-ring.ts";
 export type { VolumeInfo } from "../store/volumes.ts";
