@@ -1,8 +1,9 @@
 /**
  * The architecture as checks that can fail (DESIGN.md, "The parts"; issue 15, "What it must
  * reach"): arrows between folders run one way; the tsuki command reaches the host only through
- * its public entry points; the guest imports no Node built-in; source files are small and each
- * says what it is for; the list of error codes in docs/errors.md is the host's table of them.
+ * its public entry points, each of which loads only what its users need; the guest imports no
+ * Node built-in; source files are small and each says what it is for; the list of error codes in
+ * docs/errors.md is the host's table of them.
  *
  * The import graph is read from the sources with a small parser (test/source-imports.ts, checked
  * against esbuild's view by guest/no-node-imports.test.ts). A folder is a directory: a parent
@@ -225,4 +226,45 @@ describe("the host's error codes", () => {
       if (info.status !== undefined) assert.ok(info.status >= 400 && info.status <= 599, `${name}: status ${info.status}`);
     }
   });
+});
+
+/** The files `entry` loads with it (static imports, type-only ones left out: they are erased), and the packages they import. */
+function loadedWith(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file) || !/\.[jt]s$/.test(file)) return;
+    files.add(file);
+    for (const site of importsOf(path.join(ROOT, file))) {
+      if (site.dynamic || site.typeOnly) continue;
+      if (site.specifier.startsWith("./") || site.specifier.startsWith("../")) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), site.specifier)));
+      else if (!site.specifier.startsWith("node:") && !isBuiltin(site.specifier)) packages.add(site.specifier);
+    }
+  };
+  visit(entry);
+  return { files, packages };
+}
+
+describe("each entry point loads only what its users need", () => {
+  test("tsuki/host loads the build, the tender and the run configuration (the check sees what is loaded)", () => {
+    const { files, packages } = loadedWith(ENTRY_POINTS["./host"]!);
+    for (const file of ["src/host/build/build.ts", "src/host/tender/tender.ts", "src/host/config/config.ts"]) assert.ok(files.has(file), file);
+    assert.ok(packages.has("yaml") && packages.has("esbuild"), [...packages].join(", "));
+  });
+
+  test("tsuki/host/common loads no other part of the host and no package", () => {
+    const { files, packages } = loadedWith(ENTRY_POINTS["./host/common"]!);
+    assert.deepEqual([...files].filter((f) => !f.startsWith("src/host/common/") && !f.startsWith("src/abi/")), []);
+    assert.deepEqual([...packages], []);
+  });
+
+  const HEAVY_FILES = ["src/host/build/build.ts", "src/host/config/config.ts", "src/host/orchestrator/pki/certs.ts"];
+  const HEAVY_PACKAGES = ["esbuild", "typescript", "yaml", "@peculiar/x509", "@peculiar/asn1-schema"];
+  for (const name of ["./host/client", "./host/daemon"]) {
+    test(`tsuki${name.slice(1)} loads neither the build, the YAML parser nor the certificate tooling`, () => {
+      const { files, packages } = loadedWith(ENTRY_POINTS[name]!);
+      assert.deepEqual(HEAVY_FILES.filter((f) => files.has(f)), []);
+      assert.deepEqual(HEAVY_PACKAGES.filter((p) => packages.has(p)), []);
+    });
+  }
 });

@@ -36,6 +36,8 @@ export interface ImportSite {
   readonly specifier: string;
   readonly line: number;
   readonly typeOnly: boolean;
+  /** `import("…")`: loaded when it runs, not with the file. */
+  readonly dynamic: boolean;
 }
 
 /** Every import and re-export of a source file, static or dynamic, outside comments and strings. */
@@ -49,12 +51,12 @@ export function importsOf(file: string): ImportSite[] {
     const at = m.index + m[0].search(/import|export/);
     // A keyword inside a string (a template of generated code) is not an import.
     if (!bare.startsWith(code.slice(at, at + 6), at)) continue;
-    found.push({ specifier: m[2]!, line: lineOf(at), typeOnly: /^(?:import|export)\s+type\s/.test(code.slice(at, at + 12)) });
+    found.push({ specifier: m[2]!, line: lineOf(at), typeOnly: /^(?:import|export)\s+type\s/.test(code.slice(at, at + 12)), dynamic: false });
   }
   for (const m of code.matchAll(DYNAMIC_IMPORT)) {
     if (!bare.startsWith("import", m.index)) continue;
     const literal = /^(["'`])([^"'`]+)\1$/.exec(m[1]!);
-    if (literal) found.push({ specifier: literal[2]!, line: lineOf(m.index), typeOnly: false });
+    if (literal) found.push({ specifier: literal[2]!, line: lineOf(m.index), typeOnly: false, dynamic: true });
   }
   return found;
 }
