@@ -25,7 +25,7 @@ In TypeScript, every one is a \`TsukiError\` (\`import { TsukiError, ERROR_CODES
 with \`code\`, \`exitCode\`, \`status\` and \`problems\`; tsukid's own are its subclass \`DaemonError\`,
 and an answer the client receives is a \`RemoteError\` (\`tsuki/host/client\`).
 
-A status of \`–\` means the API never answers with the code (the command line alone raises it);
+A status of \`–\` means the API never answers with the code (the command line or the client raises it);
 422 is a tender's error carried over the API (the configuration or image the client sent). Three
 codes name a bad value by where it was written: \`ERR_FLAG_VALUE\` (a flag, exit 64),
 \`ERR_CONFIG_VALUE\` (a run configuration file's key, with line and column, exit 78) and

@@ -268,3 +268,27 @@ describe("each entry point loads only what its users need", () => {
     });
   }
 });
+
+describe("the docs that repeat error codes agree with the table", () => {
+  test("each row of docs/remote-api.md's error table gives the table's HTTP status and exit code", () => {
+    const text = readFileSync(path.join(ROOT, "docs/remote-api.md"), "utf8");
+    const rows = [...text.matchAll(/^\| `ERR_([A-Z_]+)` \| (\d{3}|–) \| (\d+) \|/gm)];
+    assert.ok(rows.length >= 10, `${rows.length} rows`);
+    for (const [, name, status, exit] of rows) {
+      assert.ok(Object.hasOwn(ERROR_CODES, name!), `ERR_${name} is not in the table`);
+      const row: { exit: number; status?: number } = ERROR_CODES[name as keyof typeof ERROR_CODES];
+      assert.equal(Number(exit), row.exit, `ERR_${name}'s exit`);
+      // "–": the daemon never answers with it (the client raises it).
+      assert.equal(status === "–" ? undefined : Number(status), row.status, `ERR_${name}'s status`);
+    }
+  });
+
+  test("every ERR_ code README.md and docs/ name is in the table, or is a guest library's, or an event's", () => {
+    const OTHERS = /^(KV_|DNS_|TLS_HANDSHAKE_TIMEOUT$)/;
+    const docs = ["README.md", "docs/remote-api.md", "docs/abi.md"].map((f) => readFileSync(path.join(ROOT, f), "utf8")).join("\n");
+    // A code named by its prefix in a list (`ERR_IMAGE_NOT_FOUND`, `_TRUNCATED`) is checked whole; a bare prefix (ERR_DEV_*) is not a code.
+    const named = [...new Set([...docs.matchAll(/`ERR_([A-Z][A-Z0-9_]*[A-Z0-9])`/g)].map((m) => m[1]!))];
+    assert.ok(named.length > 30, `${named.length} codes named`);
+    assert.deepEqual(named.filter((name) => !Object.hasOwn(ERROR_CODES, name) && !OTHERS.test(name)), []);
+  });
+});

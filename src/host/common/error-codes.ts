@@ -103,7 +103,7 @@ export const ERROR_CODES = {
   CONSOLE_BUSY: { exit: EX_TEMPFAIL, status: 429, meaning: "a unikernel's console already has as many followers as it takes" },
   CONNECTION_LIMIT: { exit: EX_TEMPFAIL, status: 429, meaning: "the tenant holds --max-tenant-connections already, or all tenants --max-authenticated: end some, try again" },
   // ---- tsukid itself
-  DAEMON_UNREACHABLE: { exit: EX_UNAVAILABLE, status: 503, meaning: "the client cannot reach the daemon's socket (a request cut off may or may not have been carried out)" },
+  DAEMON_UNREACHABLE: { exit: EX_UNAVAILABLE, meaning: "the client cannot reach the daemon's socket (a request cut off may or may not have been carried out)" },
   DAEMON_RUNNING: { exit: EX_UNAVAILABLE, status: 409, meaning: "another daemon already answers on the socket" },
   METRICS_LISTEN: { exit: ExitCode.CONFIG, status: 500, meaning: "the metrics listener (--metrics ADDR:PORT) cannot listen: the address is in use or not on this host" },
   DESCRIPTORS: { exit: ExitCode.CONFIG, status: 500, meaning: "the process may open too few files for what it was asked to serve (RLIMIT_NOFILE against the descriptor reserve)" },
@@ -116,12 +116,12 @@ export const ERROR_CODES = {
   POLICY_EXCEEDS_PARENT: { exit: EX_NOPERM, status: 403, meaning: "a tenant's policy does not fit inside its parent's (each excess named)" },
   POLICY_BUDGET: { exit: EX_NOPERM, status: 403, meaning: "a create that would take the tenant or an ancestor past its budget: unikernels, memory, storage" },
   POLICY_DENIED: { exit: EX_NOPERM, status: 403, meaning: "what the policy does not allow: a target, a listen address or port, a device kind, a host path or another tenant's volume in a block binding" },
-  // ---- the client's side of TLS (the daemon never answers these: it closes the handshake)
-  TLS_CERT_UNTRUSTED: { exit: EX_NOPERM, status: 403, meaning: "client side: the daemon refused our certificate because another CA issued it" },
-  TLS_CERT_EXPIRED: { exit: EX_NOPERM, status: 403, meaning: "client side: a certificate of our chain has expired or is not valid yet" },
-  TLS_CERT_REQUIRED: { exit: EX_NOPERM, status: 403, meaning: "client side: the daemon wants a client certificate and we sent none" },
-  TLS_SERVER_UNTRUSTED: { exit: EX_NOPERM, status: 403, meaning: "client side: the daemon's certificate does not verify with our --ca, or is not for the host we asked for" },
-  TLS_HANDSHAKE: { exit: EX_UNAVAILABLE, status: 503, meaning: "client side: any other TLS failure (a protocol below TLS 1.3, a broken handshake; see the daemon's tls-refused events)" },
+  // ---- the client's side of TLS (the daemon never answers with these: it closes the handshake)
+  TLS_CERT_UNTRUSTED: { exit: EX_NOPERM, meaning: "client side: the daemon refused our certificate because another CA issued it" },
+  TLS_CERT_EXPIRED: { exit: EX_NOPERM, meaning: "client side: a certificate of our chain has expired or is not valid yet" },
+  TLS_CERT_REQUIRED: { exit: EX_NOPERM, meaning: "client side: the daemon wants a client certificate and we sent none" },
+  TLS_SERVER_UNTRUSTED: { exit: EX_NOPERM, meaning: "client side: the daemon's certificate does not verify with our --ca, or is not for the host we asked for" },
+  TLS_HANDSHAKE: { exit: EX_UNAVAILABLE, meaning: "client side: any other TLS failure (a protocol below TLS 1.3, a broken handshake; see the daemon's tls-refused events)" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCodeName = keyof typeof ERROR_CODES;
