@@ -25,9 +25,9 @@ In TypeScript, every one is a \`TsukiError\` (\`import { TsukiError, ERROR_CODES
 with \`code\`, \`exitCode\`, \`status\` and \`problems\`; tsukid's own are its subclass \`DaemonError\`,
 and an answer the client receives is a \`RemoteError\` (\`tsuki/host/client\`).
 
-A status of \`–\` means the API never answers with the code (the command line or the client raises it);
-422 is a tender's error carried over the API (the configuration or image the client sent). Three
-codes name a bad value by where it was written: \`ERR_FLAG_VALUE\` (a flag, exit 64),
+A status of \`–\` means the API never answers with the code (the command line or the client
+raises it); 422 is a tender's error carried over the API (the configuration or image the client
+sent). Three codes name a bad value by where it was written: \`ERR_FLAG_VALUE\` (a flag, exit 64),
 \`ERR_CONFIG_VALUE\` (a run configuration file's key, with line and column, exit 78) and
 \`ERR_REQUEST_VALUE\` (an API request's field, 400): the exit codes differ, and the code says which
 input to fix. \`ERR_IMAGE_NOT_FOUND\` is both a missing image file and an image tsukid does not
