@@ -7,18 +7,12 @@
 
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildImage } from "../../host/build/build.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { parseBinding } from "../../host/tender/bindings.ts";
-import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB } from "../../host/tender/tender.ts";
-import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
-import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/supervision/restart-policy.ts";
-import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
-import type { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory } from "../args.ts";
-import { readSignature } from "./sign.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "./remote.ts";
-import { printInfo } from "./info.ts";
+import { CONSOLE_DEFAULTS, CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, TsukiError, buildImage, checkConsoleLimits, parseBinding } from "../../host/index.ts";
+import { DAEMON_TARGETS, type DaemonError, type DaemonTarget, PRIORITY_RANGE, RESTART_POLICIES, type RestartPolicy, checkName } from "../../host/orchestrator/api/index.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory } from "../support/args.ts";
+import { readSignature } from "../support/files.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "../support/remote.ts";
+import { printInfo } from "../support/print.ts";
 
 export const usage = `Usage: tsuki create NAME <image|dir> [flags]
 

@@ -10,16 +10,27 @@
 import { statSync } from "node:fs";
 import { open as openInspector } from "node:inspector";
 import { ExitCode } from "../../abi/index.ts";
-import { buildImage } from "../../host/build/build.ts";
-import { loadImage } from "../../host/image/image.ts";
-import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { type Binding, parseBinding } from "../../host/tender/bindings.ts";
-import { terminalSink } from "../../host/tender/console-output.ts";
-import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../host/tender/console-limits.ts";
-import { TARGETS, TARGET_NAMES, type TargetName } from "../../host/tender/targets/index.ts";
-import { CPU_RANGE_MS, LIMIT_DEFAULTS, MEMORY_RANGE_MB, Tender } from "../../host/tender/tender.ts";
-import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../args.ts";
+import {
+  type Binding,
+  CONSOLE_DEFAULTS,
+  CPU_RANGE_MS,
+  LIMIT_DEFAULTS,
+  MEMORY_RANGE_MB,
+  type RunConfig,
+  TARGETS,
+  TARGET_NAMES,
+  type TargetName,
+  Tender,
+  TsukiError,
+  applyCommandLine,
+  buildImage,
+  checkConsoleLimits,
+  loadImage,
+  loadRunConfig,
+  parseBinding,
+  terminalSink,
+} from "../../host/index.ts";
+import { parse, parseArgFlag, parseInteger, parseMemory, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
        tsuki run --config run.yaml [image|dir] [flags]

@@ -4,11 +4,10 @@
  * made over its SHA-256 by the Ed25519 key in PUB, as a daemon with --trusted-key does.
  */
 
-import { TsukiError } from "../../host/errors.ts";
-import { sha256 } from "../../host/image/image.ts";
-import { checkSignature, publicKey } from "../../host/image/signing.ts";
-import { parse, positional } from "../args.ts";
-import { readImageFile, readKeyFile, readSignature } from "./sign.ts";
+import { TsukiError, checkSignature, publicKey, sha256 } from "../../host/index.ts";
+import { parse, positional } from "../support/args.ts";
+import { readImageFile, readSignature } from "../support/files.ts";
+import { readKeyFile } from "../support/key-file.ts";
 
 export const usage = `Usage: tsuki verify <image> --key PUB [--signature FILE]
 

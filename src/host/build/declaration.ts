@@ -8,7 +8,7 @@
  */
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { stackMapper } from "../image/source-map.ts";
 import { type Declaration, readDeclaration } from "../tender/index.ts";
 import { workersModule } from "./platforms.ts";

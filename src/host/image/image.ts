@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ASSETS_DIR, ENTRY_PATH, MANIFEST_PATH, type Manifest, SOURCE_MAP_PATH, SUPPORTED_ABI_VERSIONS, parseManifest } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { readTar, writeTar } from "./tar.ts";
 
 export interface Image {

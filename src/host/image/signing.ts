@@ -12,7 +12,7 @@
  */
 
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 export const SIGNATURE_FORMAT = "tsuki.signature/1";
 

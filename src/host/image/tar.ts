@@ -10,7 +10,7 @@
  * naming the entry and offset.
  */
 
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 const BLOCK = 512;
 const MAX_NAME = 255; // 100 in name + 155 in prefix

@@ -18,7 +18,7 @@
 
 import type { Manifest } from "../../abi/index.ts";
 import { DaemonError } from "./api/errors.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type DeviceBinding, UriProblem, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 import { parseBinding } from "../tender/bindings.ts";
 import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";

@@ -7,7 +7,7 @@
 
 import { ExitCode, type ExitStatus, IMAGE_NAME } from "../../abi/index.ts";
 import type { Image } from "../image/image.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type Binding, checkBindings } from "./bindings.ts";
 import type { ConsoleSink } from "./console.ts";
 import { type ConsoleLimits, checkConsoleLimits } from "./console-limits.ts";

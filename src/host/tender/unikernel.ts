@@ -23,7 +23,7 @@ import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
 import type { CpuTime, MemoryUse } from "./targets/target.ts";

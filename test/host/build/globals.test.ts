@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { buildImage } from "../../../src/host/build/build.ts";
 import { MISSING_GLOBALS } from "../../../src/host/build/globals.ts";
 import { MAX_LISTED } from "../../../src/host/build/problems.ts";
-import type { TsukiError } from "../../../src/host/errors.ts";
+import type { TsukiError } from "../../../src/host/common/errors.ts";
 import { ROOT, bootToEnd, buildSource, tempDir, unikernelDir } from "../../helpers.ts";
 
 const main = (head: string, start = "") => `import { unikernel } from "tsuki";\n${head}\nexport default unikernel({ start() { ${start} } });\n`;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { buildImage } from "../../../src/host/build/build.ts";
-import type { TsukiError } from "../../../src/host/errors.ts";
+import type { TsukiError } from "../../../src/host/common/errors.ts";
 import { readImage } from "../../../src/host/image/image.ts";
 import { bootToEnd, buildSource, craftImage, tempDir, testTender, unikernelDir } from "../../helpers.ts";
 

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { sha256 } from "../../../src/host/image/image.ts";
 import { checkSignature, generateKeys, parseSignature, privateKey, publicKey, signImage } from "../../../src/host/image/signing.ts";
 import { DaemonError } from "../../../src/host/orchestrator/api/errors.ts";

@@ -151,7 +151,7 @@ describe("images belong to the tenant that uploaded them", () => {
     const other = "ab".repeat(32);
     const theirs = await g.call("POST", "/v1/unikernels", { name: "x", image: sha, devices: ["web=tcp://127.0.0.1:18122"] }).catch((e: RemoteError) => e);
     const missing = await g.call("POST", "/v1/unikernels", { name: "x", image: other, devices: ["web=tcp://127.0.0.1:18122"] }).catch((e: RemoteError) => e);
-    assert.equal((theirs as RemoteError).code, "ERR_IMAGE_UNKNOWN");
+    assert.equal((theirs as RemoteError).code, "ERR_IMAGE_NOT_FOUND");
     assert.equal((theirs as RemoteError).message.replace(sha, "SHA"), (missing as RemoteError).message.replace(other, "SHA"), "the same words either way");
     // Uploading it makes it theirs too, and counts against their storage.
     await g.create({ name: "x", devices: ["web=tcp://127.0.0.1:18122"] }, hello);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { before, describe, test } from "node:test";
 import type { DeviceKind, Manifest } from "../../../src/abi/index.ts";
 import { readImage } from "../../../src/host/image/image.ts";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { type Binding, BindingsError, checkBindings, parseBinding } from "../../../src/host/tender/bindings.ts";
 import { craftImage, tempDir, unikernelDir } from "../../helpers.ts";
 import { errors, finished, start, tsuki } from "../../cli/spawn.ts";

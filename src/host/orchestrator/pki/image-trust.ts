@@ -7,7 +7,7 @@
  */
 
 import type { KeyObject } from "node:crypto";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import * as signing from "../../image/signing.ts";
 import { DaemonError } from "../api/errors.ts";
 

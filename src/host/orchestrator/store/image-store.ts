@@ -127,5 +127,5 @@ export class ImageStore {
 
 /** The answer for an image the daemon does not hold, or that the caller may not see: the same words either way. */
 export function unknownImage(sha: string): DaemonError {
-  return new DaemonError("IMAGE_UNKNOWN", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
+  return new DaemonError("IMAGE_NOT_FOUND", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
 }

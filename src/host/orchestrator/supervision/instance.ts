@@ -20,7 +20,7 @@
 
 import type { ExitStatus } from "../../../abi/index.ts";
 import type { Image } from "../../image/image.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { checkConsoleLimits } from "../../tender/console-limits.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";

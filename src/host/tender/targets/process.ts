@@ -16,7 +16,7 @@
 
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 import { encodeEventBatch } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type LaunchOptions, FD_LIMIT, PROCESS_LIMIT, dataLimit } from "../../sandbox/bwrap.ts";
 import { type Sandbox, checkSandbox } from "../../sandbox/walls.ts";
 import { heapGuardBuild } from "../memory/guard-addon.ts";

@@ -12,7 +12,7 @@
 
 import vm from "node:vm";
 import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import type { RuntimeEntry } from "./runtime-entry.ts";
 import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
