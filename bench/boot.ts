@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import ivm from "isolated-vm";
 import { buildImage } from "../src/host/build/build.ts";
-import { readImage } from "../src/host/build/image.ts";
+import { readImage } from "../src/host/image/image.ts";
 import { TARGETS, type Target, type TargetName } from "../src/host/tender/targets/index.ts";
 import { type ProcessGuest, drainProcessTarget, launchOptions, processSandbox, processTarget, warmProcessTarget } from "../src/host/tender/targets/process.ts";
 import { Sandboxed } from "../src/host/tender/targets/process-sandboxed.ts";

@@ -28,7 +28,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildImage } from "../src/host/build/build.ts";
-import { readImage } from "../src/host/build/image.ts";
+import { readImage } from "../src/host/image/image.ts";
 import { certPem, createCa, issueClient, issueServer, issueTenant, keyPem } from "../src/host/orchestrator/pki/certs.ts";
 import { DaemonClient } from "../src/host/orchestrator/api/client.ts";
 import { TARGETS } from "../src/host/tender/targets/index.ts";

@@ -12,7 +12,7 @@ import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { writeFileSync } from "node:fs";
-import { writeImage } from "../src/host/build/image.ts";
+import { writeImage } from "../src/host/image/image.ts";
 import { buildSource, stopChild, tempDir } from "../test/helpers.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

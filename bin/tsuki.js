@@ -7,6 +7,10 @@
 // PATH is another major version (an older one cannot run tsuki at all), or was started without
 // those flags, this file runs itself again on the pinned Node, with the flags, and passes on its
 // exit status and the signals it gets. Only this first part must parse on old Node versions.
+//
+// Its one error, ERR_NODE_VERSION (exit 70), is a row of the host's table of error codes
+// (src/host/common/error-codes.ts), spelled out here because this part runs before the table can
+// be loaded; test/architecture.test.ts checks that the two agree.
 
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ABI_VERSION, ENTRY_PATH, type ExitStatus, MANIFEST_FORMAT, type Manifest } from "../src/abi/index.ts";
 import { buildImage } from "../src/host/build/build.ts";
-import { type Image, readImage, sha256, writeImage } from "../src/host/build/image.ts";
+import { type Image, readImage, sha256, writeImage } from "../src/host/image/image.ts";
 import type { ConsoleLine } from "../src/host/tender/console.ts";
 import { TARGETS, type TargetName } from "../src/host/tender/targets/index.ts";
 import { processSandbox } from "../src/host/tender/targets/process.ts";

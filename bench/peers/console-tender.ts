@@ -11,7 +11,7 @@
  */
 
 import { writeSync } from "node:fs";
-import { loadImage } from "../../src/host/build/image.ts";
+import { loadImage } from "../../src/host/image/image.ts";
 import { terminalSink } from "../../src/host/tender/console-output.ts";
 import { TARGETS, type TargetName } from "../../src/host/tender/targets/index.ts";
 import { drainProcessTarget, warmProcessTarget } from "../../src/host/tender/targets/process.ts";

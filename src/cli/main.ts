@@ -5,8 +5,7 @@
  */
 
 import { ExitCode } from "../abi/index.ts";
-import { TsukiError } from "../host/errors.ts";
-import { TSUKI_VERSION } from "../host/version.ts";
+import { TSUKI_VERSION, TsukiError } from "../host/common/index.ts";
 
 type Command = (argv: string[]) => number | Promise<number>;
 

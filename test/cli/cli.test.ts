@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { readImage } from "../../src/host/build/image.ts";
+import { readImage } from "../../src/host/image/image.ts";
 import { ROOT, processTargetUnavailable, tempDir, unikernelDir } from "../helpers.ts";
 import { type Ran, errors, finished, start, tsuki, waitForOutput } from "./spawn.ts";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import { buildSource, tempDir, testTender } from "../helpers.ts";
 
 async function run(image: Image, uri: string) {

@@ -15,8 +15,8 @@ import { type AddressInfo, type Server, type Socket, createServer as createTcpSe
 import path from "node:path";
 import { gzipSync, deflateSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
-import { TsukiError } from "../../src/host/errors.ts";
+import type { Image } from "../../src/host/image/image.ts";
+import { TsukiError } from "../../src/host/common/errors.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { buildSource, tempDir, testTender } from "../helpers.ts";
 

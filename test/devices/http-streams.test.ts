@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { type Socket, connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { buildSource, testTender } from "../helpers.ts";
 

@@ -14,7 +14,7 @@ import { type Socket, connect } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { buildImage } from "../../src/host/build/build.ts";
-import { type Image, loadImage } from "../../src/host/build/image.ts";
+import { type Image, loadImage } from "../../src/host/image/image.ts";
 import type { ConsoleLine } from "../../src/host/tender/console.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { ROOT, buildSource, tempDir, testTender } from "../helpers.ts";

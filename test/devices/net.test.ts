@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { type Image, writeImage } from "../../src/host/build/image.ts";
+import { type Image, writeImage } from "../../src/host/image/image.ts";
 import { type FramesEvent, checkPackedFrames, decodeEventBatch, encodeEventBatch, macBytes, macProblem } from "../../src/abi/index.ts";
 import { derivedMac } from "../../src/host/tender/devices/net.ts";
 import { sendTaken } from "../../src/host/tender/targets/isolate.ts";
@@ -411,7 +411,7 @@ describe("net device", { skip }, () => {
     writeFileSync(
       script,
       `import { readFileSync } from "node:fs";
-       import { readImage } from ${JSON.stringify(path.join(ROOT, "src/host/build/image.ts"))};
+       import { readImage } from ${JSON.stringify(path.join(ROOT, "src/host/image/image.ts"))};
        import { Tender } from ${JSON.stringify(path.join(ROOT, "src/host/tender/tender.ts"))};
        import { TARGETS } from ${JSON.stringify(path.join(ROOT, "src/host/tender/targets/index.ts"))};
        const tender = new Tender({ target: TARGETS.isolate, console: { line() {} } });

@@ -12,11 +12,11 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { buildImage } from "../../src/host/build/build.ts";
-import { type Image, loadImage } from "../../src/host/build/image.ts";
+import { type Image, loadImage } from "../../src/host/image/image.ts";
 import { READ_BUFFER, WRITE_BUFFER } from "../../src/host/tender/devices/connection.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { ROOT, buildSource, craftImage, tempDir, testTender } from "../helpers.ts";
-import { readImage } from "../../src/host/build/image.ts";
+import { readImage } from "../../src/host/image/image.ts";
 
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 

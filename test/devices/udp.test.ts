@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { type Socket, createSocket } from "node:dgram";
 import { after, describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import type { TargetName } from "../../src/host/tender/targets/index.ts";
 import { buildSource, processTargetUnavailable, testTender } from "../helpers.ts";

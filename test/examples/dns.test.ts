@@ -80,7 +80,7 @@ describe("examples/dns", () => {
   });
 
   test("the two images declare exactly the devices they use", async () => {
-    const { readImage } = await import("../../src/host/build/image.ts");
+    const { readImage } = await import("../../src/host/image/image.ts");
     const { readFileSync } = await import("node:fs");
     const a = readImage(readFileSync(embedded)).manifest;
     const b = readImage(readFileSync(fromBlock)).manifest;

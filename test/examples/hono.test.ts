@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { buildImage } from "../../src/host/build/build.ts";
-import { loadImage } from "../../src/host/build/image.ts";
+import { loadImage } from "../../src/host/image/image.ts";
 import { loadRunConfig } from "../../src/host/config/index.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { ROOT, tempDir, testTender } from "../helpers.ts";

@@ -15,7 +15,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { buildImage } from "../../src/host/build/build.ts";
-import { loadImage } from "../../src/host/build/image.ts";
+import { loadImage } from "../../src/host/image/image.ts";
 import { loadRunConfig } from "../../src/host/config/index.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
 import { finished, start as startTsuki, waitForOutput } from "../cli/spawn.ts";

@@ -13,7 +13,7 @@
 
 import { once } from "node:events";
 import { writeSync } from "node:fs";
-import { loadImage } from "../../src/host/build/image.ts";
+import { loadImage } from "../../src/host/image/image.ts";
 import { parseBinding } from "../../src/host/spec/bindings.ts";
 import { terminalSink } from "../../src/host/tender/console-output.ts";
 import { TARGETS, type TargetName } from "../../src/host/tender/targets/index.ts";

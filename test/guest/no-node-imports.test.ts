@@ -13,6 +13,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { type Plugin, build } from "esbuild";
 import { ROOT, tempDir } from "../helpers.ts";
+import { DYNAMIC_IMPORT, STATIC_IMPORT, blank, sources } from "../source-imports.ts";
 
 interface Finding {
   /** Relative to the root checked. */
@@ -21,28 +22,6 @@ interface Finding {
   readonly problem: string;
 }
 
-/** Every .ts file under `dir`, recursively. */
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(?:c|m)?tsx?$/.test(e.name))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
-/**
- * Blanks out comments (and, unless `keepStrings`, the insides of strings and template literals),
- * keeping every offset and line break where it was, so offsets in the result are offsets in the
- * source. Regular-expression literals are not recognised; a quote or comment marker inside one
- * could confuse this, which the bundle check below would still catch.
- */
-function blank(source: string, keepStrings: boolean): string {
-  return source.replace(/("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\[\s\S]|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (match, literal: string | undefined) =>
-    literal !== undefined && keepStrings ? literal : literal !== undefined ? literal[0] + literal.slice(1, -1).replace(/[^\n]/g, " ") + literal[0] : match.replace(/[^\n]/g, " "),
-  );
-}
-
-const STATIC_IMPORT = /(?:^|[\s;}])(?:import|export)\s+(?:type\s+)?(?:[\w$*{}\s,]+?\s+from\s*)?(["'])([^"'\n]+)\1/g;
-const DYNAMIC_IMPORT = /(?<![\w$.])import\s*\(\s*([^)]*?)\s*[,)]/g;
 const REQUIRE = /(?<![\w$.])require\s*[(.]/g;
 const IMPORT_META = /(?<![\w$.])import\s*\.\s*meta\b/g;
 const REFERENCE = /^\/\/\/\s*<reference\s+(types|path)\s*=\s*["']([^"']+)["']/gm;
@@ -202,7 +181,7 @@ describe("the checker catches what it must", () => {
     ["const name = 'os'; const m = await import(name);", "a computed dynamic import", /computed at run time/],
     ['const fs = require("fs");', "require", /require/],
     ["const here = import.meta.url;", "import.meta", /import\.meta/],
-    ['import { TsukiError } from "../../host/errors.ts";', "a reach into src/host", /reaches outside/],
+    ['import { TsukiError } from "../../host/common/errors.ts";', "a reach into src/host", /reaches outside/],
     ['import { build } from "esbuild";', "a package", /outside src\/guest and src\/abi/],
     ['/// <reference types="node" />', "Node's types", /types of "node"/],
   ];

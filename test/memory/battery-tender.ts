@@ -8,7 +8,7 @@
  */
 
 import { readFileSync, readdirSync } from "node:fs";
-import { readImage } from "../../src/host/build/image.ts";
+import { readImage } from "../../src/host/image/image.ts";
 import type { ConsoleLine } from "../../src/host/tender/console.ts";
 import { TARGETS, type TargetName } from "../../src/host/tender/targets/index.ts";
 import { Sandboxed } from "../../src/host/tender/targets/process-sandboxed.ts";

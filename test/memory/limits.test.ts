@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import { bootToEnd, buildSource, testTender } from "../helpers.ts";
 import { literal, memoryModule } from "./wasm-modules.ts";
 

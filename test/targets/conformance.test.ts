@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ExitCode } from "../../src/abi/index.ts";
-import type { Image } from "../../src/host/build/image.ts";
-import { readImage } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
+import { readImage } from "../../src/host/image/image.ts";
 import { TARGET_NAMES } from "../../src/host/tender/targets/index.ts";
 import { ROOT, bootToEnd, buildSource, craftImage, testTender } from "../helpers.ts";
 

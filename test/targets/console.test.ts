@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import { TARGET_NAMES } from "../../src/host/tender/targets/index.ts";
 import { buildSource, testTender } from "../helpers.ts";
 

@@ -9,7 +9,7 @@
 
 import path from "node:path";
 import { buildImage } from "../../src/host/build/build.ts";
-import { type Image, readImage } from "../../src/host/build/image.ts";
+import { type Image, readImage } from "../../src/host/image/image.ts";
 import type { ConsoleLine } from "../../src/host/tender/console.ts";
 import type { TargetName } from "../../src/host/tender/targets/index.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";

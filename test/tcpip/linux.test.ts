@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Image } from "../../src/host/build/image.ts";
+import type { Image } from "../../src/host/image/image.ts";
 import { ROOT, processTargetUnavailable, stopChild } from "../helpers.ts";
 import { cleanup, netUnavailable } from "../netns.ts";
 import { impair, impairUnavailable } from "./impair.ts";

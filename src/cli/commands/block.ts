@@ -8,10 +8,11 @@
  * binds it.
  */
 
-import type { VolumeInfo } from "../../host/orchestrator/store/volumes.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { parse, parseMemory } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import type { VolumeInfo } from "../../host/orchestrator/api/index.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { parse, parseMemory } from "../support/args.ts";
+import { printFields } from "../support/print.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki block create NAME --size SIZE | list | info NAME | destroy NAME
 

@@ -6,9 +6,8 @@
 
 import { statSync } from "node:fs";
 import path from "node:path";
-import { buildImage } from "../../host/build/build.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { parse, positional } from "../args.ts";
+import { TsukiError, buildImage } from "../../host/index.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki build <dir> [--out PATH] [--json] [--no-check]
 

@@ -8,11 +8,11 @@
 
 import { hostname } from "node:os";
 import path from "node:path";
-import { TsukiError } from "../../host/errors.ts";
-import { certPem, createCa, issueServer, keyPem } from "../../host/orchestrator/pki/certs.ts";
-import { parse, parseInteger } from "../args.ts";
-import { FILES, writeAll } from "./pki-files.ts";
-import { reporting } from "./remote.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { certPem, createCa, issueServer, keyPem } from "../../host/orchestrator/pki/index.ts";
+import { parse, parseInteger } from "../support/args.ts";
+import { FILES, writeAll } from "../support/pki-files.ts";
+import { reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki ca create --out DIR [--name NAME] [--host NAME|IP]... [--days N]
 

@@ -8,17 +8,28 @@
  */
 
 import path from "node:path";
-import type { X509Certificate } from "../../host/orchestrator/pki/x509.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { certPem, commonName, isCa, issueClient, issueTenant, keyPem, policyOf, readCerts, readKey } from "../../host/orchestrator/pki/certs.ts";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { describePolicy, policyExcess } from "../../host/orchestrator/pki/policy.ts";
-import { NAME_LABEL } from "../../host/orchestrator/spec.ts";
-import { MAX_TENANT_DEPTH } from "../../host/orchestrator/tenants.ts";
-import { parse, parseInteger } from "../args.ts";
-import { FILES, writeAll } from "./pki-files.ts";
-import { POLICY_FLAGS, policyInput } from "./policy-input.ts";
-import { reporting } from "./remote.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import {
+  DaemonError,
+  MAX_TENANT_DEPTH,
+  NAME_LABEL,
+  type X509Certificate,
+  certPem,
+  commonName,
+  describePolicy,
+  isCa,
+  issueClient,
+  issueTenant,
+  keyPem,
+  policyExcess,
+  policyOf,
+  readCerts,
+  readKey,
+} from "../../host/orchestrator/pki/index.ts";
+import { parse, parseInteger } from "../support/args.ts";
+import { FILES, writeAll } from "../support/pki-files.ts";
+import { POLICY_FLAGS, policyInput } from "../support/policy-input.ts";
+import { reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki cert issue (--ca-dir DIR | --parent DIR) --name NAME [policy] --out DIR
        tsuki cert show FILE [--json]

@@ -4,9 +4,9 @@
  * errors on stderr), the last N or since a time, and with --follow every new line until Ctrl-C.
  */
 
-import { TsukiError } from "../../host/errors.ts";
-import { parse, parseInteger, positional } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { parse, parseInteger, positional } from "../support/args.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki console NAME [--follow] [--count N | --since TIME] [--timestamps]
 

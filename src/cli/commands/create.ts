@@ -6,18 +6,12 @@
  */
 
 import { readFileSync, statSync } from "node:fs";
-import { buildImage } from "../../host/build/build.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { formatBinding } from "../../host/spec/bindings.ts";
-import { absoluteBinding, runSpecFromFlags } from "../../host/spec/flags.ts";
-import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS } from "../../host/spec/limits.ts";
-import { RESTART_POLICIES, type RestartPolicy } from "../../host/orchestrator/supervision/restart-policy.ts";
-import { DAEMON_TARGETS, type DaemonTarget, PRIORITY_RANGE, checkName } from "../../host/orchestrator/spec.ts";
-import type { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { parse, parseInteger } from "../args.ts";
-import { readSignature } from "./sign.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "./remote.ts";
-import { printInfo } from "./info.ts";
+import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS, TsukiError, absoluteBinding, buildImage, formatBinding, runSpecFromFlags } from "../../host/index.ts";
+import { DAEMON_TARGETS, type DaemonError, type DaemonTarget, PRIORITY_RANGE, RESTART_POLICIES, type RestartPolicy, checkName } from "../../host/orchestrator/api/index.ts";
+import { parse, parseInteger } from "../support/args.ts";
+import { readSignature } from "../support/files.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, isRemote, reporting } from "../support/remote.ts";
+import { printInfo } from "../support/print.ts";
 
 export const usage = `Usage: tsuki create NAME <image|dir> [flags]
 

@@ -1,35 +1,18 @@
 /**
  * @module cli/commands/daemon
  * `tsuki daemon`: runs tsukid in the foreground, the one daemon per host that keeps unikernels
- * running (src/daemon). It brings back what its state directory says should run, in priority
+ * running (`serveDaemon` of tsuki/host/daemon: this reads the flags into its options). It brings back what its state directory says should run, in priority
  * order, then serves the local API on a Unix socket; SIGINT or SIGTERM stop every unikernel
  * (they come back on the next start) and end it with 0.
  */
 
-import path from "node:path";
-import { Daemon } from "../../host/orchestrator/daemon.ts";
-import { EventLog } from "../../host/orchestrator/supervision/event-log.ts";
-import { API_LIMIT_DEFAULTS, apiHandler } from "../../host/orchestrator/server/http-api.ts";
-import { socketPath, stateDir } from "../../host/orchestrator/store/paths.ts";
-import { loadMetrics } from "../../host/orchestrator/metrics/metrics.ts";
-import { listenMetrics, parseListenAddress } from "../../host/orchestrator/metrics/metrics-server.ts";
-import { assertNoDaemon, listenUnix } from "../../host/orchestrator/server/server.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { parseSize } from "../../host/size.ts";
-import { parse, parseInteger } from "../args.ts";
-import { keyId, publicKey } from "../../host/orchestrator/signing.ts";
-import { readKeyFile } from "./sign.ts";
-import { reporting } from "./remote.ts";
-import { tlsFlags } from "./daemon-tls.ts";
-import { listenTls } from "../../host/orchestrator/server/tls-listener.ts";
-import type { AddressInfo } from "node:net";
-import { LIMIT_FLAGS, duration, limitFlags, limitsUsage } from "./daemon-limits.ts";
-import { ApiConnections } from "../../host/orchestrator/server/api-connections.ts";
-import { DescriptorBudget, openDescriptors, reserveFor } from "../../host/orchestrator/server/descriptors.ts";
-import { IMAGE_GRACE_MS } from "../../host/orchestrator/store/image-owners.ts";
-import { UPLOAD_DEFAULTS } from "../../host/orchestrator/store/image-upload.ts";
-import { RATE_DEFAULTS, RequestRates } from "../../host/orchestrator/server/request-rate.ts";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
+import { TsukiError, parseSize } from "../../host/common/index.ts";
+import { API_LIMIT_DEFAULTS, IMAGE_GRACE_MS, RATE_DEFAULTS, UPLOAD_DEFAULTS, parseListenAddress, publicKey, serveDaemon } from "../../host/orchestrator/index.ts";
+import { parse, parseInteger } from "../support/args.ts";
+import { LIMIT_FLAGS, duration, limitFlags, limitsUsage } from "../support/daemon-limits.ts";
+import { tlsFlags } from "../support/daemon-tls.ts";
+import { readKeyFile } from "../support/key-file.ts";
+import { reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki daemon [--state DIR] [flags]
 
@@ -107,52 +90,28 @@ export async function daemon(argv: string[]): Promise<number> {
   const metricsAddress = values.metrics === undefined ? undefined : parseListenAddress(values.metrics, "--metrics");
 
   return reporting(async () => {
-    // Everything the daemon writes (database, images, event log, block files it creates) is its user's alone.
-    process.umask(0o077);
-    const dir = stateDir(values.state);
-    const socket = socketPath({ socket: values.socket, state: dir });
-    // Before the state is touched: a second daemon must not boot (or collect) anything.
-    await assertNoDaemon(socket);
-    const log = new EventLog(values.events === undefined ? undefined : path.resolve(values.events));
-    log.emit("daemon-started", { pid: process.pid, stateDir: dir, trustedKeys: trustedKeys.map(keyId) });
-    // Descriptors for network peers: RLIMIT_NOFILE less what the daemon and its Unix socket keep.
-    const budget = DescriptorBudget.forProcess(reserveFor(caps.maxLocalConnections));
-    const { limit, reserve } = budget.snapshot();
-    log.emit("descriptors", { limit, reserve, forPeers: budget.capacity, openNow: openDescriptors() ?? null });
-    if (tls !== undefined && budget.capacity === 0) {
-      throw new DaemonError("DESCRIPTORS", `this process may open ${limit} files (RLIMIT_NOFILE) and tsukid keeps ${reserve} of them for itself and its Unix socket, which leaves none for --listen: raise the limit (ulimit -n, LimitNOFILE=) or lower --max-local-connections`);
-    }
-    const connections = new ApiConnections();
-    const tsukid = new Daemon({ stateDir: dir, log, ringLines, trustedKeys, descriptors: budget, images });
-    const started = Date.now();
-    const api = () => ({ descriptors: budget.snapshot(), connections: connections.snapshot() });
-    // Before anything boots: an address in use ends the daemon with nothing started.
-    const metrics = metricsAddress === undefined ? undefined : await listenMetrics(metricsAddress, await loadMetrics({ instances: () => tsukid.instances(), threads: tsukid.threads, api }));
-    if (metrics !== undefined) log.emit("metrics-ready", { url: metrics.url });
-    await tsukid.restore();
-    const server = await listenUnix(socket, apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started), { maxConnections: caps.maxLocalConnections, connections });
-    const remote = tls === undefined ? undefined : await listenTls(tls, (callerOf) => apiHandler(tsukid, { ...API_LIMIT_DEFAULTS, maxImageBytes: maxImage }, started, callerOf, new RequestRates(requestRate, 2 * requestRate)), log, { caps, budget, connections });
-    if (remote !== undefined) log.emit("tls-listening", { host: tls!.host, port: (remote.address() as AddressInfo).port });
-    log.emit("daemon-ready", { pid: process.pid, socket, unikernels: tsukid.count });
-
+    const tsukid = await serveDaemon({
+      state: values.state,
+      socket: values.socket,
+      events: values.events,
+      maxImageBytes: maxImage,
+      ringLines,
+      images,
+      requestRate,
+      trustedKeys,
+      caps,
+      tls,
+      metrics: metricsAddress,
+    });
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
-    log.emit("daemon-stopping", { signal });
     // A second signal ends it at once.
     const now = () => process.exit(1);
     process.once("SIGINT", now);
     process.once("SIGTERM", now);
-    server.close();
-    server.closeAllConnections();
-    remote?.close();
-    remote?.closeAllConnections();
-    metrics?.server.close();
-    metrics?.server.closeAllConnections();
-    await tsukid.shutdown();
-    log.emit("daemon-stopped", {});
-    log.close();
+    await tsukid.stop(signal);
     return 0;
   });
 }

@@ -4,8 +4,8 @@
  * daemon restarts) and drops its image if no other unikernel uses it; block volumes stay.
  */
 
-import { parse, positional } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki destroy NAME
 

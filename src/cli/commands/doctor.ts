@@ -10,16 +10,9 @@
  * refuses inside every unikernel because no limit could hold it.
  */
 
-import { accessSync, constants } from "node:fs";
 import { ExitCode } from "../../abi/index.ts";
-import { netUnavailable } from "../../host/tender/devices/net.ts";
-import { heapGuardBuild } from "../../host/tender/memory/guard-addon.ts";
-import { checkSandbox } from "../../host/sandbox/walls.ts";
-import { TARGETS } from "../../host/tender/targets/index.ts";
-import { childScript } from "../../host/tender/targets/process-script.ts";
-import { drainProcessTarget, launchOptions, processSandbox } from "../../host/tender/targets/process.ts";
-import { Sandboxed } from "../../host/tender/targets/process-sandboxed.ts";
-import { parse } from "../args.ts";
+import { TARGETS, memoryGuard, netDevices, processWalls, proveProcessSandbox } from "../../host/index.ts";
+import { parse } from "../support/args.ts";
 
 export const usage = `Usage: tsuki doctor
 
@@ -46,13 +39,13 @@ export async function doctor(argv: string[]): Promise<number> {
     console.log(`target ${name}:`);
     for (const wall of TARGETS[name].walls) console.log(`  ${wall}`);
   }
-  const guard = heapGuardBuild();
+  const guard = memoryGuard();
   console.log(`memory guard: ${"path" in guard ? `built (${guard.path}): --mem holds heap, ArrayBuffers, WebAssembly memories and code, Intl objects` : `UNAVAILABLE: ${guard.problem}`}`);
   if ("problem" in guard) console.log("tsuki run refuses the isolate and process targets on this host (ERR_MEMORY_GUARD_UNAVAILABLE)");
   console.log("refused inside every unikernel:");
   for (const refused of REFUSED) console.log(`  ${refused}`);
   console.log(`net devices: ${netDevices()}`);
-  const check = checkSandbox(await childScript());
+  const check = await processWalls();
   console.log("target process:");
   for (const wall of check.walls) console.log(`  ${wall.active ? "active " : "MISSING"}  ${wall.name.padEnd(16)} ${wall.detail}`);
   for (const problem of check.problems) console.log(`  problem: ${problem}`);
@@ -60,31 +53,11 @@ export async function doctor(argv: string[]): Promise<number> {
     console.log("tsuki run --target process refuses to start on this host (ERR_SANDBOX_UNAVAILABLE)");
     return ExitCode.CONFIG;
   }
-  const t0 = performance.now();
-  const child = new Sandboxed(await processSandbox(), launchOptions(128));
-  try {
-    await child.ready;
-    console.log(`  proved: a sandboxed process started with every wall up in ${(performance.now() - t0).toFixed(0)} ms`);
-    return "problem" in guard ? ExitCode.CONFIG : 0;
-  } catch (error) {
-    console.log(`  FAILED to start a sandboxed process: ${(error as Error).message}`);
+  const proof = await proveProcessSandbox();
+  if ("error" in proof) {
+    console.log(`  FAILED to start a sandboxed process: ${proof.error}`);
     return ExitCode.CONFIG;
-  } finally {
-    child.kill("doctor is done");
-    drainProcessTarget();
   }
-}
-
-/** Whether this host can attach TAP interfaces: /dev/net/tun is usable and the TAP addon builds and loads. */
-function netDevices(): string {
-  try {
-    accessSync("/dev/net/tun", constants.R_OK | constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT"
-      ? "unavailable: no /dev/net/tun (modprobe tun; in a container, --device /dev/net/tun)"
-      : `unavailable: /dev/net/tun is not usable by this user (${code})`;
-  }
-  const problem = netUnavailable();
-  return problem === undefined ? "available (/dev/net/tun usable, TAP addon built)" : `unavailable: ${problem}`;
+  console.log(`  proved: a sandboxed process started with every wall up in ${proof.ms.toFixed(0)} ms`);
+  return "problem" in guard ? ExitCode.CONFIG : 0;
 }

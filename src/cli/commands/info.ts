@@ -4,9 +4,9 @@
  * addresses they got, restart policy and count, the last exit.
  */
 
-import type { InstanceInfo } from "../../host/orchestrator/supervision/instance.ts";
-import { parse, positional } from "../args.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import { printInfo } from "../support/print.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki info NAME [--json]
 
@@ -25,27 +25,5 @@ export async function info(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(result));
     else printInfo(result);
     return 0;
-  });
-}
-
-export function printInfo(info: InstanceInfo): void {
-  printFields({
-    name: info.name,
-    state: info.state,
-    image: `${info.imageName ?? "?"} ${info.imageVersion ?? ""} (sha256 ${info.image})`,
-    target: info.target,
-    memory: `${info.memoryMb}M`,
-    "cpu-ms": info.cpuMs,
-    console: `${info.console.rate.toLocaleString("en-US")} lines/s, bursts of ${info.console.burst.toLocaleString("en-US")}`,
-    restart: info.restart,
-    priority: info.priority,
-    devices: info.devices.join(" ") || "-",
-    addresses: Object.entries(info.addresses).map(([d, a]) => `${d}=${a}`).join(" ") || "-",
-    created: info.created,
-    started: info.started,
-    restarts: info.restarts,
-    "next restart": info.nextRestart,
-    "last exit": info.lastExit === null ? null : `${info.lastExit.code} (${info.lastExit.reason}) at ${info.lastExit.time}`,
-    error: info.error === null ? null : `${info.error.code}: ${info.error.message}`,
   });
 }

@@ -4,8 +4,8 @@
  * version) and prints its manifest.
  */
 
-import { loadImage } from "../../host/build/image.ts";
-import { parse, positional } from "../args.ts";
+import { loadImage } from "../../host/index.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki inspect <image> [--json]
 

@@ -5,9 +5,8 @@
  */
 
 import { existsSync, writeFileSync } from "node:fs";
-import { TsukiError } from "../../host/errors.ts";
-import { generateKeys } from "../../host/orchestrator/signing.ts";
-import { parse, positional } from "../args.ts";
+import { TsukiError, generateKeys } from "../../host/index.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki keygen <name>
 

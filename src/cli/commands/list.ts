@@ -3,9 +3,9 @@
  * `tsuki list`: the unikernels on tsukid, one line each, in start order.
  */
 
-import { parse } from "../args.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { parse } from "../support/args.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki list [--json]
 

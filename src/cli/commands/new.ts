@@ -7,9 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { IMAGE_NAME } from "../../abi/index.ts";
-import { SRC_ROOT } from "../../host/build/bundle.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { parse, positional } from "../args.ts";
+import { SRC_ROOT, TsukiError } from "../../host/index.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki new <dir>
 

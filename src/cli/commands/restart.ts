@@ -4,9 +4,9 @@
  * (a crash loop's backoff starts over).
  */
 
-import { parse, positional } from "../args.ts";
-import { printInfo } from "./info.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import { printInfo } from "../support/print.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki restart NAME [--json]
 

@@ -11,16 +11,8 @@
 import { statSync } from "node:fs";
 import { open as openInspector } from "node:inspector";
 import { ExitCode } from "../../abi/index.ts";
-import { buildImage } from "../../host/build/build.ts";
-import { loadImage } from "../../host/build/image.ts";
-import { type RunConfig, applyCommandLine, loadRunConfig } from "../../host/config/index.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { runSpecFromFlags } from "../../host/spec/flags.ts";
-import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS, TARGET_NAMES } from "../../host/spec/limits.ts";
-import { terminalSink } from "../../host/tender/console-output.ts";
-import { TARGETS } from "../../host/tender/targets/index.ts";
-import { Tender } from "../../host/tender/tender.ts";
-import { parse, parseInteger, positional } from "../args.ts";
+import { CONSOLE_DEFAULTS, LIMIT_DEFAULTS, type RunConfig, TARGETS, TARGET_NAMES, Tender, TsukiError, applyCommandLine, buildImage, loadImage, loadRunConfig, runSpecFromFlags, terminalSink } from "../../host/index.ts";
+import { parse, parseInteger, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki run <image|dir> [flags]
        tsuki run --config run.yaml [image|dir] [flags]

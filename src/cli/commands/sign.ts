@@ -5,12 +5,11 @@
  * that runs only signed images. Also the key and signature files the other commands read.
  */
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { sha256 } from "../../host/build/image.ts";
-import { readImage } from "../../host/build/image.ts";
-import { TsukiError } from "../../host/errors.ts";
-import { type Signature, parseSignature, privateKey, signImage } from "../../host/orchestrator/signing.ts";
-import { parse, positional } from "../args.ts";
+import { writeFileSync } from "node:fs";
+import { TsukiError, privateKey, sha256, signImage } from "../../host/index.ts";
+import { readImageFile } from "../support/files.ts";
+import { readKeyFile } from "../support/key-file.ts";
+import { parse, positional } from "../support/args.ts";
 
 export const usage = `Usage: tsuki sign <image> --key KEY [--out FILE]
 
@@ -33,40 +32,4 @@ export async function signCommand(argv: string[]): Promise<number> {
   writeFileSync(out, `${JSON.stringify(signature, null, 2)}\n`);
   console.log(`${out}\nsha256 ${signature.sha256}\nkey ${signature.key}`);
   return 0;
-}
-
-/** The bytes of an image file, checked in full (a signature vouches only for a valid image). */
-export function readImageFile(file: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    throw new TsukiError("IMAGE_NOT_FOUND", `no image at ${file}: build one with "tsuki build <dir>" or check the path`);
-  }
-  readImage(bytes);
-  return bytes;
-}
-
-export function readKeyFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new TsukiError("FLAG_VALUE", `cannot read the key ${file}: ${(error as Error).message}`);
-  }
-}
-
-/** A signature file: required when named by a flag, optional (undefined when absent) otherwise. */
-export function readSignature(file: string, required: boolean): Signature | undefined {
-  if (!required && !existsSync(file)) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new TsukiError("FLAG_VALUE", `cannot read the signature ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return parseSignature(JSON.parse(text));
-  } catch {
-    throw new TsukiError("FLAG_VALUE", `${file} is not a tsuki signature (made by "tsuki sign")`);
-  }
 }

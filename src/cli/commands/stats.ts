@@ -6,9 +6,10 @@
  * figures it had, and this says so.
  */
 
-import { parse, positional } from "../args.ts";
-import type { DeviceStats } from "../../host/tender/devices/stats.ts";
-import { REMOTE_FLAGS, REMOTE_USAGE, client, printFields, reporting } from "./remote.ts";
+import { parse, positional } from "../support/args.ts";
+import type { DeviceStats } from "../../host/index.ts";
+import { printFields } from "../support/print.ts";
+import { REMOTE_FLAGS, REMOTE_USAGE, client, reporting } from "../support/remote.ts";
 
 export const usage = `Usage: tsuki stats NAME [--json]
 

@@ -10,7 +10,7 @@
 import { lstatSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { assetPathProblem } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 /** The most asset bytes one image may hold. */
 export const MAX_ASSET_BYTES = 512 * 1024 * 1024;

@@ -2,29 +2,37 @@
  * @module host/build/build
  * `tsuki build <dir>`: finds the unikernel's entry, bundles it while the TypeScript compiler
  * checks it, checks it uses no global a unikernel does not have, reads its declaration, embeds its
- * assets and writes one deterministic image. The same source and lockfile give the same bytes in
- * any folder on any machine: paths are relative, entries sorted, no timestamps.
+ * assets and writes one deterministic image. The same source and packages give the same bytes in
+ * any folder on any machine, whatever npm's layout: the unikernel's files are named by their path
+ * in its folder, a package's by package@version/path (input-names.ts), entries sorted, no
+ * timestamps.
  */
 
 import { version as esbuildVersion } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ABI_VERSION, ENTRY_PATH, IMAGE_NAME, MANIFEST_FORMAT, type Manifest, SOURCE_MAP_PATH } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
-import { TSUKI_VERSION } from "../version.ts";
+import { TsukiError } from "../common/errors.ts";
+import { TSUKI_VERSION } from "../common/version.ts";
 import { collectAssets } from "./assets.ts";
-import { SRC_ROOT, bundle } from "./bundle.ts";
-import { readDeclaration } from "./declaration.ts";
+import { bundle } from "./bundle.ts";
+import { checkedDeclaration } from "./declaration.ts";
 import { missingGlobals } from "./globals.ts";
 import { throwFound } from "./problems.ts";
 import { typeCheck } from "./type-check.ts";
-import { readImage, sha256, writeImage } from "./image.ts";
+import { readImage, sha256, writeImage } from "../image/image.ts";
+import { renameInputs } from "./rename-inputs.ts";
 import { runtimeParts } from "./runtime-parts.ts";
 import { WORKERS_ENTRY, workersEntry } from "./workers.ts";
 
 const ENTRY_CANDIDATES = ["src/main.ts", "main.ts", "src/index.ts", "index.ts", "src/main.js", "main.js"];
-/** Files whose hashes are recorded as build inputs when present, though esbuild does not read them. */
-const LOCKFILES = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "tsconfig.json"];
+/**
+ * Files whose hashes are recorded as build inputs when present, though esbuild does not read them.
+ * Not npm's lockfiles: they record where npm put each package, which differs between a workspace
+ * and the same folder installed on its own, and each package file the image holds is recorded by
+ * package name, version and hash already (input-names.ts).
+ */
+const CONFIG_FILES = ["package.json", "tsconfig.json"];
 
 export interface BuildOptions {
   /** Where to write the image; default `<dir>/dist/<name>.tsuki`. */
@@ -71,24 +79,24 @@ export async function buildImage(dirArg: string, options: BuildOptions = {}): Pr
     { code: "BUILD_TYPE", what: "type error(s) (tsuki build --no-check skips the type check)", lines: (await checking?.errors) ?? [] },
   );
   let runtime = await runtimeParts(code);
-  let declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+  let declaration = checkedDeclaration(name, code, { map, web: runtime.includes("web") });
   if (declaration.workers !== undefined) {
     // A Workers-style module: bundled again behind tsuki/workers, which makes it a unikernel.
     bundled = await bundle(dir, entry, { name: WORKERS_ENTRY, contents: workersEntry(entry) });
     ({ code, map, inputs } = bundled);
     runtime = await runtimeParts(code);
-    declaration = readDeclaration(name, code, { map, web: runtime.includes("web") });
+    declaration = checkedDeclaration(name, code, { map, web: runtime.includes("web") });
   }
   const assets = declaration.assets === null ? [] : collectAssets(dir, declaration.assets);
 
   const inputHashes: Record<string, string> = {};
-  for (const input of inputs) {
-    inputHashes[input] = sha256(readFileSync(input.startsWith("tsuki:") ? path.join(SRC_ROOT, input.slice("tsuki:".length)) : path.join(dir, input)));
-  }
-  for (const file of LOCKFILES) if (existsSync(path.join(dir, file))) inputHashes[file] = sha256(readFileSync(path.join(dir, file)));
+  for (const input of inputs) inputHashes[input.name] = sha256(readFileSync(input.file));
+  for (const file of CONFIG_FILES) if (existsSync(path.join(dir, file))) inputHashes[file] = sha256(readFileSync(path.join(dir, file)));
 
-  const entryBytes = Buffer.from(code, "utf8");
-  const mapBytes = Buffer.from(map, "utf8");
+  // Checks and errors saw the files where they are; the image names them where npm's layout cannot show.
+  const stable = renameInputs(code, map, bundled.renames);
+  const entryBytes = Buffer.from(stable.code, "utf8");
+  const mapBytes = Buffer.from(stable.map, "utf8");
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name,

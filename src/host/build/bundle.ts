@@ -16,6 +16,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { InputNames } from "./input-names.ts";
+import { linkedPackages } from "./linked-packages.ts";
 import { foreignImport, nodeEquivalent } from "./platforms.ts";
 import { throwFound } from "./problems.ts";
 
@@ -26,11 +28,23 @@ const NAMESPACE = "tsuki";
 const GUEST_ROOTS = ["guest/", "abi/"];
 
 export interface Bundle {
+  /** The code as esbuild wrote it, modules named by their paths relative to the unikernel's folder (what build errors show). */
   readonly code: string;
-  /** The code's source map (v3, sources relative to the unikernel's folder, without their text). */
+  /** The code's source map (v3, sources as in `code`, without their text). */
   readonly map: string;
-  /** Inputs as esbuild names them: paths relative to the unikernel's folder, or `tsuki:<path>` for the SDK. */
-  readonly inputs: readonly string[];
+  /** The inputs whose names in the image differ from their paths in `code` and `map` (rename-inputs.ts applies them). */
+  readonly renames: ReadonlyMap<string, string>;
+  /**
+   * The files bundled: `name` as the manifest records it (input-names.ts: a path inside the
+   * unikernel's folder, `package@version/path` for a package's file, `tsuki:<path>` for the SDK),
+   * `file` where it was read.
+   */
+  readonly inputs: readonly BundleInput[];
+}
+
+export interface BundleInput {
+  readonly name: string;
+  readonly file: string;
 }
 
 function tsukiPlugin(): Plugin {
@@ -60,6 +74,7 @@ function tsukiPlugin(): Plugin {
       b.onResolve({ filter: /^https?:\/\// }, (args) => ({ errors: [{ text: foreignImport(args.path)! }] }));
       // require() in the unikernel's own code: ES modules only. Packages may use it among themselves.
       b.onResolve({ filter: /.*/ }, (args) => {
+        // A linked workspace package's files are bundled from their node_modules link (linked-packages.ts): a package's too.
         if (args.kind !== "require-call" || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         return { errors: [{ text: `require("${args.path}") cannot be used in a unikernel: write import ... from "${args.path}" (images are ES modules)`, location: locate(args.importer, `require`, args.path) }] };
       });
@@ -129,7 +144,7 @@ export async function bundle(dir: string, entry: string, wrapper?: { name: strin
       define: { "process.env.NODE_ENV": '"production"' },
       // Only the unikernel's own tsconfig, never one found in a parent folder.
       tsconfigRaw: existsSync(tsconfig) ? readFileSync(tsconfig, "utf8") : "{}",
-      plugins: [tsukiPlugin()],
+      plugins: [tsukiPlugin(), linkedPackages()],
       logLevel: "silent",
     });
   } catch (error) {
@@ -149,5 +164,13 @@ export async function bundle(dir: string, entry: string, wrapper?: { name: strin
   const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   // A wrapper entry is text made by the build, not a file of the unikernel's: its inputs are what it imports.
-  return { code, map, inputs: Object.keys(result.metafile!.inputs).filter((input) => input !== "<stdin>" && input !== wrapper?.name) };
+  const bundled = Object.keys(result.metafile!.inputs).filter((input) => input !== "<stdin>" && input !== wrapper?.name);
+  // Named where npm's layout cannot show: a package's files by package@version, not by where it was hoisted.
+  const names = new InputNames(dir);
+  const renames = new Map(bundled.map((input) => [input, names.name(input)] as const).filter(([input, name]) => input !== name));
+  const inputs = bundled.map((input) => ({
+    name: renames.get(input) ?? input,
+    file: input.startsWith(`${NAMESPACE}:`) ? path.join(SRC_ROOT, input.slice(NAMESPACE.length + 1)) : path.resolve(dir, input),
+  }));
+  return { code, map, inputs, renames };
 }

@@ -1,20 +1,17 @@
 /**
  * @module host/build/declaration
  * Reads a unikernel's declaration (its devices and assets folder) the way Mirage evaluates
- * config.ml: by evaluating the bundled module in a throwaway isolate that holds the guest runtime
- * and nothing else, then validating what its default export declares. `start` is never called, no
- * timer fires, and top-level console output is discarded. A top-level exception fails the build,
- * its stack mapped to the developer's files through the bundle's source map.
+ * config.ml: the tender evaluates the bundled module in a throwaway isolate (tender/declaration.ts,
+ * reached through the tender's public index), and this module validates what its default export
+ * declares: device names, kinds, origins, a Workers-style module's handlers. A top-level exception
+ * fails the build, its stack mapped to the developer's files through the bundle's source map.
  */
 
 import { DEVICE_KINDS, MAX_DEVICES, deviceNameProblem, isDeviceKind, type DeviceDecl, type DeviceKind } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
-import { thrownText } from "../tender/guest-stack.ts";
+import { TsukiError } from "../common/errors.ts";
+import { stackMapper } from "../image/source-map.ts";
+import { type Declaration, readDeclaration } from "../tender/index.ts";
 import { workersModule } from "./platforms.ts";
-import { stackMapper } from "./source-map.ts";
-import { NO_DEVICES, makeHypercall } from "../tender/hypercalls.ts";
-import { isolateTarget } from "../tender/targets/isolate.ts";
-import type { Declaration } from "../tender/targets/target.ts";
 
 export interface UnikernelDeclaration {
   readonly devices: Record<string, DeviceDecl>;
@@ -24,44 +21,23 @@ export interface UnikernelDeclaration {
 }
 
 /** `map`: the bundle's source map, to point a thrown stack at the developer's files; `web`: run the guest runtime's web part too, as the tender will (the image uses web globals). */
-export function readDeclaration(name: string, code: string, options: { map?: string; web?: boolean } = {}): UnikernelDeclaration {
-  const map = options.map;
-  let ended: string | undefined;
-  const origin = performance.now();
-  const hypercall = makeHypercall({
-    alive: () => ended === undefined,
-    exit: (code) => (ended = `exit(${code})`),
-    abort: (reason) => (ended = `abort: ${reason}`),
-    console: () => undefined,
-    monotonic: () => performance.now() - origin,
-    armTimer: () => undefined,
-    asset: () => undefined,
-    rejected: () => undefined,
-    devices: NO_DEVICES,
-  });
-  // The author's own code: a host without a C++ compiler builds images all the same (V8's heap limit only).
-  const guest = isolateTarget.create({ name, entry: code, hypercall, memoryMb: 128, cpuMs: 5000, web: options.web === true, guardOptional: true });
-  try {
-    const end = guest.evaluate();
-    if (ended !== undefined) throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${ended} while the build read its declaration; call it from start() instead`);
-    if (end !== undefined) {
-      const mapped = map === undefined ? (text: string) => text : stackMapper(Buffer.from(map, "utf8"));
-      const detail = end.kind === "threw" ? mapped(thrownText(end.error)) : end.kind;
-      throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code failed while the build read its declaration (${end.kind}):\n${detail}`);
+export function checkedDeclaration(name: string, code: string, options: { map?: string; web?: boolean } = {}): UnikernelDeclaration {
+  const read = readDeclaration({ name, code, web: options.web === true });
+  switch (read.kind) {
+    case "ended":
+      throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code called ${read.call} while the build read its declaration; call it from start() instead`);
+    case "failed": {
+      const mapped = options.map === undefined ? (text: string) => text : stackMapper(Buffer.from(options.map, "utf8"));
+      throw new TsukiError("BUILD_DECLARATION", `the unikernel's top-level code failed while the build read its declaration (${read.end}):\n${mapped(read.detail)}`);
     }
-    let declared;
-    try {
-      declared = guest.declaration();
-    } catch (error) {
-      throw new TsukiError("BUILD_DECLARATION", (error as Error).message);
-    }
-    if (declared.workers !== undefined) {
+    case "not-a-unikernel":
+      throw new TsukiError("BUILD_DECLARATION", read.message);
+    case "declared": {
+      const declared = read.declaration;
+      if (declared.workers === undefined) return validate(declared);
       if (declared.workers.some((handler) => handler !== "fetch")) throw new TsukiError("BUILD_DECLARATION", workersModule(declared.workers));
       return { devices: {}, assets: null, workers: declared.workers };
     }
-    return validate(declared);
-  } finally {
-    guest.dispose();
   }
 }
 

@@ -23,7 +23,7 @@
  */
 
 import { freeReferences } from "./free-references.ts";
-import { parseSourceMap } from "./source-map.ts";
+import { parseSourceMap } from "../image/source-map.ts";
 
 /** Each missing global and what to use instead. */
 const MISSING: Readonly<Record<string, string>> = {

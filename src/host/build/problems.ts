@@ -6,7 +6,7 @@
  * through here, and checks that ran side by side report together in one error.
  */
 
-import { type ErrorCodeName, type Problem, TsukiError } from "../errors.ts";
+import { type ErrorCodeName, type Problem, TsukiError } from "../common/errors.ts";
 
 /** The most lines of one kind printed; the rest are counted. */
 export const MAX_LISTED = 20;

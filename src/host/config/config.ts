@@ -23,7 +23,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Composer, LineCounter, type Node, Parser, isAlias, isMap, isScalar } from "yaml";
 import { deviceNameProblem } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import type { Binding } from "../spec/bindings.ts";
 import { type RunSpec, SpecProblem, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
 import { readConsole } from "./console.ts";

@@ -6,7 +6,7 @@
  * order of the file.
  */
 
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 export type ConfigCode = "CONFIG_SYNTAX" | "CONFIG_KEY" | "CONFIG_TAG" | "CONFIG_VALUE";
 

@@ -20,7 +20,7 @@ import type { DeviceKind } from "../../abi/index.ts";
 import type { Binding } from "../spec/bindings.ts";
 import { DEFAULT_SECTOR, type DeviceBinding, UriProblem, encodePath, formatDeviceUri, parseDeviceUri, parseSector } from "../spec/device-uri.ts";
 import { checkPathText, parsePeerText } from "../spec/endpoint.ts";
-import { parseSize } from "../size.ts";
+import { parseSize } from "../common/size.ts";
 import { type KeySegment, closest } from "./problems.ts";
 import type { Reader } from "./reader.ts";
 

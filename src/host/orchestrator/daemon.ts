@@ -37,7 +37,7 @@ import { ImageRegistry, type ImageRegistryOptions } from "./store/image-registry
 import { Instance, type InstanceInfo } from "./supervision/instance.ts";
 import { BACKOFF_DEFAULTS, type Backoff } from "./supervision/restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
-import { checkSignature } from "./signing.ts";
+import { checkSignature } from "./pki/image-trust.ts";
 import { StateDb } from "./store/state-db.ts";
 import { TenderThreads } from "./supervision/tender-threads.ts";
 import type { DescriptorBudget } from "./server/descriptors.ts";

@@ -11,7 +11,7 @@
  * named and hidden the same way.
  */
 
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
 import { requestBinding } from "../spec/bindings.ts";
 import { DaemonError } from "./api/errors.ts";

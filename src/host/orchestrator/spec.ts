@@ -16,7 +16,7 @@ import { type ConsoleLimits, LIMIT_DEFAULTS } from "../spec/limits.ts";
 import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
 import { DaemonError } from "./api/errors.ts";
 import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
-import { type Signature, parseSignature } from "./signing.ts";
+import { type Signature, parseSignature } from "./pki/image-trust.ts";
 
 /** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */
 export const DAEMON_TARGETS = ["isolate", "process"] as const;

@@ -11,8 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { type SandboxFiles, FD_LIMIT, PROCESS_LIMIT } from "./bwrap.ts";
 import { sharedLibraries } from "./libraries.ts";
-import { sealLibrary } from "./seal.ts";
-import { heapGuardBuild } from "../tender/memory/guard-addon.ts";
+import { type Built, sealLibrary } from "./seal.ts";
 
 export interface WallStatus {
   readonly name: string;
@@ -64,8 +63,12 @@ function readableByOthers(file: string): boolean {
 
 let checked: SandboxCheck | undefined;
 
-/** Checks the host once per process; `script` is the bundled child program. */
-export function checkSandbox(script: string): SandboxCheck {
+/**
+ * Checks the host once per process; `script` is the bundled child program, `guard` the heap
+ * guard's build (the tender's, tender/memory/guard-addon.ts: passed in, so that the sandbox
+ * depends on nothing of the tender's).
+ */
+export function checkSandbox(script: string, guard: Built): SandboxCheck {
   if (checked !== undefined) return checked;
   const problems: string[] = [];
   const root = process.getuid?.() === 0;
@@ -95,7 +98,6 @@ export function checkSandbox(script: string): SandboxCheck {
   if ("problem" in seal) problems.push(seal.problem);
   const addon = isolatedVmAddon();
   if (addon === undefined) problems.push("the isolated-vm addon for this Node was not found");
-  const guard = heapGuardBuild();
   if ("problem" in guard) problems.push(guard.problem);
   const node = realpathSync(process.execPath);
 

@@ -10,7 +10,7 @@
  */
 
 import { type DeviceKind, type Manifest, deviceNameProblem, parseOrigin } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type DeviceBinding, type ParseOptions, SCHEMES, UriProblem, formatDeviceUri, parseDeviceUri } from "./device-uri.ts";
 import type { InputPath } from "./run-spec.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import path from "node:path";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type Binding, parseBinding } from "./bindings.ts";
 import { type DeviceBinding, formatDeviceUri, parseDeviceUri } from "./device-uri.ts";
 import type { TargetName } from "./limits.ts";

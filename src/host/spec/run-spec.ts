@@ -14,7 +14,7 @@
  * the user did not write.
  */
 
-import { parseMemoryMb } from "../size.ts";
+import { parseMemoryMb } from "../common/size.ts";
 import type { Binding } from "./bindings.ts";
 import { CONSOLE_BURST_RANGE, CONSOLE_DEFAULTS, CONSOLE_RATE_RANGE, CPU_RANGE_MS, type ConsoleLimits, LIMIT_DEFAULTS, type Limits, MEMORY_RANGE_MB, TARGET_NAMES, type TargetName } from "./limits.ts";
 

@@ -15,7 +15,7 @@
  * "Console limits"), while a flood of a million lines a second is cut to the rate.
  */
 
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import type { ConsoleLimits } from "../spec/limits.ts";
 import { type InputPath, SpecProblem, consoleLimits } from "../spec/run-spec.ts";
 

@@ -20,7 +20,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TSUKI_VERSION } from "../version.ts";
+import { TSUKI_VERSION } from "../common/version.ts";
 
 /** esbuild, loaded when something is bundled here: a tender thread given the scripts never loads it (about 1 MiB each). */
 const esbuild = (): typeof import("esbuild") => createRequire(import.meta.url)("esbuild");

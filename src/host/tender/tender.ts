@@ -6,8 +6,8 @@
  */
 
 import { ExitCode, type ExitStatus, IMAGE_NAME } from "../../abi/index.ts";
-import type { Image } from "../build/image.ts";
-import { TsukiError } from "../errors.ts";
+import type { Image } from "../image/image.ts";
+import { TsukiError } from "../common/errors.ts";
 import { type Binding, checkBindings } from "../spec/bindings.ts";
 import { SpecProblem, checkLimits } from "../spec/run-spec.ts";
 import type { ConsoleSink } from "./console.ts";

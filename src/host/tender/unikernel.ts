@@ -14,8 +14,8 @@
  */
 
 import { type BootInfo, ExitCode, type ExitStatus, type GuestEvent, type PeerAddress } from "../../abi/index.ts";
-import type { Image } from "../build/image.ts";
-import { stackMapper } from "../build/source-map.ts";
+import type { Image } from "../image/image.ts";
+import { stackMapper } from "../image/source-map.ts";
 import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { ConsoleLimits } from "./console-limits.ts";
 import { rejectionText, thrownText } from "./guest-stack.ts";
@@ -23,7 +23,7 @@ import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";
 import { makeHypercall } from "./hypercalls.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import type { DeviceStats } from "./devices/stats.ts";
 import type { Guest, Target, Turn, TurnEnd } from "./targets/index.ts";
 import type { CpuTime, MemoryUse } from "./targets/target.ts";

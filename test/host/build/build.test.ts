@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { ABI_VERSION } from "../../../src/abi/index.ts";
 import { type BuildResult, buildImage } from "../../../src/host/build/build.ts";
-import { type Image, readImage, sha256 } from "../../../src/host/build/image.ts";
+import { type Image, readImage, sha256 } from "../../../src/host/image/image.ts";
 import { ROOT, bootToEnd, tempDir, unikernelDir } from "../../helpers.ts";
 
 const HELLO = path.join(ROOT, "examples/hello");
@@ -243,7 +243,9 @@ describe("packages the unikernel imports", () => {
         "node_modules/esm-greet/index.js": `export const greet = (who) => \`hello, \${who}\`;\n`,
       }),
     );
-    assert.ok("node_modules/esm-greet/index.js" in manifest.inputs);
+    // Named by package, version and path, not by where npm put it (layouts.test.ts).
+    assert.equal(manifest.inputs["esm-greet@1.0.0/index.js"], sha256(`export const greet = (who) => \`hello, \${who}\`;\n`));
+    assert.equal("node_modules/esm-greet/index.js" in manifest.inputs, false);
     const r = await bootToEnd("isolate", read);
     assert.deepEqual(r.out, ["hello, tsuki"]);
     assert.equal(r.status.code, 0, r.status.reason);

@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { buildImage } from "../../../src/host/build/build.ts";
 import { MISSING_GLOBALS } from "../../../src/host/build/globals.ts";
 import { MAX_LISTED } from "../../../src/host/build/problems.ts";
-import type { TsukiError } from "../../../src/host/errors.ts";
+import type { TsukiError } from "../../../src/host/common/errors.ts";
 import { ROOT, bootToEnd, buildSource, tempDir, unikernelDir } from "../../helpers.ts";
 
 const main = (head: string, start = "") => `import { unikernel } from "tsuki";\n${head}\nexport default unikernel({ start() { ${start} } });\n`;
@@ -149,7 +149,7 @@ describe("popular packages that look before they use", () => {
   test("debug, eventemitter3, lodash, react, reflect-metadata, tslib and yaml build and work inside", async () => {
     // Type-checked too: what the fixture uses of each package must exist in a unikernel's global scope.
     const result = await buildImage(path.join(ROOT, "test/fixtures/feature-detect"), { out: path.join(tempDir(), "fd.tsuki") });
-    const { readImage } = await import("../../../src/host/build/image.ts");
+    const { readImage } = await import("../../../src/host/image/image.ts");
     const { readFileSync } = await import("node:fs");
     const r = await bootToEnd("isolate", readImage(readFileSync(result.image)));
     assert.equal(r.status.code, 0, `${r.status.reason}\n${r.err.join("\n")}`);

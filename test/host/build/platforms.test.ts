@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { buildImage } from "../../../src/host/build/build.ts";
-import type { TsukiError } from "../../../src/host/errors.ts";
-import { readImage } from "../../../src/host/build/image.ts";
+import type { TsukiError } from "../../../src/host/common/errors.ts";
+import { readImage } from "../../../src/host/image/image.ts";
 import { bootToEnd, buildSource, craftImage, tempDir, testTender, unikernelDir } from "../../helpers.ts";
 
 const main = (head: string, start = "") => `import { unikernel } from "tsuki";\n${head}\nexport default unikernel({ start() { ${start} } });\n`;

@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { buildImage } from "../../../src/host/build/build.ts";
 import { MAX_LISTED } from "../../../src/host/build/problems.ts";
-import type { TsukiError } from "../../../src/host/errors.ts";
+import type { TsukiError } from "../../../src/host/common/errors.ts";
 import { finished, start } from "../../cli/spawn.ts";
 import { ROOT, tempDir, unikernelDir } from "../../helpers.ts";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { loadRunConfig, parseRunConfig } from "../../../src/host/config/index.ts";
 import { tempDir } from "../../helpers.ts";
 

@@ -15,9 +15,9 @@ import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/se
 import { RateLimitedEvents } from "../../../src/host/orchestrator/server/event-limiter.ts";
 import { addressKey } from "../../../src/host/orchestrator/server/api-connections.ts";
 import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { MAX_JSON_DEPTH, checkJsonDepth, decodeSegment } from "../../../src/host/orchestrator/server/request-checks.ts";
-import { limitFlags } from "../../../src/cli/commands/daemon-limits.ts";
+import { limitFlags } from "../../../src/cli/support/daemon-limits.ts";
 import { ROOT } from "../../helpers.ts";
 
 const code = (c: string, message?: RegExp) => (e: { code: string; message: string }) => {

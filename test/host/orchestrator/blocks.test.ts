@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DatabaseSync } from "node:sqlite";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { ImageStore } from "../../../src/host/orchestrator/store/image-store.ts";

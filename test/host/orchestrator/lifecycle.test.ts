@@ -2,6 +2,9 @@
  * tsukid end to end: a real daemon process, driven through the real `tsuki` commands and its
  * socket. hello-http is created bound to port 0, found through info, fetched, listed, inspected,
  * its console read and followed, its stats read, and destroyed.
+ *
+ * The daemon is shared; each test makes the unikernels it needs and destroys them, so any one of
+ * them runs alone (--test-name-pattern) and sees the daemon as it found it.
  */
 
 import assert from "node:assert/strict";
@@ -29,6 +32,11 @@ after(async () => {
   assert.equal(await daemon.stop(), 0);
 });
 
+/** A running hello-http named `name` on a port the host picks, as `tsuki create … --mem 32M` makes it. */
+async function helloNamed(name: string) {
+  return daemon.client.create({ name, devices: ["web=tcp://127.0.0.1:0"], memoryMb: 32 }, hello);
+}
+
 describe("tsukid lifecycle", () => {
   test("tsuki create boots hello-http on a port the host picks; info names the port and the unikernel answers there", T, async () => {
     const r = await tsuki(daemon.tsukiArgs("create", "web", helloPath, "--dev", "web=tcp://127.0.0.1:0", "--mem", "32M"));
@@ -43,24 +51,29 @@ describe("tsukid lifecycle", () => {
     assert.equal(await fetchText(info.addresses.web), "hello\n");
     assert.ok(daemon.events().some((e) => e.event === "created" && e.name === "web"));
     assert.ok(daemon.events().some((e) => e.event === "started" && e.name === "web"));
+    await daemon.client.destroy("web");
   });
 
   test("tsuki list shows each unikernel with its state and addresses; --json gives the same as info", T, async () => {
+    await helloNamed("web");
     const r = await tsuki(daemon.tsukiArgs("list"));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^NAME +STATE +RESTARTS +IMAGE +ADDRESSES$/m);
     assert.match(r.stdout, /^web +running +0 +hello-http [0-9a-f]{12} +web=tcp:\/\/127\.0\.0\.1:\d+$/m);
     const all = JSON.parse((await tsuki(daemon.tsukiArgs("list", "--json"))).stdout);
     assert.deepEqual(all.map((u: { name: string }) => u.name), ["web"]);
+    await daemon.client.destroy("web");
   });
 
   test("tsuki console prints the unikernel's lines from the ring buffer, by count and since a time", T, async () => {
+    await helloNamed("web");
     const r = await tsuki(daemon.tsukiArgs("console", "web"));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^listening on http:\/\/127\.0\.0\.1:\d+\/$/m);
     assert.equal((await tsuki(daemon.tsukiArgs("console", "web", "--count", "0"))).stdout, "");
     assert.equal((await tsuki(daemon.tsukiArgs("console", "web", "--since", new Date(Date.now() + 60_000).toISOString()))).stdout, "");
     assert.match((await tsuki(daemon.tsukiArgs("console", "web", "--since", "2000-01-01T00:00:00Z", "--timestamps"))).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z listening on/m);
+    await daemon.client.destroy("web");
   });
 
   test("several followers of one console each get the history and then every new line", T, async () => {
@@ -95,6 +108,7 @@ export default unikernel({
   });
 
   test("tsuki stats shows heap in use and its limit, connections, restarts", T, async () => {
+    assert.equal(await fetchText((await helloNamed("web")).addresses.web!), "hello\n");
     const s = await daemon.client.stats("web");
     assert.equal(s.state, "running");
     assert.ok(s.heap !== null && s.heap.used > 0 && s.heap.limit >= 32 * 2 ** 20, JSON.stringify(s.heap));
@@ -105,15 +119,18 @@ export default unikernel({
     const r = await tsuki(daemon.tsukiArgs("stats", "web"));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^heap: +[\d.]+ MiB of [\d.]+ MiB$/m);
+    await daemon.client.destroy("web");
   });
 
   test("tsuki restart stops the unikernel and boots it again", T, async () => {
+    await helloNamed("web");
     const r = await tsuki(daemon.tsukiArgs("restart", "web", "--json"));
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.state, "running");
     assert.equal(info.lastExit.kind, "stopped");
     assert.equal(await fetchText(info.addresses.web), "hello\n");
+    await daemon.client.destroy("web");
   });
 
   test("two creates of the same name at once: exactly one wins, the other gets ERR_NAME_TAKEN", T, async () => {
@@ -128,7 +145,8 @@ export default unikernel({
   });
 
   test("tsuki destroy stops the unikernel, forgets it and frees its port; info then says ERR_NOT_FOUND", T, async () => {
-    const { addresses } = await daemon.client.info("web");
+    const { addresses } = await helloNamed("web");
+    assert.equal(await fetchText(addresses.web!), "hello\n");
     const r = await tsuki(daemon.tsukiArgs("destroy", "web"));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^destroyed web/);

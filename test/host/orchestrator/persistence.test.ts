@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import { tempDir } from "../../helpers.ts";
 import { fetchText, helloHttpImage, sourceImage, startDaemon } from "./harness.ts";
 

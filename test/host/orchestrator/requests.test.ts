@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, helloHttpImage, startDaemon } from "./harness.ts";
@@ -83,7 +83,7 @@ describe("tsukid refuses bad requests and stays up", () => {
       [{ name: "x", image: sha, restart: "sometimes" }, "ERR_REQUEST_VALUE", /restart "sometimes" is not one of never, on-failure, always/],
       [{ name: "x", image: sha, target: "unix" }, "ERR_REQUEST_VALUE", /target "unix" is not one of isolate, process/],
       [{ name: "x", image: "abc" }, "ERR_REQUEST_MALFORMED", /SHA-256/],
-      [{ name: "x", image: "0".repeat(64) }, "ERR_IMAGE_UNKNOWN", /upload it first/],
+      [{ name: "x", image: "0".repeat(64) }, "ERR_IMAGE_NOT_FOUND", /upload it first/],
       [{ name: "x", image: sha, devices: ["web"] }, "ERR_DEV_MALFORMED", /NAME=URI/],
       [{ name: "x", image: sha, devices: "web=tcp://127.0.0.1:0" }, "ERR_REQUEST_MALFORMED", /list/],
     ];

@@ -2,15 +2,14 @@
  * Signed images through the real commands: tsuki keygen, sign and verify (Ed25519 over the
  * image's SHA-256), and a daemon started with --trusted-key that runs signed images and refuses
  * unsigned ones, ones signed by a key it does not trust and ones whose signature is another
- * image's, each with a clear error; and checkSignature itself.
+ * image's, each with a clear error. checkSignature itself: test/host/image/signing.test.ts.
  */
 
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
-import { checkSignature, generateKeys, privateKey, publicKey, signImage } from "../../../src/host/orchestrator/signing.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import { craftImage, tempDir } from "../../helpers.ts";
 import { tsuki } from "../../cli/spawn.ts";
 import { type RunningDaemon, fetchText, helloHttpImage, startDaemon } from "./harness.ts";
@@ -90,34 +89,6 @@ describe("tsuki daemon --trusted-key", () => {
     const r = await tsuki(daemon.tsukiArgs("create", "evil", image, "--signature", sig, "--dev", "web=tcp://127.0.0.1:0"));
     assert.equal(r.code, 65);
     assert.match(r.stderr, /^tsuki: error ERR_SIGNATURE_INVALID: .*which is not among the trusted keys/m);
-  });
-});
-
-describe("checkSignature", () => {
-  const keys = generateKeys();
-  const trusted = [publicKey(keys.publicPem, "alice.pub")];
-  const a = sha256(Buffer.from("image a"));
-  const b = sha256(Buffer.from("image b"));
-  const ofA = signImage(a, privateKey(keys.privatePem, "alice.key"));
-
-  test("accepts a trusted key's signature of the image, naming the key", () => {
-    assert.equal(checkSignature(a, ofA, trusted), keys.id);
-  });
-
-  test("refuses a valid signature of one image offered for another, naming both", () => {
-    assert.throws(() => checkSignature(b, ofA, trusted), (error: Error & { code?: string }) => {
-      assert.equal(error.code, "ERR_SIGNATURE_INVALID");
-      assert.equal(error.message, `the signature is for image ${a}, not ${b}`);
-      return true;
-    });
-  });
-
-  test("refuses another image's signature whose image field was rewritten: it is checked over the image's own hash", () => {
-    assert.throws(() => checkSignature(b, { ...ofA, sha256: b }, trusted), (error: Error & { code?: string }) => {
-      assert.equal(error.code, "ERR_SIGNATURE_INVALID");
-      assert.match(error.message, /^the signature of image [0-9a-f]{64} by key [0-9a-f]{16}… does not verify/);
-      return true;
-    });
   });
 });
 

@@ -77,16 +77,20 @@ describe("tsuki stats", () => {
   });
 
   test("counters are summed over restarts; this boot's start again from zero", T, async () => {
-    const before = await daemon.client.stats("web");
-    const info = await daemon.client.restart("web");
+    const first = await daemon.client.create({ name: "counted", devices: ["web=tcp://127.0.0.1:0"], memoryMb: 32 }, hello);
+    await requests(first.addresses.web!, 4);
+    const before = await daemon.client.stats("counted");
+    assert.equal((before.devices.web as { connectionsTotal: number }).connectionsTotal, 4);
+    const info = await daemon.client.restart("counted");
     await requests(info.addresses.web!, 3);
-    const s = await daemon.client.stats("web");
+    const s = await daemon.client.stats("counted");
     const web = s.devices.web as { connectionsTotal: number };
     assert.equal(web.connectionsTotal, 3);
-    assert.equal(s.deviceTotals.web!.connectionsTotal, (before.devices.web as { connectionsTotal: number }).connectionsTotal + 3);
+    assert.equal(s.deviceTotals.web!.connectionsTotal, 4 + 3);
     assert.ok(s.cpuTimeTotalMs >= before.cpuTimeTotalMs + s.cpuTimeMs! - 0.001, JSON.stringify({ before: before.cpuTimeTotalMs, now: s.cpuTimeTotalMs, boot: s.cpuTimeMs }));
-    const restarted = daemon.events().find((e) => e.event === "restarted" && e.name === "web");
+    const restarted = daemon.events().find((e) => e.event === "restarted" && e.name === "counted");
     assert.equal(restarted?.by, "operator");
+    await daemon.client.destroy("counted");
   });
 
   test("a stopped unikernel has no CPU time of this boot but keeps its totals", T, async () => {

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sha256 } from "../../../src/host/build/image.ts";
+import { sha256 } from "../../../src/host/image/image.ts";
 import { DaemonClient } from "../../../src/host/orchestrator/api/client.ts";
 import type { RemoteError } from "../../../src/host/orchestrator/api/errors.ts";
 import { CHAIN_HEADER, chainHeader } from "../../../src/host/orchestrator/pki/peer-chain.ts";
@@ -151,7 +151,7 @@ describe("images belong to the tenant that uploaded them", () => {
     const other = "ab".repeat(32);
     const theirs = await g.call("POST", "/v1/unikernels", { name: "x", image: sha, devices: ["web=tcp://127.0.0.1:18122"] }).catch((e: RemoteError) => e);
     const missing = await g.call("POST", "/v1/unikernels", { name: "x", image: other, devices: ["web=tcp://127.0.0.1:18122"] }).catch((e: RemoteError) => e);
-    assert.equal((theirs as RemoteError).code, "ERR_IMAGE_UNKNOWN");
+    assert.equal((theirs as RemoteError).code, "ERR_IMAGE_NOT_FOUND");
     assert.equal((theirs as RemoteError).message.replace(sha, "SHA"), (missing as RemoteError).message.replace(other, "SHA"), "the same words either way");
     // Uploading it makes it theirs too, and counts against their storage.
     await g.create({ name: "x", devices: ["web=tcp://127.0.0.1:18122"] }, hello);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Manifest } from "../../../src/abi/index.ts";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { DaemonError, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
 import { NO_FIGURES, carryError, checkFromWorker, packImage, rebuildError, unpackImage } from "../../../src/host/orchestrator/supervision/tender-protocol.ts";
 import { BindingsError } from "../../../src/host/spec/bindings.ts";
@@ -23,7 +23,7 @@ describe("boot errors across a thread", () => {
       new TsukiError("IMAGE_MALFORMED", "the image's main.js does not compile: x"),
       new TsukiError("SANDBOX_UNAVAILABLE", "no walls", [], [{ code: "ERR_SANDBOX_UNAVAILABLE", message: "one" }, { code: "ERR_SANDBOX_UNAVAILABLE", message: "two" }]),
       new BindingsError([{ code: "DEV_UNBOUND", text: 'device "web" is not bound' }, { code: "DEV_UNDECLARED", text: 'device "x" is not declared' }]),
-      new DaemonError("IMAGE_UNKNOWN", "no such image"),
+      new DaemonError("IMAGE_NOT_FOUND", "no such image"),
       Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }),
       "a string thrown",
     ];

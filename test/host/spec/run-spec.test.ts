@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { DeviceKind, Manifest } from "../../../src/abi/index.ts";
-import { readImage } from "../../../src/host/build/image.ts";
+import { readImage } from "../../../src/host/image/image.ts";
 import { ConfigError, parseRunConfig } from "../../../src/host/config/index.ts";
-import { TsukiError } from "../../../src/host/errors.ts";
+import { TsukiError } from "../../../src/host/common/errors.ts";
 import { DaemonError } from "../../../src/host/orchestrator/api/errors.ts";
 import { parseSpec, specBindings } from "../../../src/host/orchestrator/spec.ts";
 import { checkBindings, parseBinding } from "../../../src/host/spec/bindings.ts";

@@ -10,13 +10,13 @@ import assert from "node:assert/strict";
 import { type Socket, createSocket } from "node:dgram";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import type { Image } from "../../../src/host/build/image.ts";
+import type { Image } from "../../../src/host/image/image.ts";
 import type { TargetName } from "../../../src/host/tender/targets/index.ts";
 import { drainProcessTarget } from "../../../src/host/tender/targets/process.ts";
 import type { Unikernel } from "../../../src/host/tender/unikernel.ts";
 import { ROOT, buildSource, processTargetUnavailable, tempDir, testTender } from "../../helpers.ts";
 import { buildImage } from "../../../src/host/build/build.ts";
-import { readImage } from "../../../src/host/build/image.ts";
+import { readImage } from "../../../src/host/image/image.ts";
 import { readFileSync } from "node:fs";
 
 const processUnavailable = await processTargetUnavailable();

@@ -17,14 +17,14 @@
 
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
-import { sha256 } from "../../build/image.ts";
+import { sha256 } from "../../image/image.ts";
 import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 import type { RingLine } from "../supervision/console-ring.ts";
 import type { UnikernelSpec } from "../spec.ts";
 import type { VolumeInfo } from "../store/volumes.ts";
-import { tlsFailure } from "../server/tls-errors.ts";
-import { CHAIN_HEADER } from "../pki/peer-chain.ts";
+import { tlsFailure } from "./tls-errors.ts";
+import { CHAIN_HEADER } from "./wire.ts";
 import { X509Certificate } from "node:crypto";
 
 // node:http through process.getBuiltinModule, not an import: an ESM import of node:http builds its
@@ -164,7 +164,7 @@ export class DaemonClient {
       return await this.call("POST", "/v1/unikernels", { ...request, image: sha });
     } catch (error) {
       // The daemon dropped the image between our check and the create (its last user was destroyed): once more.
-      if (!(error instanceof RemoteError) || error.code !== "ERR_IMAGE_UNKNOWN") throw error;
+      if (!(error instanceof RemoteError) || error.code !== "ERR_IMAGE_NOT_FOUND") throw error;
       await this.uploadImage(image, true);
       return this.call("POST", "/v1/unikernels", { ...request, image: sha });
     }

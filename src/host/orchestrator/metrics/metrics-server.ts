@@ -13,7 +13,7 @@ import type { Server } from "node:http";
 import { isIP } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { DaemonError } from "../api/errors.ts";
 
 // node:http through process.getBuiltinModule, not an import: an ESM import of node:http builds its

@@ -21,9 +21,11 @@
 
 import { X509Certificate, createHash } from "node:crypto";
 import { DaemonError } from "../api/errors.ts";
+import { CHAIN_HEADER } from "../api/wire.ts";
 import { MAX_TENANT_DEPTH } from "../tenants.ts";
 
-export const CHAIN_HEADER = "tsuki-chain";
+export { CHAIN_HEADER };
+
 const MAX_CERT_BASE64 = 8192;
 
 /** The header's value for a client.pem's certificates as DER (leaf first): every one after the leaf. */

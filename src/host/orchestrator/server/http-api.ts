@@ -24,7 +24,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TSUKI_VERSION } from "../../version.ts";
+import { TSUKI_VERSION } from "../../common/version.ts";
 import type { Daemon } from "../daemon.ts";
 import { DaemonError, errorBody } from "../api/errors.ts";
 import { checkSha256, parseSpec } from "../spec.ts";

@@ -10,7 +10,7 @@
 
 import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { readImage } from "../../build/image.ts";
+import { readImage } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
 import { carryError, packImage } from "../supervision/tender-protocol.ts";
 import { lowerThisThread } from "../supervision/thread-priority.ts";

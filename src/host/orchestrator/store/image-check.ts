@@ -8,7 +8,7 @@
  */
 
 import { Worker } from "node:worker_threads";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import { type CarriedError, type PackedImage, rebuildError, unpackImage } from "../supervision/tender-protocol.ts";
 
 /** How long the thread waits for another upload before it ends. */

@@ -3,7 +3,7 @@
  * Whose images are whose. An image belongs to each tenant that uploaded it (and to the
  * administrator for what arrived on the Unix socket): a tenant sees and runs only images that it
  * or one of its sub-tenants uploaded, and another's image is answered exactly as one the daemon
- * does not hold (404 ERR_IMAGE_UNKNOWN), so its SHA-256 tells nothing. Each tenant's copy counts
+ * does not hold (404 ERR_IMAGE_NOT_FOUND), so its SHA-256 tells nothing. Each tenant's copy counts
  * against its storage budget and each ancestor's (as block volumes do, tenants.ts), even when the
  * bytes are stored once for several. An ownership is let go when none of the owner's subtree's
  * unikernels runs the image and either one did (a create claimed it) or it was uploaded longer

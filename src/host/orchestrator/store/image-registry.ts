@@ -9,7 +9,7 @@
  */
 
 import type { IncomingMessage } from "node:http";
-import { type Image, sha256 } from "../../build/image.ts";
+import { type Image, sha256 } from "../../image/image.ts";
 import type { EventLog } from "../supervision/event-log.ts";
 import { ImageChecker } from "./image-check.ts";
 import { IMAGE_GRACE_MS, type ImageOwner, expiredOwners, imageMb, imageVisible, within } from "./image-owners.ts";

@@ -10,7 +10,7 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
-import { type Image, readImage, sha256 } from "../../build/image.ts";
+import { type Image, readImage, sha256 } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
 
 export class ImageStore {
@@ -127,5 +127,5 @@ export class ImageStore {
 
 /** The answer for an image the daemon does not hold, or that the caller may not see: the same words either way. */
 export function unknownImage(sha: string): DaemonError {
-  return new DaemonError("IMAGE_UNKNOWN", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
+  return new DaemonError("IMAGE_NOT_FOUND", `the daemon holds no image with SHA-256 ${sha}: upload it first (the tsuki client does so)`);
 }

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
 import type { ImageChecker } from "./image-check.ts";
 import type { ImageStore } from "./image-store.ts";

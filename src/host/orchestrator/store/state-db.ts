@@ -39,7 +39,7 @@ import type { ImageOwner } from "./image-owners.ts";
 import { type Policy, withV1Defaults } from "../pki/policy.ts";
 import { type Tenant, tenantName } from "../tenants.ts";
 import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
-import { parseSize } from "../../size.ts";
+import { parseSize } from "../../common/size.ts";
 
 const SCHEMA_VERSION = 4;
 

@@ -14,8 +14,8 @@
 
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { TsukiError } from "../../errors.ts";
-import { formatSize } from "../../size.ts";
+import { TsukiError } from "../../common/errors.ts";
+import { formatSize } from "../../common/size.ts";
 import type { Binding } from "../../spec/bindings.ts";
 import { formatDeviceUri } from "../../spec/device-uri.ts";
 import { DaemonError } from "../api/errors.ts";

@@ -19,8 +19,8 @@
  */
 
 import type { ExitStatus } from "../../../abi/index.ts";
-import type { Image } from "../../build/image.ts";
-import { TsukiError } from "../../errors.ts";
+import type { Image } from "../../image/image.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { checkConsoleLimits } from "../../tender/console-limits.ts";
 import { ConsoleRing } from "./console-ring.ts";
 import type { EventLog } from "./event-log.ts";

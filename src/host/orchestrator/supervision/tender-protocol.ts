@@ -26,13 +26,13 @@
  */
 
 import type { ExitStatus, Manifest, PeerAddress } from "../../../abi/index.ts";
-import type { Image } from "../../build/image.ts";
-import { type ErrorCodeName, ErrorCode, type Problem, TsukiError } from "../../errors.ts";
+import type { Image } from "../../image/image.ts";
+import { type Problem, TsukiError, isErrorCodeName } from "../../common/errors.ts";
 import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../../tender/console.ts";
 import type { DeviceStats } from "../../tender/devices/stats.ts";
 import type { CpuTime, MemoryUse } from "../../tender/targets/target.ts";
 import type { BootOptions } from "../../tender/tender.ts";
-import { DaemonError, DaemonErrorCode, type DaemonErrorCodeName } from "../api/errors.ts";
+import { DaemonError } from "../api/errors.ts";
 import type { DaemonTarget } from "../spec.ts";
 
 /** What a unikernel has used this boot, as its tender thread read it. */
@@ -124,7 +124,8 @@ export function carryError(error: unknown): CarriedError {
   if (!(error instanceof Error)) return { kind: "other", name: "Error", code: null, message: String(error), problems: [], details: [] };
   const e = error as Error & { code?: unknown; problems?: unknown; details?: unknown };
   return {
-    kind: error instanceof TsukiError ? "tsuki" : error instanceof DaemonError ? "daemon" : "other",
+    // DaemonError first: it is a TsukiError too.
+    kind: error instanceof DaemonError ? "daemon" : error instanceof TsukiError ? "tsuki" : "other",
     name: e.name,
     code: typeof e.code === "string" ? e.code : null,
     message: e.message,
@@ -140,10 +141,10 @@ export function carryError(error: unknown): CarriedError {
 export function rebuildError(carried: CarriedError): Error {
   const key = carried.code?.startsWith("ERR_") ? carried.code.slice(4) : undefined;
   let error: Error;
-  if (carried.kind === "tsuki" && key !== undefined && Object.hasOwn(ErrorCode, key)) {
-    error = new TsukiError(key as ErrorCodeName, carried.message, carried.details, carried.problems.length > 0 ? carried.problems : undefined);
-  } else if (carried.kind === "daemon" && key !== undefined && Object.hasOwn(DaemonErrorCode, key)) {
-    error = new DaemonError(key as DaemonErrorCodeName, carried.message);
+  if (carried.kind === "tsuki" && key !== undefined && isErrorCodeName(key)) {
+    error = new TsukiError(key, carried.message, carried.details, carried.problems.length > 0 ? carried.problems : undefined);
+  } else if (carried.kind === "daemon" && key !== undefined && isErrorCodeName(key)) {
+    error = new DaemonError(key, carried.message);
   } else {
     error = carried.code === null ? new Error(carried.message) : Object.assign(new Error(carried.message), { code: carried.code });
   }

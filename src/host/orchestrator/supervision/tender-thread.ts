@@ -18,7 +18,7 @@
 
 import { Worker } from "node:worker_threads";
 import { ExitCode, type ExitStatus } from "../../../abi/index.ts";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import type { BootOptions } from "../../tender/tender.ts";
 import type { EventLog } from "./event-log.ts";
 import type { DaemonTarget } from "../spec.ts";

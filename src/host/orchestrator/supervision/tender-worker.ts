@@ -21,7 +21,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { lowerThisThread } from "./thread-priority.ts";
 import { TENDER_THREAD_NICE } from "./cpu-shares.ts";
 import { DescriptorBudget } from "../server/descriptors.ts";
-import type { Image } from "../../build/image.ts";
+import type { Image } from "../../image/image.ts";
 import { useRuntimeScripts } from "../../tender/runtime-script.ts";
 import { isolateTarget } from "../../tender/targets/isolate.ts";
 import type { Target } from "../../tender/targets/target.ts";

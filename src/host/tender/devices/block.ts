@@ -9,9 +9,9 @@
 
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type BlockBinding, DEFAULT_SECTOR } from "../../spec/device-uri.ts";
-import { formatSize } from "../../size.ts";
+import { formatSize } from "../../common/size.ts";
 import type { BlockCounters } from "./stats.ts";
 
 

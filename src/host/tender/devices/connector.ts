@@ -15,7 +15,7 @@
 
 import { readFileSync } from "node:fs";
 import { isIP, type Socket, connect } from "node:net";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type ConnectorBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { DescriptorGate } from "./index.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./listener.ts";

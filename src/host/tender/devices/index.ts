@@ -8,7 +8,7 @@
 
 import type { Socket } from "node:net";
 import type { DeviceInfo, Manifest, PeerAddress } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import type { BoundDevice } from "../../spec/bindings.ts";
 import { type BlockDevice, openBlock } from "./block.ts";
 import { type ConnectorBackend, openConnector } from "./connector.ts";

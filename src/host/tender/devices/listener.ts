@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
 import type { PeerAddress } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type ListenerBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { DescriptorGate } from "./index.ts";
 

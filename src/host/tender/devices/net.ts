@@ -29,7 +29,7 @@
 
 import { createHash } from "node:crypto";
 import { ETHERNET_HEADER, type GuestEvent, MAX_MTU, checkPackedFrames, macProblem, macText } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type NetBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import { tapAddon } from "./tap/addon.ts";

@@ -16,7 +16,7 @@ import { type Socket, createSocket } from "node:dgram";
 import { lookup } from "node:dns";
 import { isIP } from "node:net";
 import { type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type UdpBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import type { UdpCounters } from "./stats.ts";

@@ -19,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { cached, hashOf } from "../../sandbox/cache.ts";
 import { headerCandidates } from "../devices/tap/addon.ts";
 

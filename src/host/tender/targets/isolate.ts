@@ -32,7 +32,7 @@ import ivm from "isolated-vm";
 import { isUint8Array } from "node:util/types";
 import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { GuardedMemory } from "../memory/guarded.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
 import { warmCodeCache } from "./warm-cache.ts";

@@ -9,7 +9,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type LaunchOptions, bwrapArgs } from "../../sandbox/bwrap.ts";
 import { SEAL_FAILED } from "../../sandbox/seal.ts";
 import { withoutFrames } from "../guest-stack.ts";

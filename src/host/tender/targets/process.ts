@@ -16,9 +16,10 @@
 
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
 import { encodeEventBatch } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { type LaunchOptions, FD_LIMIT, PROCESS_LIMIT, dataLimit } from "../../sandbox/bwrap.ts";
 import { type Sandbox, checkSandbox } from "../../sandbox/walls.ts";
+import { heapGuardBuild } from "../memory/guard-addon.ts";
 import { processTreeCpuMs } from "./process-cpu.ts";
 import { childScript } from "./process-script.ts";
 import { SparePool } from "./process-pool.ts";
@@ -38,7 +39,7 @@ let sandbox: Promise<Sandbox> | undefined;
 /** The sandbox of this host, checked once; rejects with ERR_SANDBOX_UNAVAILABLE naming every missing wall. */
 export function processSandbox(): Promise<Sandbox> {
   sandbox ??= childScript().then((script) => {
-    const check = checkSandbox(script);
+    const check = checkSandbox(script, heapGuardBuild());
     if (check.sandbox === undefined) {
       const problems = check.problems.map((message) => ({ code: "ERR_SANDBOX_UNAVAILABLE", message: `the process target cannot build its walls: ${message}` }));
       throw new TsukiError("SANDBOX_UNAVAILABLE", problems[0]!.message, [], problems);

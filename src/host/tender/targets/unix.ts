@@ -12,9 +12,9 @@
 
 import vm from "node:vm";
 import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
-import { TsukiError } from "../../errors.ts";
-import type { Runtime } from "../../../guest/runtime/index.ts";
+import { TsukiError } from "../../common/errors.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
+import type { RuntimeEntry } from "./runtime-entry.ts";
 import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
@@ -40,7 +40,7 @@ function tameRejections(): void {
 
 class UnixGuest implements SyncGuest {
   #context: vm.Context;
-  #entry: Runtime;
+  #entry: RuntimeEntry;
   #module: vm.SourceTextModule;
   #cpuMs: number;
   #work: () => unknown = () => undefined;
@@ -61,7 +61,7 @@ class UnixGuest implements SyncGuest {
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
     if (options.web) vm.runInContext(webScript(), this.#context, { filename: "tsuki:web" });
     if (options.drivers) vm.runInContext(driversScript(), this.#context, { filename: "tsuki:drivers" });
-    this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as Runtime;
+    this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as RuntimeEntry;
     try {
       this.#module = new vm.SourceTextModule(options.entry, { context: this.#context, identifier: `tsuki:image/${options.name}/main.js` });
     } catch (error) {

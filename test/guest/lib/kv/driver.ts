@@ -5,7 +5,7 @@
  */
 
 import path from "node:path";
-import type { Image } from "../../../../src/host/build/image.ts";
+import type { Image } from "../../../../src/host/image/image.ts";
 import { buildSource, tempDir, testTender } from "../../../helpers.ts";
 
 const SOURCE = `import { unikernel, block } from "tsuki";

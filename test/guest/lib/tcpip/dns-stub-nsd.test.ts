@@ -12,7 +12,7 @@ import { type Socket, createSocket } from "node:dgram";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Image } from "../../../../src/host/build/image.ts";
+import type { Image } from "../../../../src/host/image/image.ts";
 import type { Unikernel } from "../../../../src/host/tender/unikernel.ts";
 import { ROOT, buildSource, tempDir, testTender } from "../../../helpers.ts";
 import { NSD, type Server, answering, freePort, startNsd } from "../../../examples/dns/reference.ts";

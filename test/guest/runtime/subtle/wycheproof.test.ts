@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { type Image } from "../../../../src/host/build/image.ts";
+import { type Image } from "../../../../src/host/image/image.ts";
 import { ROOT, bootToEnd, buildSource } from "../../../helpers.ts";
 import { type FileResult, runFile } from "./wycheproof-harness.ts";
 

@@ -1,5 +1,5 @@
 /**
- * @module host/build/source-map
+ * @module host/image/source-map
  * Reads the source map an image carries (`main.js.map`, Source Map v3 as esbuild writes it) and
  * answers one question: which file, line and column of the developer's source does a position in
  * the bundled `main.js` come from. The build uses it to name the developer's line in its errors;

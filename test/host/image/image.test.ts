@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ABI_VERSION, SUPPORTED_ABI_VERSIONS } from "../../../src/abi/index.ts";
-import { loadImage, manifestBytes, readImage, sha256, writeImage } from "../../../src/host/build/image.ts";
-import { type TarEntry, readTar, writeTar } from "../../../src/host/build/tar.ts";
+import { loadImage, manifestBytes, readImage, sha256, writeImage } from "../../../src/host/image/image.ts";
+import { type TarEntry, readTar, writeTar } from "../../../src/host/image/tar.ts";
 import { craftImage, tempDir } from "../../helpers.ts";
 
 const CODE = `import "./nothing";\nexport default 1;\n`.repeat(40); // more than one block of main.js

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/remote
+ * @module cli/support/remote
  * What the commands that talk to tsukid share: the flags that find the daemon — `--socket` and
  * `--state` for this host's daemon, or `--remote https://HOST:PORT` with `--cert`, `--key` and
  * `--ca` for a remote one over mutual TLS (each also from $TSUKI_REMOTE, $TSUKI_CERT, $TSUKI_KEY,
@@ -10,11 +10,9 @@
  */
 
 import { readFileSync } from "node:fs";
-import { DaemonClient } from "../../host/orchestrator/api/client.ts";
-import { DaemonError, RemoteError } from "../../host/orchestrator/api/errors.ts";
-import { socketPath } from "../../host/orchestrator/store/paths.ts";
-import type { Options } from "../args.ts";
-import { TsukiError } from "../../host/errors.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { DaemonClient, DaemonError, RemoteError, socketPath } from "../../host/orchestrator/api/index.ts";
+import type { Options } from "./args.ts";
 
 export const REMOTE_FLAGS = {
   socket: { type: "string" },
@@ -83,14 +81,5 @@ export async function reporting(command: () => Promise<number>): Promise<number>
   } finally {
     for (const c of open) c.close();
     open.clear();
-  }
-}
-
-/** `key: value` lines, aligned, for people. */
-export function printFields(fields: Record<string, unknown>): void {
-  const width = Math.max(...Object.keys(fields).map((k) => k.length));
-  for (const [key, value] of Object.entries(fields)) {
-    const text = value === null || value === undefined ? "-" : typeof value === "object" ? JSON.stringify(value) : String(value);
-    console.log(`${`${key}:`.padEnd(width + 1)} ${text}`);
   }
 }

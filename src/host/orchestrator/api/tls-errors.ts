@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/server/tls-errors
+ * @module host/orchestrator/api/tls-errors
  * A failed request to a remote tsukid, as an error that says what to fix. TLS 1.3 makes this
  * harder than it looks: when the daemon refuses our certificate (another CA, expired), Node's
  * TLS server closes the connection without an alert, so all we see is a reset. We then look at
@@ -10,7 +10,7 @@
  */
 
 import { X509Certificate } from "node:crypto";
-import { DaemonError, RemoteError } from "../api/errors.ts";
+import { DaemonError, RemoteError } from "./errors.ts";
 
 export interface TlsIdentity {
   readonly url: string;

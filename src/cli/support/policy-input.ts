@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/policy-input
+ * @module cli/support/policy-input
  * A tenant's policy as `tsuki cert issue` takes it: a YAML file (`--policy FILE`) and/or flags,
  * the flags winning; what neither gives comes from the parent tenant's policy (`--parent`), or
  * for a tenant directly under the CA from the defaults (targets isolate, address 127.0.0.1, no
@@ -20,11 +20,8 @@
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
-import { POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/policy.ts";
-import { DEFAULT_MAX_CONNECTIONS } from "../../host/tender/devices/listener.ts";
-import { LIMIT_DEFAULTS } from "../../host/tender/tender.ts";
-import { parseSize } from "../../host/size.ts";
+import { parseSize } from "../../host/common/index.ts";
+import { DEFAULT_MAX_CONNECTIONS, DaemonError, LIMIT_DEFAULTS, POLICY_LIMITS, type Policy, checkPolicy, parsePeerRange, parsePortRange } from "../../host/orchestrator/pki/index.ts";
 
 export interface PolicyFlags {
   policy?: string | undefined;

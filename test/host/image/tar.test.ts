@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { type TarEntry, readTar, writeTar } from "../../../src/host/build/tar.ts";
+import { type TarEntry, readTar, writeTar } from "../../../src/host/image/tar.ts";
 import { craftImage, tempDir } from "../../helpers.ts";
 
 const BLOCK = 512;

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ENTRY_PATH, SOURCE_MAP_PATH } from "../../../src/abi/index.ts";
-import { readImage, sha256, writeImage } from "../../../src/host/build/image.ts";
-import { parseSourceMap, stackMapper } from "../../../src/host/build/source-map.ts";
-import { readTar, writeTar } from "../../../src/host/build/tar.ts";
+import { readImage, sha256, writeImage } from "../../../src/host/image/image.ts";
+import { parseSourceMap, stackMapper } from "../../../src/host/image/source-map.ts";
+import { readTar, writeTar } from "../../../src/host/image/tar.ts";
 import { bootToEnd, buildSource, processTargetUnavailable } from "../../helpers.ts";
 
 /** Line 1: "a" at column 0 from x.ts 1:0; "b" at column 4 from y.ts 3:2. Line 2: nothing. Line 3: column 2 from x.ts 5:6. */

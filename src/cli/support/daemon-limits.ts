@@ -1,13 +1,13 @@
 /**
- * @module cli/commands/daemon-limits
+ * @module cli/support/daemon-limits
  * `tsuki daemon`'s connection caps and timeouts (api-connections.ts): read and checked before the
  * daemon touches its state. The remote API's apply only with --listen, and a cap that another
  * makes unreachable (per address above the total) is refused rather than silently ignored.
  */
 
-import { TsukiError } from "../../host/errors.ts";
-import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/server/api-connections.ts";
-import { parseInteger } from "../args.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { API_CAP_DEFAULTS, type ApiCaps } from "../../host/orchestrator/index.ts";
+import { parseInteger } from "./args.ts";
 
 export const LIMIT_FLAGS = {
   "max-unauthenticated": { type: "string" },

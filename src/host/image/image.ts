@@ -1,5 +1,5 @@
 /**
- * @module host/build/image
+ * @module host/image/image
  * The image: `manifest.json`, the bundled module `main.js`, its source map `main.js.map` (when
  * the manifest lists one) and the embedded assets under `assets/`, in one deterministic tar
  * archive named by its SHA-256.
@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ASSETS_DIR, ENTRY_PATH, MANIFEST_PATH, type Manifest, SOURCE_MAP_PATH, SUPPORTED_ABI_VERSIONS, parseManifest } from "../../abi/index.ts";
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 import { readTar, writeTar } from "./tar.ts";
 
 export interface Image {

@@ -1,5 +1,5 @@
 /**
- * @module cli/args
+ * @module cli/support/args
  * Flag parsing for the tsuki command: `node:util`'s parseArgs in strict mode, with its errors
  * turned into ours (stable codes, the flag named, where to read more), and the value parsers the
  * commands share (sizes, integers). The run flags (--mem, --dev, --arg, …) are read by the run
@@ -7,8 +7,7 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { TsukiError } from "../host/errors.ts";
-import { parseMemoryMb } from "../host/size.ts";
+import { TsukiError, parseMemoryMb } from "../../host/common/index.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 

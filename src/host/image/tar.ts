@@ -1,5 +1,5 @@
 /**
- * @module host/build/tar
+ * @module host/image/tar
  * The image container: a deterministic POSIX ustar archive of regular files, so that any `tar`
  * can list and unpack an image (`tar -tvf hello.tsuki`). Writing fixes everything that could vary
  * between machines (mode 0644, uid/gid 0, empty owner names, mtime 0, entries in the given order).
@@ -10,7 +10,7 @@
  * naming the entry and offset.
  */
 
-import { TsukiError } from "../errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 const BLOCK = 512;
 const MAX_NAME = 255; // 100 in name + 155 in prefix

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/pki-files
+ * @module cli/support/pki-files
  * The files `tsuki ca create` and `tsuki cert issue` write and read, in one directory each:
  *
  *   ca create:   ca.pem, ca.key (keep it offline), server.pem, server.key (for tsuki daemon)
@@ -12,7 +12,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DaemonError } from "../../host/orchestrator/api/errors.ts";
+import { DaemonError } from "../../host/orchestrator/pki/index.ts";
 
 export const FILES = {
   caCert: "ca.pem",

@@ -1,16 +1,18 @@
 /**
- * @module host/orchestrator/signing
+ * @module host/image/signing
  * Signed images: Ed25519 (node:crypto) over the image's SHA-256, with keys in PEM files. The
  * signed message is `tsuki.image/1 sha256:<hex>`, so a signature says "this key vouches for the
  * image with this hash" and cannot be taken for anything else. A signature travels as a small
  * JSON file (`<image>.sig`) naming the hash, the key (by the SHA-256 of its public key, DER), and
  * the signature in base64. A daemon started with trusted keys refuses images without a valid
  * signature by one of them.
+ *
+ * Its errors are the host's (`TsukiError`): `tsuki verify` is a local command and needs no daemon.
+ * tsukid answers them with the API's status (orchestrator/pki/image-trust.ts).
  */
 
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
-import { TsukiError } from "../errors.ts";
-import { DaemonError } from "./api/errors.ts";
+import { TsukiError } from "../common/errors.ts";
 
 export const SIGNATURE_FORMAT = "tsuki.signature/1";
 
@@ -63,11 +65,11 @@ export function signImage(sha: string, key: KeyObject): Signature {
   return { format: SIGNATURE_FORMAT, sha256: sha, key: keyId(createPublicKey(key)), signature: sign(null, message(sha), key).toString("base64") };
 }
 
-/** Parses a signature file's JSON; throws ERR_SIGNATURE (a DaemonError) when it is not one. */
+/** Parses a signature file's JSON; throws ERR_SIGNATURE_INVALID when it is not one. */
 export function parseSignature(value: unknown): Signature {
   const s = value as Partial<Signature> | null;
   if (typeof s !== "object" || s === null || s.format !== SIGNATURE_FORMAT || typeof s.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(s.sha256) || typeof s.key !== "string" || !/^[0-9a-f]{64}$/.test(s.key) || typeof s.signature !== "string" || s.signature.length > 200) {
-    throw new DaemonError("SIGNATURE_INVALID", `not a tsuki signature: expected {"format":"${SIGNATURE_FORMAT}","sha256","key","signature"}`);
+    throw new TsukiError("SIGNATURE_INVALID", `not a tsuki signature: expected {"format":"${SIGNATURE_FORMAT}","sha256","key","signature"}`);
   }
   return { format: SIGNATURE_FORMAT, sha256: s.sha256, key: s.key, signature: s.signature };
 }
@@ -77,10 +79,10 @@ export function parseSignature(value: unknown): Signature {
  * key's id, or throws ERR_IMAGE_UNSIGNED / ERR_SIGNATURE_INVALID with what to do.
  */
 export function checkSignature(sha: string, signature: Signature | undefined, trusted: readonly KeyObject[]): string {
-  if (signature === undefined) throw new DaemonError("IMAGE_UNSIGNED", `image ${sha} is not signed, and this daemon runs only images signed by a key it trusts: sign it with "tsuki sign IMAGE --key KEY" (the client sends IMAGE.sig along)`);
-  if (signature.sha256 !== sha) throw new DaemonError("SIGNATURE_INVALID", `the signature is for image ${signature.sha256}, not ${sha}`);
+  if (signature === undefined) throw new TsukiError("IMAGE_UNSIGNED", `image ${sha} is not signed, and this daemon runs only images signed by a key it trusts: sign it with "tsuki sign IMAGE --key KEY" (the client sends IMAGE.sig along)`);
+  if (signature.sha256 !== sha) throw new TsukiError("SIGNATURE_INVALID", `the signature is for image ${signature.sha256}, not ${sha}`);
   const key = trusted.find((k) => keyId(k) === signature.key);
-  if (!key) throw new DaemonError("SIGNATURE_INVALID", `image ${sha} is signed by key ${signature.key.slice(0, 16)}…, which is not among the trusted keys (tsuki daemon --trusted-key, tsuki verify --key)`);
-  if (!verify(null, message(sha), key, Buffer.from(signature.signature, "base64"))) throw new DaemonError("SIGNATURE_INVALID", `the signature of image ${sha} by key ${signature.key.slice(0, 16)}… does not verify: it was not made over this image with this key`);
+  if (!key) throw new TsukiError("SIGNATURE_INVALID", `image ${sha} is signed by key ${signature.key.slice(0, 16)}…, which is not among the trusted keys (tsuki daemon --trusted-key, tsuki verify --key)`);
+  if (!verify(null, message(sha), key, Buffer.from(signature.signature, "base64"))) throw new TsukiError("SIGNATURE_INVALID", `the signature of image ${sha} by key ${signature.key.slice(0, 16)}… does not verify: it was not made over this image with this key`);
   return signature.key;
 }

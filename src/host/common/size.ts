@@ -1,5 +1,5 @@
 /**
- * @module host/size
+ * @module host/common/size
  * Sizes as operators write them, for every place that takes one (`--mem`, `memory:`, a block
  * device's `size`): a whole number, or one followed by K, M, G or T (powers of 1024, with an
  * optional `i` and `B`: `64M`, `64MiB`, `1G`). A bare number counts in `unit` bytes.

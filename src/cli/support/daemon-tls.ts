@@ -1,12 +1,12 @@
 /**
- * @module cli/commands/daemon-tls
+ * @module cli/support/daemon-tls
  * `tsuki daemon`'s remote API flags: `--listen HOST:PORT --ca FILE --cert FILE --key FILE`, all
  * four or none, read and checked before the daemon touches its state.
  */
 
 import { readFileSync } from "node:fs";
-import { TsukiError } from "../../host/errors.ts";
-import { type TlsOptions, parseListen } from "../../host/orchestrator/server/tls-listener.ts";
+import { TsukiError } from "../../host/common/index.ts";
+import { type TlsOptions, parseListen } from "../../host/orchestrator/index.ts";
 
 const FLAGS = ["listen", "ca", "cert", "key"] as const;
 

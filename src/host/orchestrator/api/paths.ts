@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/store/paths
+ * @module host/orchestrator/api/paths
  * Where the daemon keeps its state and its socket, for the daemon and the client alike: the state
  * directory is `--state`, else $TSUKI_STATE, else /var/lib/tsuki for root and
  * $XDG_STATE_HOME/tsuki (~/.local/state/tsuki) for anyone else; the socket is `--socket`, else
