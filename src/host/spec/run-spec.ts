@@ -129,7 +129,9 @@ export function consoleLimits(limits: Partial<ConsoleLimits>, path: InputPath): 
 /** A target among `allowed` (tsukid runs only the walled ones). */
 export function targetName<T extends TargetName>(value: unknown, path: InputPath, allowed: readonly T[] = TARGET_NAMES as readonly TargetName[] as readonly T[]): T {
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  throw problem(path, "target", value, path === "api" ? `not one of ${allowed.join(", ")}` : "not a target", allowed, { all: true });
+  // Where only some targets are taken (tsukid runs the walled ones), the message lists those.
+  const every = path !== "api" && allowed.length === TARGET_NAMES.length;
+  throw problem(path, "target", value, every ? "not a target" : `not one of ${allowed.join(", ")}`, allowed, { all: true });
 }
 
 /** The limits checked as a whole, from any path (the tender checks what a library caller gives it with this). */

@@ -68,7 +68,7 @@ describe("the command line: ERR_FLAG_VALUE naming the flag as written", () => {
   test("a good command line is a RunSpec; --target is checked against the command's targets", () => {
     const spec = runSpecFromFlags({ mem: "1G", "cpu-ms": "50", target: "unix", "console-rate": "10", dev: ["web=tcp://127.0.0.1:0"], arg: ["n=3"] });
     assert.deepEqual(spec, { target: "unix", limits: { memoryMb: 1024, cpuMs: 50, console: { rate: 10 } }, args: { n: 3 }, devices: [{ name: "web", uri: "tcp://127.0.0.1:0" }] });
-    assert.throws(() => runSpecFromFlags({ target: "unix" }, ["isolate", "process"]), { code: "ERR_FLAG_VALUE", message: "--target unix is not a target: give --target isolate or --target process" });
+    assert.throws(() => runSpecFromFlags({ target: "unix" }, ["isolate", "process"]), { code: "ERR_FLAG_VALUE", message: "--target unix is not one of isolate, process: give --target isolate or --target process" });
   });
 
   test("absoluteBinding makes a block file and TLS files absolute, canonically, and leaves the rest", () => {
