@@ -1,7 +1,7 @@
 // Conformance of the guest's TextEncoder/TextDecoder against Node's own (WHATWG Encoding).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TextDecoder, TextEncoder } from "../../../src/guest/runtime/encoding.ts";
+import { TextDecoder, TextEncoder } from "../../../src/guest/runtime/web/encoding.ts";
 import { prng } from "./seeded.ts";
 
 const NodeTextEncoder = globalThis.TextEncoder;

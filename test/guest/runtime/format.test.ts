@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import util from "node:util";
-import { format, formatWithOptions, inspect, type InspectOptions } from "../../../src/guest/runtime/format.ts";
+import { format, formatWithOptions, inspect, type InspectOptions } from "../../../src/guest/runtime/core/format.ts";
 import { prng } from "./seeded.ts";
 
 const OPTION_SETS: (InspectOptions | undefined)[] = [

@@ -1,12 +1,12 @@
 /**
  * The guest runtime's JSON.parse for texts whose result could outgrow the budget
- * (src/guest/runtime/json-parse.ts), compared with V8's JSON.parse on the same texts: the same
+ * (src/guest/runtime/core/memory/json-parse.ts), compared with V8's JSON.parse on the same texts: the same
  * values, the same errors, the same reviver calls with the same source-text context.
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseInGuest } from "../../../src/guest/runtime/json-parse.ts";
+import { parseInGuest } from "../../../src/guest/runtime/core/memory/json-parse.ts";
 
 const VALID = [
   "0", "-0", "1.5e3", "-12.25E-2", "1e400", "123456789012345678901234567890", '"a"', '""', "true", "false", "null",

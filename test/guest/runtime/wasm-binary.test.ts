@@ -1,12 +1,12 @@
 /**
- * The WebAssembly rewriter of the guest runtime (src/guest/runtime/wasm-binary.ts), run in Node's
+ * The WebAssembly rewriter of the guest runtime (src/guest/runtime/core/memory/wasm-binary.ts), run in Node's
  * own realm against V8's validator: a module's own memories become imports that V8 accepts, with
  * the same limits, data and indices, and what comes out never defines a memory.
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { moveMemoriesToImports } from "../../../src/guest/runtime/wasm-binary.ts";
+import { moveMemoriesToImports } from "../../../src/guest/runtime/core/memory/wasm-binary.ts";
 import { codeModule, memory64Module, memoryModule, wasm } from "../../memory/wasm-modules.ts";
 
 /** The ids of a module's sections, in order. */
