@@ -6,6 +6,7 @@
  */
 
 import type { DeviceKind } from "./devices.ts";
+import type { Errno } from "./errors.ts";
 
 /** The timer armed with `timer.arm` has reached its deadline. */
 export interface TimerEvent {
@@ -57,7 +58,7 @@ export interface WritableEvent {
 export interface ClosedEvent {
   readonly type: "closed";
   readonly handle: number;
-  readonly errno?: string;
+  readonly errno?: Errno;
 }
 
 export type StreamEvent = AcceptEvent | ConnectedEvent | DataEvent | EndEvent | WritableEvent | ClosedEvent;
@@ -86,7 +87,7 @@ export interface FramesEvent {
 export interface FlushedEvent {
   readonly type: "flushed";
   readonly device: number;
-  readonly errno?: string;
+  readonly errno?: Errno;
 }
 
 export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FramesEvent | FlushedEvent;
