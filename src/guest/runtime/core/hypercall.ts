@@ -10,11 +10,8 @@
  */
 
 import { type HypercallArgs, type HypercallFn, type HypercallName, type HypercallResults, isHypercallError } from "../../../abi/index.ts";
+import { systemError } from "../../sdk/errors.ts";
 
-export interface SystemError extends Error {
-  code: string;
-  syscall: string;
-}
 
 export function makeCall(raw: HypercallFn) {
   return function call<N extends HypercallName>(name: N, ...args: HypercallArgs[N]): HypercallResults[N] {
@@ -24,10 +21,7 @@ export function makeCall(raw: HypercallFn) {
     }
     const result = raw(name, ...args);
     if (isHypercallError(result)) {
-      const error = new Error(`${name} ${result.errno}: ${result.message}`) as SystemError;
-      error.code = result.errno;
-      error.syscall = name;
-      throw error;
+      throw systemError(result.errno, name, { detail: result.message });
     }
     return result as HypercallResults[N];
   };

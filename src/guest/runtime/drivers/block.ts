@@ -7,7 +7,8 @@
 
 import { type FlushedEvent, LIMITS } from "../../../abi/index.ts";
 import type { Block as BlockApi } from "../../sdk/devices.ts";
-import type { Call, SystemError } from "../core/hypercall.ts";
+import { systemError } from "../../sdk/errors.ts";
+import type { Call } from "../core/hypercall.ts";
 
 export class Block implements BlockApi {
   readonly kind = "block" as const;
@@ -49,9 +50,6 @@ export class Block implements BlockApi {
     const waiter = this.#flushes.shift();
     if (!waiter) return;
     if (!event.errno) return waiter.resolve();
-    const error = new Error(`fdatasync ${event.errno}: the block device's writes may not be durable`) as SystemError;
-    error.code = event.errno;
-    error.syscall = "fdatasync";
-    waiter.reject(error);
+    waiter.reject(systemError(event.errno, "fdatasync", { detail: "the block device's writes may not be durable" }));
   }
 }

@@ -20,7 +20,8 @@
 
 import { ETHERNET_HEADER, FRAME_PREFIX, type FramesEvent, LIMITS, macBytes } from "../../../abi/index.ts";
 import type { Net as NetApi } from "../../sdk/devices.ts";
-import type { Call, SystemError } from "../core/hypercall.ts";
+import { systemError } from "../../sdk/errors.ts";
+import type { Call } from "../core/hypercall.ts";
 
 /** Frames held for a device with no receiver set, before the oldest are dropped. */
 export const QUEUE_LIMIT = 1024;
@@ -165,10 +166,7 @@ export class Net implements NetApi {
     if (tagOf(frame) !== "Uint8Array") throw new TypeError(`net.send: a frame is a Uint8Array, got ${typeof frame}`);
     const length = lengthOf(frame);
     if (length > 0xffff) {
-      const error = new Error(`net.send EINVAL: a frame of ${length} bytes is longer than any link allows (at most ${this.mtu + ETHERNET_HEADER} here)`) as SystemError;
-      error.code = "EINVAL";
-      error.syscall = "net.send";
-      throw error;
+      throw systemError("EINVAL", "net.send", { detail: `a frame of ${length} bytes is longer than any link allows (at most ${this.mtu + ETHERNET_HEADER} here)` });
     }
     const outbox = this.#outbox;
     if (outbox !== undefined && length >= ETHERNET_HEADER && length <= this.mtu + ETHERNET_HEADER) return outbox.add(this.#handle, frame, length);

@@ -12,16 +12,11 @@
 import type { PeerAddress, StreamEvent } from "../../../abi/index.ts";
 import { LIMITS } from "../../../abi/index.ts";
 import type { Connection as ConnectionApi, Connector as ConnectorApi, Listener as ListenerApi } from "../../sdk/devices.ts";
-import type { Call, SystemError } from "../core/hypercall.ts";
+import { systemError } from "../../sdk/errors.ts";
+import type { Call } from "../core/hypercall.ts";
 
 const READ_HIGH_WATER = 1024 * 1024;
 
-function systemError(code: string, syscall: string): SystemError {
-  const error = new Error(`${syscall} ${code}`) as SystemError;
-  error.code = code;
-  error.syscall = syscall;
-  return error;
-}
 
 const ASCII = /^[\x00-\x7f]*$/;
 /** What a write taken at once returns: one settled promise shared by all. */
