@@ -38,3 +38,19 @@ export function systemError(code: string, syscall: string, where: SystemErrorDet
 export function isSystemError(error: unknown): error is SystemError {
   return error instanceof Error && typeof (error as { code?: unknown }).code === "string" && typeof (error as { syscall?: unknown }).syscall === "string";
 }
+
+/**
+ * The one shape of a guest library's error (tsuki/kv's `KVError`, tsuki/dns's `ZoneError` and
+ * `WireError`, tsuki/tcpip's `DnsError`): an `Error` whose `name` is its class and whose `code` is
+ * stable, one of the library's table of codes (`KV_ERROR_CODES`, `DNS_ERROR_CODES`,
+ * `RESOLVER_ERROR_CODES`: code → what it means). Messages may improve; codes do not change.
+ */
+export class CodedError<Code extends string = string> extends Error {
+  readonly code: Code;
+
+  constructor(name: string, code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+    this.code = code;
+  }
+}
