@@ -16,7 +16,7 @@
  */
 
 import { drop, type Drops } from "./counters.ts";
-import { formatAddress, parseAddress, type Transport, type TransportContext } from "./ip.ts";
+import { formatAddress, parseAddress, type Transport, type TransportContext } from "./seam/ip.ts";
 import type { Icmp } from "./icmp.ts";
 import type { Ipv4Layer } from "./ipv4-layer.ts";
 import { UNREACHABLE } from "./wire/icmp.ts";

@@ -8,7 +8,8 @@
  */
 
 import type { Address } from "../../../sdk/devices.ts";
-import { type Transport, type TransportContext, formatAddress, parseAddress } from "../ip.ts";
+import { formatIPv4 as formatAddress, parseIPv4 as parseAddress } from "../../net-address/index.ts";
+import type { Transport, TransportContext } from "../seam/ip.ts";
 import { ACK, RST, SYN, TcpPacket, TcpRepr } from "../wire/tcp.ts";
 import * as control from "./control.ts";
 import { systemError } from "../../../sdk/errors.ts";

@@ -6,7 +6,7 @@
  * bound fill function, no closure per segment.
  */
 
-import { PROTOCOL_TCP, type TransportContext } from "../ip.ts";
+import { PROTOCOL_TCP, type TransportContext } from "../seam/ip.ts";
 import { ACK, type HeaderFields, emitHeader, fillChecksum, headerLengthFor } from "../wire/tcp.ts";
 import type { TcpStats } from "./stats.ts";
 import type { Tcb } from "./tcb.ts";

@@ -1,5 +1,5 @@
 /**
- * @module tcpip/ip
+ * @module tcpip/seam/ip
  * The seam between the IPv4 layer and the transports above it (TCP, UDP, ICMP): what a transport
  * may ask of IP, and what IP hands a transport. Addresses are IPv4 addresses as unsigned 32-bit
  * numbers (`0x0a000002` is 10.0.0.2); times are milliseconds on the loop clock (`loopTime()`),
@@ -57,21 +57,5 @@ export const PROTOCOL_ICMP = 1;
 export const PROTOCOL_TCP = 6;
 export const PROTOCOL_UDP = 17;
 
-/** Parses a dotted quad into an address number, or returns undefined. */
-export function parseAddress(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = value * 256 + n;
-  }
-  return value;
-}
-
-/** The dotted quad of an address number. */
-export function formatAddress(address: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`;
-}
+/** Parses a dotted quad into an address number, or returns undefined; the dotted quad of an address number (tsuki/net-address). */
+export { parseIPv4 as parseAddress, formatIPv4 as formatAddress } from "../../net-address/index.ts";
