@@ -4,6 +4,8 @@
  * receives, and device events into calls on it. They are a second script, run only in guests
  * whose image declares devices, so that a unikernel without devices carries none of their code
  * (each isolate holds the source it runs: bytes per unikernel). `drivers-main.ts` attaches them.
+ * One file per device kind: `listener.ts`, `connector.ts` (their connections in `connection.ts`,
+ * routed by `streams.ts`), `udp.ts`, `net.ts`, `block.ts`.
  */
 
 import type { DeviceInfo, GuestEvent } from "../../../abi/index.ts";

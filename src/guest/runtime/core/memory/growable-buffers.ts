@@ -9,7 +9,7 @@
  * allocation failure throws. Fixed-length buffers are untouched.
  */
 
-import type { Ledger } from "./limits.ts";
+import type { Ledger } from "./ledger.ts";
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 

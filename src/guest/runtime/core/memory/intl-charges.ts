@@ -12,7 +12,7 @@
  * unikernel, it cost each idle one ~25 KiB, and most never use Intl.
  */
 
-import type { Ledger } from "./limits.ts";
+import type { Ledger } from "./ledger.ts";
 
 const KIB = 1024;
 

@@ -17,7 +17,7 @@
  * Array.prototype for some key would run (never one for `__proto__`, which is defined).
  */
 
-import type { Ledger } from "./limits.ts";
+import type { Ledger } from "./ledger.ts";
 
 const WORST_BYTES_PER_CHAR = 64;
 const ALWAYS_NATIVE = 4096;

@@ -21,21 +21,8 @@
 import { limitGrowableBuffers } from "./growable-buffers.ts";
 import { limitIntl, limitLocaleMethods } from "./intl-charges.ts";
 import { limitJsonParse } from "./json-parse.ts";
+import type { Ledger } from "./ledger.ts";
 import { limitWebAssembly } from "./wasm.ts";
-
-export interface Ledger {
-  /** Counts `bytes` while the returned token is alive (keep it with what it pays for); null if they do not fit. */
-  charge(bytes: number): object | null;
-  /**
-   * Counts a buffer's reservation of `max` bytes while its memory lives; false if it does not
-   * fit. `counted`: V8 already counts the committed part (wasm memory), so only the rest is added.
-   */
-  reserve(buffer: ArrayBuffer | SharedArrayBuffer, max: number, counted: boolean): boolean;
-  /** Memory V8 cannot see that will be garbage soon: makes the next full GC come sooner. */
-  pressure(bytes: number): void;
-  /** Bytes left under the limit (after a full GC if `collect`); Infinity where nothing is limited. */
-  available(collect: boolean): number;
-}
 
 const UNLIMITED: Ledger = Object.freeze({
   charge: () => ({}),

@@ -26,7 +26,7 @@
  * changes nothing here.
  */
 
-import type { Ledger } from "./limits.ts";
+import type { Ledger } from "./ledger.ts";
 import { type Memories, moveMemoriesToImports } from "./wasm-binary.ts";
 import { bufferSourceCopier, responseBytes } from "./wasm-sources.ts";
 
