@@ -6,7 +6,7 @@
  */
 
 import type { DeviceKind } from "./devices.ts";
-import type { Errno } from "./errors.ts";
+import type { DeviceErrno } from "./errors.ts";
 
 /** The timer armed with `timer.arm` has reached its deadline. */
 export interface TimerEvent {
@@ -58,7 +58,7 @@ export interface WritableEvent {
 export interface ClosedEvent {
   readonly type: "closed";
   readonly handle: number;
-  readonly errno?: Errno;
+  readonly errno?: DeviceErrno;
 }
 
 export type StreamEvent = AcceptEvent | ConnectedEvent | DataEvent | EndEvent | WritableEvent | ClosedEvent;
@@ -87,7 +87,7 @@ export interface FramesEvent {
 export interface FlushedEvent {
   readonly type: "flushed";
   readonly device: number;
-  readonly errno?: Errno;
+  readonly errno?: DeviceErrno;
 }
 
 export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FramesEvent | FlushedEvent;

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { Errno, deviceErrno, isErrno } from "../../src/abi/index.ts";
+import { Errno, TlsCertCode, deviceErrno, isErrno } from "../../src/abi/index.ts";
 import { CodedError, isSystemError, systemError } from "../../src/guest/sdk/errors.ts";
 import { ROOT } from "../helpers.ts";
 
@@ -35,9 +35,22 @@ describe("the errno table", () => {
       assert.equal(deviceErrno(code), code);
       assert.ok(isErrno(code));
     }
-    for (const code of [undefined, null, "", "ERR_SSL_WRONG_VERSION_NUMBER", "EPROTO", "toString", "__proto__", "econnreset", 42]) {
+    for (const code of [undefined, null, "", "ERR_STREAM_DESTROYED", "EWHATEVER", "toString", "__proto__", "econnreset", 42]) {
       assert.equal(deviceErrno(code), "EIO", String(code));
       assert.equal(isErrno(code), false, String(code));
+    }
+  });
+
+  test("a TLS connector's certificate refusal crosses with OpenSSL's code; another TLS failure as EPROTO", () => {
+    for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID"]) {
+      assert.equal(deviceErrno(code), code);
+      assert.equal(typeof TlsCertCode[code as TlsCertCode], "string");
+    }
+    for (const code of ["ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"]) assert.equal(deviceErrno(code), "EPROTO");
+    for (const [code, meaning] of Object.entries(TlsCertCode)) {
+      assert.match(code, /^[A-Z][A-Z0-9_]+$/);
+      assert.ok(meaning.length > 10 && !meaning.includes("\n"), code);
+      assert.equal(isErrno(code), false, `${code} is in both tables`);
     }
   });
 

@@ -9,7 +9,7 @@
 
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
-import { type Errno, deviceErrno } from "../../../abi/index.ts";
+import { type DeviceErrno, deviceErrno } from "../../../abi/index.ts";
 import { TsukiError } from "../../errors.ts";
 import { type BlockBinding, DEFAULT_SECTOR } from "../../spec/device-uri.ts";
 import { formatSize } from "../../size.ts";
@@ -58,7 +58,7 @@ export class BlockDevice {
     for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done, offset + done);
   }
 
-  flush(done: (errno: Errno | undefined) => void): void {
+  flush(done: (errno: DeviceErrno | undefined) => void): void {
     this.counters.flushes++;
     fdatasync(this.#fd, (error) => done(error ? deviceErrno(error.code) : undefined));
   }

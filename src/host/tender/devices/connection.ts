@@ -14,7 +14,7 @@
  */
 
 import type { Socket } from "node:net";
-import { type Errno, type GuestEvent, type PeerAddress, deviceErrno } from "../../../abi/index.ts";
+import { type DeviceErrno, type Errno, type GuestEvent, type PeerAddress, deviceErrno } from "../../../abi/index.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import type { Paused, ReadBudget } from "./read-budget.ts";
 import type { StreamCounters } from "./stats.ts";
@@ -42,8 +42,8 @@ export class Connection implements EventSource, Paused {
   #endDelivered = false;
   #wantsWritable = false;
   #pendingWritable = false;
-  #closed: { errno: Errno | undefined } | undefined;
-  #error: Errno | undefined;
+  #closed: { errno: DeviceErrno | undefined } | undefined;
+  #error: DeviceErrno | undefined;
   #sink: EventSink;
   #onClosed: (connection: Connection) => void;
   /** Its device's counters: bytes read from and written to the socket. */
