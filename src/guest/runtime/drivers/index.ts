@@ -8,7 +8,7 @@
  * routed by `streams.ts`), `udp.ts`, `net.ts`, `block.ts`.
  */
 
-import type { DeviceInfo, GuestEvent } from "../../../abi/index.ts";
+import type { DeviceInfo, GuestEvent, TakenSends } from "../../../abi/index.ts";
 import { Block } from "./block.ts";
 import { Outbox, Udp } from "./udp.ts";
 import type { Call } from "../core/hypercall.ts";
@@ -31,9 +31,6 @@ export interface Drivers {
   /** Sends the deferred sends now (the unikernel is about to end). */
   flushSends(): void;
 }
-
-/** What a target takes after a turn: the udp datagrams (`Outbox.take`) and the net frames (`FrameOutbox.take`). */
-export type TakenSends = [datagrams: [string, Uint8Array] | undefined, frames: (number | Uint8Array)[] | undefined];
 
 export type DriversFactory = (call: Call, encode: (text: string) => Uint8Array) => Drivers;
 
