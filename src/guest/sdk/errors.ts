@@ -1,5 +1,5 @@
 /**
- * @module tsuki/errors
+ * @module guest/sdk/errors
  * The one shape of a system error in a unikernel, as Node's: an `Error` with a stable `code` (an
  * errno name, `src/abi/errors.ts`), the `syscall` that failed, and for a socket the `address` and
  * `port` (`connect ECONNREFUSED 10.0.0.2:80`). The guest runtime throws it for a hypercall the host
