@@ -1,7 +1,7 @@
 // Conformance of the guest's DOMException against Node's own (WebIDL §3.14.1).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DOMException } from "../../../src/guest/runtime/web/dom-exception.ts";
+import { DOMException } from "../../../../src/guest/runtime/web/dom-exception.ts";
 
 const NodeDOMException = globalThis.DOMException;
 

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { bootToEnd, buildSource } from "../../../helpers.ts";
+import { bootToEnd, buildSource } from "../../../../helpers.ts";
 
 const PROBES = String.raw`
 const s = crypto.subtle;

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseInGuest } from "../../../src/guest/runtime/core/memory/json-parse.ts";
+import { parseInGuest } from "../../../../../src/guest/runtime/core/memory/json-parse.ts";
 
 const VALID = [
   "0", "-0", "1.5e3", "-12.25E-2", "1e400", "123456789012345678901234567890", '"a"', '""', "true", "false", "null",

@@ -1,9 +1,9 @@
 // Conformance of the guest's structuredClone against Node's own (HTML structured clone, V8 serializer).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { structuredClone } from "../../../src/guest/runtime/web/clone.ts";
-import { DOMException } from "../../../src/guest/runtime/web/dom-exception.ts";
-import { prng, assertDOMException } from "./seeded.ts";
+import { structuredClone } from "../../../../src/guest/runtime/web/clone.ts";
+import { DOMException } from "../../../../src/guest/runtime/web/dom-exception.ts";
+import { prng, assertDOMException } from "../seeded.ts";
 
 const nodeClone = globalThis.structuredClone;
 const NodeDOMException = globalThis.DOMException;

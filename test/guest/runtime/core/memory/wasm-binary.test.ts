@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { moveMemoriesToImports } from "../../../src/guest/runtime/core/memory/wasm-binary.ts";
-import { codeModule, memory64Module, memoryModule, wasm } from "../../memory/wasm-modules.ts";
+import { moveMemoriesToImports } from "../../../../../src/guest/runtime/core/memory/wasm-binary.ts";
+import { codeModule, memory64Module, memoryModule, wasm } from "../../../../memory/wasm-modules.ts";
 
 /** The ids of a module's sections, in order. */
 function sectionIds(bytes: Uint8Array): number[] {

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import util from "node:util";
-import { format, formatWithOptions, inspect, type InspectOptions } from "../../../src/guest/runtime/core/format.ts";
-import { prng } from "./seeded.ts";
+import { format, formatWithOptions, inspect, type InspectOptions } from "../../../../src/guest/runtime/core/format.ts";
+import { prng } from "../seeded.ts";
 
 const OPTION_SETS: (InspectOptions | undefined)[] = [
   undefined, { depth: 0 }, { depth: null }, { compact: false }, { compact: true, breakLength: 40 }, { breakLength: Infinity },

@@ -1,9 +1,9 @@
 // Conformance of the guest's atob/btoa against Node's own (HTML forgiving-base64).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { atob, btoa } from "../../../src/guest/runtime/web/base64.ts";
-import { DOMException } from "../../../src/guest/runtime/web/dom-exception.ts";
-import { prng, assertDOMException } from "./seeded.ts";
+import { atob, btoa } from "../../../../src/guest/runtime/web/base64.ts";
+import { DOMException } from "../../../../src/guest/runtime/web/dom-exception.ts";
+import { prng, assertDOMException } from "../seeded.ts";
 
 const nodeAtob = globalThis.atob;
 const nodeBtoa = globalThis.btoa;

@@ -1,8 +1,8 @@
 // Conformance of the guest's TextEncoder/TextDecoder against Node's own (WHATWG Encoding).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TextDecoder, TextEncoder } from "../../../src/guest/runtime/web/encoding.ts";
-import { prng } from "./seeded.ts";
+import { TextDecoder, TextEncoder } from "../../../../src/guest/runtime/web/encoding.ts";
+import { prng } from "../seeded.ts";
 
 const NodeTextEncoder = globalThis.TextEncoder;
 const NodeTextDecoder = globalThis.TextDecoder;

@@ -13,8 +13,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { type Image } from "../../../../src/host/build/image.ts";
-import { ROOT, bootToEnd, buildSource } from "../../../helpers.ts";
+import { type Image } from "../../../../../src/host/build/image.ts";
+import { ROOT, bootToEnd, buildSource } from "../../../../helpers.ts";
 import { type FileResult, runFile } from "./wycheproof-harness.ts";
 
 const DIR = path.resolve(ROOT, "../shared/conformance/wycheproof");

@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LIMITS, UDP_REPLY_MEMORY, udpSenderKey } from "../../../src/abi/index.ts";
-import { Outbox, Udp } from "../../../src/guest/runtime/drivers/udp.ts";
-import type { Call } from "../../../src/guest/runtime/core/hypercall.ts";
+import { LIMITS, UDP_REPLY_MEMORY, udpSenderKey } from "../../../../src/abi/index.ts";
+import { Outbox, Udp } from "../../../../src/guest/runtime/drivers/udp.ts";
+import type { Call } from "../../../../src/guest/runtime/core/hypercall.ts";
 
 type Sent = [handle: number, bytes: number[], address: string, port: number];
 
