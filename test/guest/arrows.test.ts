@@ -88,7 +88,7 @@ function fileGraph(edges: Map<string, Edge[]>): Map<string, Set<string>> {
   return new Map([...edges].map(([from, list]) => [from, new Set(list.map((edge) => edge.to))]));
 }
 
-const REGISTRY = path.join("src/guest/web/registry.ts");
+const REGISTRY = path.join("src/guest/web/common/registry.ts");
 const INSPECT = [path.join("src/guest/runtime/core/inspect-error.ts"), path.join("src/guest/runtime/core/inspect-types.ts"), path.join("src/guest/runtime/core/inspect.ts")];
 
 describe("the arrows between the guest's parts run one way", () => {

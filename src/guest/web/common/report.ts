@@ -1,5 +1,5 @@
 /**
- * @module guest/web/report
+ * @module guest/web/common/report
  * `reportError` (HTML §8.1.4.6, "report an exception"): the error is handled as an uncaught
  * exception, as in Node and Deno, which end the program. In a unikernel that prints
  * `Uncaught <error>` and aborts it (the runtime's rule for uncaught exceptions). Listeners of an

@@ -1,5 +1,5 @@
 /**
- * @module guest/web/webidl
+ * @module guest/web/common/webidl
  * The few WebIDL conversions the web globals share (WebIDL §3.2), so that every constructor and
  * method converts its arguments as browsers, Node and Deno do: a missing required argument and a
  * dictionary that is not an object are TypeErrors, a Symbol is never silently a string, and a

@@ -1,5 +1,5 @@
 /**
- * @module guest/web/registry
+ * @module guest/web/common/registry
  * How one group of web globals reaches another without loading it before it is needed. Each group
  * (a folder here with an `index.ts`) is a module the web script initialises on first use; a group
  * that needs another only on some paths (a `Response` needs streams only when its `body` is read
@@ -9,12 +9,12 @@
  * The loader is set once by `install` (the web script), or by a test.
  */
 
-import type * as Abort from "./abort/index.ts";
-import type * as Compression from "./compression/index.ts";
-import type * as Fetch from "./fetch/index.ts";
-import type * as File from "./file/index.ts";
-import type * as Streams from "./streams/index.ts";
-import type * as Url from "./url/index.ts";
+import type * as Abort from "../abort/index.ts";
+import type * as Compression from "../compression/index.ts";
+import type * as Fetch from "../fetch/index.ts";
+import type * as File from "../file/index.ts";
+import type * as Streams from "../streams/index.ts";
+import type * as Url from "../url/index.ts";
 
 export type Loader = (group: string) => unknown;
 
