@@ -48,7 +48,15 @@ interface Edge {
   readonly from: string;
   readonly to: string;
   readonly line: number;
+  readonly typeOnly?: boolean;
 }
+
+/**
+ * The one loop allowed, by design: the web script's registry (guest/web/common/registry.ts) names
+ * the types of the groups it loads lazily, which themselves reach each other through it. Those
+ * imports are erased at build; the groups are initialised only on first use.
+ */
+const allowedLoop = (e: Edge) => e.from === "src/guest/web/common/registry.ts" && e.typeOnly === true;
 
 /** Every relative import from one file of src/ to another. */
 function importEdges(files: readonly string[]): Edge[] {
@@ -56,7 +64,7 @@ function importEdges(files: readonly string[]): Edge[] {
   for (const file of files) {
     for (const site of importsOf(path.join(ROOT, file))) {
       if (!site.specifier.startsWith("./") && !site.specifier.startsWith("../")) continue;
-      edges.push({ from: file, to: path.posix.normalize(path.posix.join(path.posix.dirname(file), site.specifier)), line: site.line });
+      edges.push({ from: file, to: path.posix.normalize(path.posix.join(path.posix.dirname(file), site.specifier)), line: site.line, typeOnly: site.typeOnly });
     }
   }
   return edges;
@@ -142,8 +150,8 @@ describe("arrows between folders run one way", () => {
     assert.ok(cycles.flat().includes("src/d/e → src/d (src/d/e/f.ts:5 → src/d/util.ts)"));
   });
 
-  test("no import cycles between folders of src/", () => {
-    const cycles = folderCycles(edges);
+  test("no import cycles between folders of src/ (but the web registry's type-only names of its lazy groups)", () => {
+    const cycles = folderCycles(edges.filter((e) => !allowedLoop(e)));
     assert.deepEqual(cycles, [], `${cycles.length} cycles between folders:\n${cycles.map((c) => c.join("\n  ")).join("\n\n")}`);
   });
 });

@@ -6,6 +6,7 @@
  */
 
 import type { DeviceKind } from "./devices.ts";
+import type { DeviceErrno } from "./errors.ts";
 
 /** The timer armed with `timer.arm` has reached its deadline. */
 export interface TimerEvent {
@@ -57,7 +58,7 @@ export interface WritableEvent {
 export interface ClosedEvent {
   readonly type: "closed";
   readonly handle: number;
-  readonly errno?: string;
+  readonly errno?: DeviceErrno;
 }
 
 export type StreamEvent = AcceptEvent | ConnectedEvent | DataEvent | EndEvent | WritableEvent | ClosedEvent;
@@ -86,7 +87,7 @@ export interface FramesEvent {
 export interface FlushedEvent {
   readonly type: "flushed";
   readonly device: number;
-  readonly errno?: string;
+  readonly errno?: DeviceErrno;
 }
 
 export type GuestEvent = TimerEvent | StreamEvent | DatagramEvent | FramesEvent | FlushedEvent;
@@ -129,14 +130,41 @@ export interface BootInfo {
   readonly assets: readonly AssetInfo[];
 }
 
+/** The devices, assets folder and Workers handlers a unikernel's default export declares, as plain data. */
+export interface GuestDeclaration {
+  readonly devices: Record<string, { kind: string; optional?: true; origin?: string }>;
+  readonly assets: string | null;
+  /** The default export is not a unikernel but a Workers-style module with these handlers. */
+  readonly workers?: string[];
+}
+
 /**
- * The guest's entry points, which the guest runtime defines and the target calls.
- * `main` is the default export of the image's module.
+ * What a target takes after a turn from a guest whose sends it deferred: the udp datagrams and
+ * the net frames, as the guest runtime's outboxes pack them (src/guest/runtime/drivers: `Outbox.take`,
+ * `FrameOutbox.take`), or undefined for a kind with none.
+ */
+export type TakenSends = [datagrams: [string, Uint8Array] | undefined, frames: (number | Uint8Array)[] | undefined];
+
+/**
+ * The guest's entry points, which the guest runtime defines (leaving them in `__tsukiEntry`) and
+ * the target calls. `main` is the default export of the image's module.
  */
 export interface GuestEntry {
   /** Checks `main` against `info`, then calls `start`. Returns once `start` was entered. */
   boot(info: BootInfo, main: unknown): void;
-  dispatch(events: readonly GuestEvent[]): void;
+  /** `now`: the host's monotonic clock as the turn begins, which becomes the loop time. */
+  dispatch(events: readonly GuestEvent[], now: number): void;
+  /** `dispatch` for a batch encoded by `encodeEventBatch` (the isolate target's cheaper crossing). */
+  dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
+  busy(): boolean;
   /** The device declaration of `main`, as plain data (the build reads the manifest from it). */
-  declaration(main: unknown): unknown;
+  declaration(main: unknown): GuestDeclaration;
+  /** The isolate (and process) target, before `boot`: udp datagrams and/or net frames wait for `takeSends` after each turn. */
+  deferSends(datagrams: boolean, frames: boolean): void;
+  /** The datagrams and frames sent during the turn, for the target to hand to the host. */
+  takeSends(): TakenSends | undefined;
+  /** A promise of this guest was rejected with `reason` and nobody handled it: prints it and aborts (the unix target). */
+  rejected(reason: unknown): void;
+  /** The targets with a heap limit, before the image runs: what the runtime's own tables may hold (pending timers). */
+  limit(memoryMb: number): void;
 }

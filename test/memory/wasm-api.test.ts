@@ -1,5 +1,5 @@
 /**
- * The WebAssembly JS API as a unikernel sees it (src/guest/runtime/wasm.ts), on every target:
+ * The WebAssembly JS API as a unikernel sees it (src/guest/runtime/core/memory/wasm.ts), on every target:
  * modules, instances and memories behave as the JS API says, the promise forms resolve, nothing
  * leads back to V8's own constructors, and (where the target holds --mem) every memory stays
  * inside the limit.

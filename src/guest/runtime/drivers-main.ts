@@ -4,7 +4,7 @@
  * devices, and attaches the drivers to the runtime waiting in `__tsukiEntry`.
  */
 
-import { createDrivers } from "./drivers.ts";
+import { createDrivers } from "./drivers/index.ts";
 import type { Runtime } from "./index.ts";
 
 const entry = (globalThis as unknown as { __tsukiEntry?: Runtime }).__tsukiEntry;

@@ -17,21 +17,21 @@
  * on, and the runtime throws an `ExitSignal` to unwind the guest's stack.
  */
 
-import { type BootInfo, type GuestEvent, type HypercallFn, decodeEventBatch } from "../../abi/index.ts";
+import { type BootInfo, type GuestEntry, type GuestEvent, type HypercallFn, decodeEventBatch } from "../../abi/index.ts";
 import { UNIKERNEL_BRAND } from "../sdk/unikernel.ts";
-import { makeAssets } from "./assets.ts";
-import { atob, btoa } from "./base64.ts";
-import { structuredClone } from "./clone.ts";
-import { makeConsole } from "./console.ts";
-import { makeCrypto, subtleLoader } from "./crypto.ts";
-import { DOMException, defineLegacyConstants } from "./dom-exception.ts";
-import { TextDecoder, TextEncoder } from "./encoding.ts";
-import { inspect } from "./format.ts";
-import { harden } from "./hardening.ts";
-import { makeCall } from "./hypercall.ts";
-import { limitMemory } from "./memory.ts";
-import type { Drivers, DriversFactory, TakenSends } from "./drivers.ts";
-import { Timers } from "./timers.ts";
+import { makeAssets } from "./core/assets.ts";
+import { atob, btoa } from "./web/base64.ts";
+import { structuredClone } from "./web/clone.ts";
+import { makeConsole } from "./core/console.ts";
+import { makeCrypto, subtleLoader } from "./web/crypto.ts";
+import { DOMException, defineLegacyConstants } from "./web/dom-exception.ts";
+import { TextDecoder, TextEncoder } from "./web/encoding.ts";
+import { inspect } from "./core/format.ts";
+import { harden } from "./core/hardening.ts";
+import { makeCall } from "./core/hypercall.ts";
+import { limitMemory } from "./core/memory/limits.ts";
+import type { Drivers, DriversFactory } from "./drivers/index.ts";
+import { Timers } from "./core/timers.ts";
 
 /** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
 class ExitSignal {
@@ -41,25 +41,10 @@ class ExitSignal {
   }
 }
 
-export interface Runtime {
-  boot(info: BootInfo, main: unknown): void;
-  /** `now`: the host's monotonic clock as the turn begins, which becomes the loop time. */
-  dispatch(events: readonly GuestEvent[], now: number): void;
-  /** `dispatch` for a batch encoded by `encodeEventBatch` (the isolate target's cheaper crossing). */
-  dispatchBatch(json: string, bytes: ArrayBuffer | Uint8Array | undefined, now: number): void;
-  busy(): boolean;
-  /** `workers`: the default export is not a unikernel but a Workers-style module with these handlers. */
-  declaration(main: unknown): { devices: Record<string, { kind: string; optional?: true; origin?: string }>; assets: string | null; workers?: string[] };
+/** The entry points a target calls (`GuestEntry`, src/abi), and the one the drivers script calls. */
+export interface Runtime extends GuestEntry {
   /** Called by the drivers script, before `boot`, in guests whose image declares devices. */
   attachDrivers(factory: DriversFactory): void;
-  /** The isolate (and process) target, before `boot`: udp datagrams and/or net frames wait for `takeSends` after each turn. */
-  deferSends(datagrams: boolean, frames: boolean): void;
-  /** The datagrams and frames sent during the turn, for the target to hand to the host (see datagrams.ts, net.ts). */
-  takeSends(): TakenSends | undefined;
-  /** A promise of this guest was rejected with `reason` and nobody handled it: prints it and aborts (the unix target). */
-  rejected(reason: unknown): void;
-  /** The targets with a heap limit, before the image runs: what the runtime's own tables may hold (pending timers). */
-  limit(memoryMb: number): void;
 }
 
 export function install(raw: HypercallFn, global: typeof globalThis = globalThis): Runtime {

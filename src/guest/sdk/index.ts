@@ -11,4 +11,5 @@ export type { Unikernel, UnikernelOptions, StartContext, Args, ArgValue, DeviceD
 export { listener, connector, udp, net, block } from "./devices.ts";
 export type { Address, Connection, Datagram, Device, DeviceDeclaration, DeviceHandle, Listener, Connector, Udp, Net, Block } from "./devices.ts";
 export type { Assets, AssetEntry } from "./assets.ts";
+export type { SystemError } from "./errors.ts";
 export { loopTime } from "./clock.ts";

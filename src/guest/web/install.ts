@@ -12,7 +12,7 @@
  */
 
 import { WEB_GLOBALS } from "../../abi/runtime-parts.ts";
-import { type Loader, setLoader } from "./registry.ts";
+import { type Loader, setLoader } from "./common/registry.ts";
 
 type WebGlobal = (typeof WEB_GLOBALS)[number];
 

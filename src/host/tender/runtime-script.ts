@@ -5,7 +5,7 @@
  * only in guests whose image declares devices, and the web platform (`src/guest/web`) only in
  * guests whose image uses its globals (`manifest.runtime`). *Parts* (`crypto.subtle`) are bundled
  * the same way but run only by a guest that touches them: it asks for the source with
- * `runtime.part` and evaluates it (`src/guest/runtime/crypto.ts`), so an unikernel that never uses
+ * `runtime.part` and evaluates it (`src/guest/runtime/web/crypto.ts`), so an unikernel that never uses
  * one holds none of its source or code. Bundled once per tender process with
  * esbuild (a few milliseconds) and kept in memory; targets may cache their compiled code.
  * `TSUKI_RUNTIME_READABLE=1` keeps them unminified, for debugging the runtime itself.
@@ -27,10 +27,10 @@ const esbuild = (): typeof import("esbuild") => createRequire(import.meta.url)("
 
 const cached = new Map<string, string>();
 
-const ENTRIES = ["main.ts", "drivers-main.ts", "web", "subtle/main.ts"] as const;
+const ENTRIES = ["main.ts", "drivers-main.ts", "web", "web/subtle/main.ts"] as const;
 
 /** The parts a guest may ask for by name (`runtime.part`), and their entries. */
-const PARTS: Readonly<Record<string, (typeof ENTRIES)[number]>> = { subtle: "subtle/main.ts" };
+const PARTS: Readonly<Record<string, (typeof ENTRIES)[number]>> = { subtle: "web/subtle/main.ts" };
 
 const WEB_DIR = fileURLToPath(new URL("../../guest/web/", import.meta.url));
 

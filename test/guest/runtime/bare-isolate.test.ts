@@ -29,11 +29,11 @@ async function runInBareIsolate(source: string): Promise<unknown> {
 
 test("the web basics need nothing from Node and work in a bare V8 isolate", async () => {
   const result = await runInBareIsolate(`
-    import { atob, btoa } from "./base64.ts";
-    import { structuredClone } from "./clone.ts";
-    import { DOMException } from "./dom-exception.ts";
-    import { TextDecoder, TextEncoder } from "./encoding.ts";
-    import { format, inspect } from "./format.ts";
+    import { atob, btoa } from "./web/base64.ts";
+    import { structuredClone } from "./web/clone.ts";
+    import { DOMException } from "./web/dom-exception.ts";
+    import { TextDecoder, TextEncoder } from "./web/encoding.ts";
+    import { format, inspect } from "./core/format.ts";
     const cyclic = { list: [1, , "two"], when: new Date(0) };
     cyclic.self = cyclic;
     const copy = structuredClone(cyclic);

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { DOMException } from "../../../src/guest/runtime/dom-exception.ts";
+import { DOMException } from "../../../src/guest/runtime/web/dom-exception.ts";
 
 /** mulberry32: a tiny seeded PRNG. */
 export function prng(seed: number): () => number {

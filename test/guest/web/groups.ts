@@ -13,7 +13,7 @@ import * as fetch from "../../../src/guest/web/fetch/index.ts";
 import * as file from "../../../src/guest/web/file/index.ts";
 import { install } from "../../../src/guest/web/install.ts";
 import * as navigator from "../../../src/guest/web/navigator/index.ts";
-import { setLoader } from "../../../src/guest/web/registry.ts";
+import { setLoader } from "../../../src/guest/web/common/registry.ts";
 import * as streams from "../../../src/guest/web/streams/index.ts";
 import * as urlPattern from "../../../src/guest/web/url-pattern/index.ts";
 import * as url from "../../../src/guest/web/url/index.ts";

@@ -22,7 +22,7 @@ import type { BodyFraming } from "./framing.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Reader } from "./reader.ts";
 import { CONTINUE } from "./serializer.ts";
-import type { ReadableStream } from "../../web/types.ts";
+import type { ReadableStream } from "../../web/common/types.ts";
 
 /** The most bytes of a body the handler did not read that the server reads and drops to keep the connection. */
 export const DRAIN_LIMIT = 1024 * 1024;

@@ -18,7 +18,7 @@ import { httpDate } from "./date.ts";
 import { trimOws } from "./fields.ts";
 import { CRLF, LAST_CHUNK, chunkHeader, serializeHead, wireHead } from "./serializer.ts";
 import type { Response } from "./web.ts";
-import type { ReadableStream, ReadableStreamDefaultReader } from "../../web/types.ts";
+import type { ReadableStream, ReadableStreamDefaultReader } from "../../web/common/types.ts";
 
 /** Below this, a body (or a chunk and its framing) is copied next to its head and sent in one write. */
 const COALESCE = 16 * 1024;

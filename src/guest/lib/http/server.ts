@@ -12,6 +12,7 @@
 
 import { loopTime } from "../../sdk/clock.ts";
 import type { Address, Connection, Listener } from "../../sdk/devices.ts";
+import { isSystemError } from "../../sdk/errors.ts";
 import type { ProtocolError } from "./errors.ts";
 import { type ResolvedOptions, type ServeOptions, resolveOptions } from "./options.ts";
 import { Reader } from "./reader.ts";
@@ -166,10 +167,6 @@ class Server {
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   return typeof value === "object" ? `an object (${Object.prototype.toString.call(value)})` : `a ${typeof value}`;
-}
-
-function isSystemError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as Error & { code?: unknown }).code === "string" && typeof (error as Error & { syscall?: unknown }).syscall === "string";
 }
 
 function plainResponse(status: number, text: string): Response {

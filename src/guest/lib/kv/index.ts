@@ -17,7 +17,7 @@
 
 export { KV, DEFAULT_MAX_VALUE_BYTES } from "./store.ts";
 export type { ListOptions, OpenOptions, Stats } from "./store.ts";
-export { KVError } from "./errors.ts";
+export { KV_ERROR_CODES, KVError } from "./errors.ts";
 export type { KVErrorCode } from "./errors.ts";
 export { MAX_KEY_BYTES } from "./keys.ts";
 export { FORMAT_VERSION } from "./superblock.ts";

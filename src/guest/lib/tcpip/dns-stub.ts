@@ -30,101 +30,24 @@
  *
  * Not done: a cache (every call asks), search lists and `ndots` (names are fully qualified),
  * DNSSEC validation, IPv6 transport beyond passing the addresses through.
+ *
+ * Beside it: its options and server addresses (`dns-stub-options.ts`), its errors
+ * (`dns-stub-errors.ts`), CNAME chains in an answer (`dns-stub-chain.ts`).
  */
 
 import { RRClass, RRType, Rcode, typeFromName } from "../dns/constants.ts";
 import { canonicalName, lower } from "../dns/names.ts";
 import { type Message, decodeMessage, encodeMessage } from "../dns/message.ts";
-import type { AddressData, ResourceRecord, TargetData } from "../dns/records.ts";
+import type { AddressData, ResourceRecord } from "../dns/records.ts";
 import type { Connector, Datagram } from "../../sdk/devices.ts";
-import { formatAddress, parseAddress } from "./ip.ts";
+import { parseIPv4 } from "../net-address/index.ts";
+import { followChain, qtypeLabel } from "./dns-stub-chain.ts";
+import { DnsError, type DnsErrorCode } from "./dns-stub-errors.ts";
+import { type ClosableDatagramSocket, type DatagramSocket, type LookupOptions, type ResolverOptions, type ResolverStats, type Server, parseServer } from "./dns-stub-options.ts";
 
-/** The part of a udp device the resolver uses (the SDK's `Udp`, or a socket of `tsuki/tcpip`). */
-export interface DatagramSocket {
-  receive(): Promise<Datagram>;
-  send(data: Uint8Array, to?: { address: string; port: number }): void;
-  /** The fixed destination of the device, used when no servers are given. */
-  readonly peer?: { readonly address: string; readonly port: number } | undefined;
-}
-
-/** A socket the resolver opens for one try and closes after it (a pending `receive` then rejects). */
-export interface ClosableDatagramSocket extends DatagramSocket {
-  close(): void;
-}
-
-/** A server: "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53", a uint32 address, or an object. */
-export type ServerSpec = string | number | { readonly address: string; readonly port?: number };
-
-export interface ResolverOptions {
-  /** The socket to use, or a function opening a fresh one (a random port) for each try. */
-  readonly udp: DatagramSocket | (() => ClosableDatagramSocket);
-  /** Where to send queries, tried in order; default the udp device's fixed peer. */
-  readonly servers?: readonly ServerSpec[];
-  /** A connector to the (first) server's TCP port, for answers that come back truncated. */
-  readonly tcp?: Connector;
-  /** Milliseconds each try waits, doubled on each round over the servers; default 2000. */
-  readonly timeout?: number;
-  /** Rounds over the servers; default 3 (so 3 tries with one server: 2 s, 4 s, 8 s). */
-  readonly attempts?: number;
-  /** Start each query at the next server instead of the first (resolv.conf's `rotate`). */
-  readonly rotate?: boolean;
-  /** EDNS(0) UDP payload size to advertise (RFC 6891), or 0 for none; default 1232. */
-  readonly ednsPayload?: number;
-  /** Random bytes for query IDs; default `crypto.getRandomValues`. */
-  readonly random?: (bytes: Uint8Array) => void;
-}
-
-export interface LookupOptions {
-  /** 4 (A records, the default) or 6 (AAAA). */
-  readonly family?: 4 | 6;
-}
-
-export interface ResolverStats {
-  queries: number;
-  sent: number;
-  received: number;
-  /** Datagrams that matched no outstanding query (wrong ID, source, question: late or spoofed). */
-  unmatched: number;
-  malformed: number;
-  timeouts: number;
-  truncated: number;
-}
-
-export type DnsErrorCode = "ENOTFOUND" | "ENODATA" | "ETIMEOUT" | "ESERVFAIL" | "EREFUSED" | "EFORMERR" | "ENOTIMP" | "EBADRESP" | "EBADNAME" | "ETRUNCATED" | "ECONNREFUSED";
-
-const MESSAGES: Record<DnsErrorCode, string> = {
-  ENOTFOUND: "the domain name does not exist (NXDOMAIN)",
-  ENODATA: "the name exists but has no records of this type",
-  ETIMEOUT: "no server answered in time",
-  ESERVFAIL: "the server failed (SERVFAIL)",
-  EREFUSED: "the server refused the query (REFUSED)",
-  EFORMERR: "the server could not read the query (FORMERR)",
-  ENOTIMP: "the server does not implement the query (NOTIMP)",
-  EBADRESP: "the answer was malformed",
-  EBADNAME: "not a domain name",
-  ETRUNCATED: "the answer was truncated (TC) and no TCP connector was given to retry over TCP",
-  ECONNREFUSED: "the query could not be sent",
-};
-
-/** A failed lookup: `code` is stable (Node's dns codes), `syscall` `queryA` etc., `hostname` what was asked. */
-export class DnsError extends Error {
-  readonly code: DnsErrorCode;
-  readonly syscall: string;
-  readonly hostname: string;
-
-  constructor(code: DnsErrorCode, syscall: string, hostname: string, detail?: string, options?: { cause?: unknown }) {
-    super(`${syscall} ${code} ${hostname}${detail ? `: ${detail}` : `: ${MESSAGES[code]}`}`, options);
-    this.name = "DnsError";
-    this.code = code;
-    this.syscall = syscall;
-    this.hostname = hostname;
-  }
-}
-
-interface Server {
-  readonly address: string;
-  readonly port: number;
-}
+export { followChain } from "./dns-stub-chain.ts";
+export { DnsError, RESOLVER_ERROR_CODES, type DnsErrorCode } from "./dns-stub-errors.ts";
+export type { ClosableDatagramSocket, DatagramSocket, LookupOptions, ResolverOptions, ResolverStats, ServerSpec } from "./dns-stub-options.ts";
 
 /** One try's end: an answer, or why there was none. */
 type Outcome = { readonly message: Message } | { readonly error: DnsErrorCode; readonly cause?: unknown };
@@ -137,27 +60,8 @@ interface Exchange {
   settle: ((outcome: Outcome) => void) | undefined;
 }
 
-/** RFC 1034 §5.3.3: restart at the canonical name at most this often; CNAMEs per answer likewise bounded. */
+/** RFC 1034 §5.3.3: restart at the canonical name at most this often (CNAMEs per answer are bounded in dns-stub-chain.ts). */
 const MAX_RESTARTS = 8;
-const MAX_CHAIN = 16;
-
-function parseServer(spec: ServerSpec): Server {
-  if (typeof spec === "number") {
-    if (!Number.isInteger(spec) || spec < 0 || spec > 0xffffffff) throw new TypeError(`Resolver: ${spec} is not an IPv4 address number`);
-    return { address: formatAddress(spec), port: 53 };
-  }
-  if (typeof spec === "object") {
-    const port = spec.port ?? 53;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`Resolver: port ${port} of ${spec.address}`);
-    return { address: spec.address, port };
-  }
-  const bracket = /^\[([0-9A-Fa-f:.]+)\](?::([0-9]{1,5}))?$/.exec(spec);
-  if (bracket) return parseServer({ address: bracket[1]!.toLowerCase(), port: bracket[2] === undefined ? 53 : Number(bracket[2]) });
-  const v4 = /^([0-9.]+)(?::([0-9]{1,5}))?$/.exec(spec);
-  if (v4 && parseAddress(v4[1]!) !== undefined) return parseServer({ address: v4[1]!, port: v4[2] === undefined ? 53 : Number(v4[2]) });
-  if (/^[0-9A-Fa-f:]+$/.test(spec) && spec.includes(":")) return { address: spec.toLowerCase(), port: 53 };
-  throw new TypeError(`Resolver: "${spec}" is not a server address (write 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53)`);
-}
 
 function defaultRandom(bytes: Uint8Array): void {
   crypto.getRandomValues(bytes);
@@ -197,7 +101,7 @@ export class Resolver {
   /** The addresses of `name` (A, or AAAA with family 6), following CNAMEs; an address literal is returned as is. */
   async lookup(name: string, options: LookupOptions = {}): Promise<string[]> {
     const family = options.family ?? 4;
-    if (family === 4 && parseAddress(name) !== undefined) return [name];
+    if (family === 4 && parseIPv4(name) !== undefined) return [name];
     if (family === 6 && name.includes(":")) return [name];
     const records = await this.resolve(name, family === 6 ? RRType.AAAA : RRType.A);
     return records.map((rr) => (rr.data as AddressData).address);
@@ -456,31 +360,4 @@ export class Resolver {
       clearTimeout(timer);
     }
   }
-}
-
-function qtypeLabel(type: number): string {
-  const names: Record<number, string> = { 1: "A", 2: "Ns", 5: "Cname", 6: "Soa", 12: "Ptr", 15: "Mx", 16: "Txt", 28: "Aaaa", 33: "Srv", 257: "Caa" };
-  return names[type] ?? "Any";
-}
-
-/**
- * The records of `type` owned by `name` or by the end of its CNAME chain within the answer
- * section, and that end (RFC 1034 §3.6.2, §4.3.2 step 3a).
- */
-export function followChain(message: Message, name: string, type: number): { records: ResourceRecord[]; end: string } {
-  let owner = lower(canonicalName(name));
-  const seen = new Set<string>([owner]);
-  let end = canonicalName(name);
-  for (let hops = 0; hops <= MAX_CHAIN; hops++) {
-    const records = message.answer.filter((rr) => rr.type === type && rr.class === RRClass.IN && lower(rr.name) === owner);
-    if (records.length > 0 || type === RRType.CNAME) return { records, end };
-    const cname = message.answer.find((rr) => rr.type === RRType.CNAME && lower(rr.name) === owner);
-    if (cname === undefined) break;
-    const target = (cname.data as TargetData).target;
-    if (seen.has(lower(target))) break; // a loop
-    seen.add(lower(target));
-    owner = lower(target);
-    end = target;
-  }
-  return { records: [], end };
 }

@@ -17,7 +17,7 @@
  */
 
 import { drop, type Drops } from "./counters.ts";
-import type { Transport, TransportContext } from "./ip.ts";
+import type { Transport, TransportContext } from "./seam/ip.ts";
 import { BROADCAST, isMulticast, type Ipv4Layer } from "./ipv4-layer.ts";
 import { checksum } from "./wire/checksum.ts";
 import { ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_LENGTH, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, IcmpPacket, IcmpRepr, TIME_EXCEEDED, UNREACHABLE } from "./wire/icmp.ts";

@@ -16,7 +16,7 @@
 export { Stack } from "./stack.ts";
 export type { NetDevice, StackAddress, StackOptions, TcpTransport } from "./stack.ts";
 export type { UdpSocket, RawBinding, RawHandler } from "./udp.ts";
-export { formatAddress, parseAddress } from "./ip.ts";
+export { formatAddress, parseAddress } from "./seam/ip.ts";
 export { formatMac, parseMac } from "./wire/ethernet.ts";
 
 // The DHCP client and the DNS stub resolver (their own modules, wired to a Stack by their callers).

@@ -19,7 +19,7 @@
 import { drop, type Drops } from "./counters.ts";
 import { Reassembler, type ReassemblerOptions } from "./fragments.ts";
 import type { EthernetInterface } from "./interface.ts";
-import type { IpLayer, Transport } from "./ip.ts";
+import type { IpLayer, Transport } from "./seam/ip.ts";
 import { ETHERNET_HEADER_LENGTH } from "./wire/ethernet.ts";
 import { DEFAULT_TTL, emitHeader, FIELD, FLAGS, headerChecksumValid, IPV4_HEADER_LENGTH, IPV4_MAX_LENGTH, read16, read32, validateHeader } from "./wire/ipv4.ts";
 

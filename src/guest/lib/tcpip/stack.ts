@@ -19,7 +19,7 @@ import { snapshot } from "./counters.ts";
 import type { ReassemblerOptions } from "./fragments.ts";
 import { Icmp, type IcmpOptions } from "./icmp.ts";
 import { EthernetInterface } from "./interface.ts";
-import { formatAddress, parseAddress, PROTOCOL_TCP, type Transport, type TransportContext } from "./ip.ts";
+import { formatAddress, parseAddress, PROTOCOL_TCP, type Transport, type TransportContext } from "./seam/ip.ts";
 import { Ipv4Layer } from "./ipv4-layer.ts";
 import { Tcp, type TcpOptions, type TcpStats } from "./tcp/index.ts";
 import { UdpLayer, type UdpOptions, type UdpSocket } from "./udp.ts";

@@ -16,13 +16,14 @@
  */
 
 import { drop, type Drops } from "./counters.ts";
-import { formatAddress, parseAddress, type Transport, type TransportContext } from "./ip.ts";
+import { formatAddress, parseAddress, type Transport, type TransportContext } from "./seam/ip.ts";
 import type { Icmp } from "./icmp.ts";
 import type { Ipv4Layer } from "./ipv4-layer.ts";
 import { UNREACHABLE } from "./wire/icmp.ts";
 import { read16, write16 } from "./wire/ipv4.ts";
 import { datagramChecksumValid, fillDatagramChecksum, UDP_HEADER_LENGTH, validateDatagram } from "./wire/udp.ts";
 import type { Address, Datagram, Udp } from "../../sdk/devices.ts";
+import { systemError } from "../../sdk/errors.ts";
 
 export const PROTOCOL_UDP = 17;
 /** The largest UDP payload in one IPv4 datagram: 65,535 − 20 − 8. */
@@ -56,10 +57,6 @@ export interface RawBinding {
    */
   send(payload: Uint8Array, destination: number, destinationPort: number, source?: number): boolean;
   close(): void;
-}
-
-function systemError(message: string, code: string, syscall: string): Error {
-  return Object.assign(new Error(`${syscall} ${code} ${message}`), { code, syscall });
 }
 
 const encoder = new TextEncoder();
@@ -118,7 +115,7 @@ export class UdpLayer implements Transport {
   open(port = 0, options: { peer?: { address: string; port: number } } = {}): UdpSocket {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`udp: port ${port} is outside 0…65535`);
     if (port === 0) port = this.#ephemeral();
-    else if (this.#sockets.has(port) || this.#raw.has(port)) throw systemError(`0.0.0.0:${port}`, "EADDRINUSE", "bind");
+    else if (this.#sockets.has(port) || this.#raw.has(port)) throw systemError("EADDRINUSE", "bind", { address: "0.0.0.0", port });
     let peer: Address | undefined;
     if (options.peer !== undefined) {
       if (parseAddress(options.peer.address) === undefined || !Number.isInteger(options.peer.port) || options.peer.port < 1 || options.peer.port > 65535) throw new TypeError(`udp: invalid peer ${options.peer.address}:${options.peer.port}`);
@@ -132,7 +129,7 @@ export class UdpLayer implements Transport {
   /** See the module comment. Throws EADDRINUSE if the port is taken. */
   bindRaw(port: number, handler: RawHandler): RawBinding {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`udp: port ${port} is outside 1…65535`);
-    if (this.#sockets.has(port) || this.#raw.has(port)) throw systemError(`0.0.0.0:${port}`, "EADDRINUSE", "bind");
+    if (this.#sockets.has(port) || this.#raw.has(port)) throw systemError("EADDRINUSE", "bind", { address: "0.0.0.0", port });
     this.#raw.set(port, handler);
     let open = true;
     return {
@@ -192,7 +189,7 @@ export class UdpLayer implements Transport {
       const port = EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT);
       if (!this.#sockets.has(port) && !this.#raw.has(port)) return port;
     }
-    throw systemError("no ephemeral port is free", "EADDRINUSE", "bind");
+    throw systemError("EADDRINUSE", "bind", { detail: "no ephemeral port is free" });
   }
 }
 
@@ -230,7 +227,7 @@ export class UdpSocket implements Udp {
       this.#queuedBytes -= datagram.data.length;
       return Promise.resolve(datagram);
     }
-    if (this.#closed) return Promise.reject(systemError("the socket is closed", "EBADF", "recv"));
+    if (this.#closed) return Promise.reject(systemError("EBADF", "recv", { detail: "the socket is closed" }));
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -239,11 +236,11 @@ export class UdpSocket implements Udp {
    * a datagram with no route or no resolved next hop is dropped and counted.
    */
   send(data: Uint8Array | string, to?: { address: string; port: number }): void {
-    if (this.#closed) throw systemError("the socket is closed", "EBADF", "send");
+    if (this.#closed) throw systemError("EBADF", "send", { detail: "the socket is closed" });
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (!(bytes instanceof Uint8Array)) throw new TypeError("udp: data must be a Uint8Array or a string");
     const target = to ?? this.peer;
-    if (target === undefined) throw systemError("no destination and no peer", "EDESTADDRREQ", "send");
+    if (target === undefined) throw systemError("EDESTADDRREQ", "send", { detail: "no destination and no peer" });
     const address = typeof target.address === "string" ? parseAddress(target.address) : undefined;
     if (address === undefined || !Number.isInteger(target.port) || target.port < 1 || target.port > 65535) throw new TypeError(`udp: invalid destination ${String(target.address)}:${String(target.port)}`);
     if (bytes.length > MAX_UDP_PAYLOAD) throw new RangeError(`send EMSGSIZE: ${bytes.length} bytes is over the 65,507 a UDP datagram carries`);
@@ -269,7 +266,7 @@ export class UdpSocket implements Udp {
     this.#layer.release(this);
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const waiter of waiters) waiter.reject(systemError("the socket is closed", "EBADF", "recv"));
+    for (const waiter of waiters) waiter.reject(systemError("EBADF", "recv", { detail: "the socket is closed" }));
   }
 
   /** @internal One datagram for us (the data is copied). */

@@ -12,7 +12,7 @@
  */
 
 import { Event, EventTarget } from "../events/index.ts";
-import { enumerable, requireArgs, toEnforcedULongLong, toStringTag } from "../webidl.ts";
+import { enumerable, requireArgs, toEnforcedULongLong, toStringTag } from "../common/webidl.ts";
 
 let constructing = false;
 let stateOf: (signal: AbortSignal) => SignalState;

@@ -4,7 +4,7 @@
  * groups use to follow a signal (`onAbort`, `isAbortSignal`, `signalAbort`).
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { AbortController, AbortSignal, isAbortSignal, onAbort, signalAbort } from "./abort-signal.ts";
 

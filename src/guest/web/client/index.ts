@@ -5,7 +5,7 @@
  * HTTP/1.1 on their streams.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { fetch } from "./fetch.ts";
 

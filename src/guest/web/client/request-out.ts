@@ -10,7 +10,7 @@
 
 import type { Connection } from "../../sdk/devices.ts";
 import { concat, latin1Bytes } from "../../lib/http/bytes.ts";
-import type { ReadableStream } from "../types.ts";
+import type { ReadableStream } from "../common/types.ts";
 
 /** One request as it goes on the wire. */
 export interface Outgoing {

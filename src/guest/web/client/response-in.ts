@@ -11,8 +11,8 @@
 import { ChunkedDecoder } from "../../lib/http/chunked.ts";
 import { concat } from "../../lib/http/bytes.ts";
 import type { Reader } from "../../lib/http/reader.ts";
-import { streams } from "../registry.ts";
-import type { ReadableStream } from "../types.ts";
+import { streams } from "../common/registry.ts";
+import type { ReadableStream } from "../common/types.ts";
 import { type BodyFraming, type ResponseHead, bodyFraming, parseResponseHead } from "./response-head.ts";
 import { listValues } from "./fields.ts";
 

@@ -1,12 +1,12 @@
 /**
  * @module guest/web/client/routes
  * Which connector serves a URL's origin: the routes the device drivers published at boot
- * (`Symbol.for("tsuki.fetch-routes")`, guest/runtime/fetch-routes.ts), each with its pool of
+ * (`Symbol.for("tsuki.fetch-routes")`, guest/runtime/drivers/fetch-routes.ts), each with its pool of
  * connections. An origin no connector serves is a TypeError that names it and says what would
  * serve it: the declaration in the image and the binding by the operator.
  */
 
-import type { FetchRoute, FetchRoutes } from "../../runtime/fetch-routes.ts";
+import type { FetchRoute, FetchRoutes } from "../../runtime/drivers/fetch-routes.ts";
 import { Pool } from "./pool.ts";
 import type { URL } from "../url/url.ts";
 

@@ -9,10 +9,10 @@
  */
 
 import { ReadableStream, WritableStream } from "web-streams-polyfill";
-import { enumerable, requireArgs, toDOMString, toStringTag } from "../webidl.ts";
+import { enumerable, requireArgs, toDOMString, toStringTag } from "../common/webidl.ts";
 import { Compressor } from "./deflate.ts";
 import { type Format, Decompressor } from "./inflate.ts";
-import type { BufferSource, ReadableStreamDefaultController } from "../types.ts";
+import type { BufferSource, ReadableStreamDefaultController } from "../common/types.ts";
 
 const FORMATS: readonly string[] = ["deflate", "deflate-raw", "gzip"];
 

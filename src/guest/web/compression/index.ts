@@ -5,7 +5,7 @@
  * with Huffman trees and lazy matching is some 1,000 lines to write and keep).
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { CompressionStream, DecompressionStream } from "./compression-streams.ts";
 

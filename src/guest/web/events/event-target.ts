@@ -10,9 +10,9 @@
  * reported (`reportError`, which ends the unikernel as an uncaught exception, as in Node and Deno).
  */
 
-import { abort } from "../registry.ts";
-import { reportError } from "../report.ts";
-import { enumerable, requireArgs, toDOMString, toStringTag } from "../webidl.ts";
+import { abort } from "../common/registry.ts";
+import { reportError } from "../common/report.ts";
+import { enumerable, requireArgs, toDOMString, toStringTag } from "../common/webidl.ts";
 import { type Event, eventState } from "./event.ts";
 
 type Callback = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };

@@ -11,7 +11,7 @@
  */
 
 import type { EventTarget } from "./event-target.ts";
-import { defineConstants, enumerable, requireArgs, toDictionary, toDOMString, toStringTag } from "../webidl.ts";
+import { defineConstants, enumerable, requireArgs, toDictionary, toDOMString, toStringTag } from "../common/webidl.ts";
 
 /** What dispatch reads and writes on an event (DOM §2.2's flags). */
 export interface EventState {

@@ -3,7 +3,7 @@
  * The events group of the web globals: `Event`, `CustomEvent`, `EventTarget`.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { CustomEvent, Event } from "./event.ts";
 export { EventTarget } from "./event-target.ts";

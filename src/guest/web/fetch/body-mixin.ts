@@ -6,11 +6,11 @@
  * could override.
  */
 
-import { enumerable } from "../webidl.ts";
+import { enumerable } from "../common/webidl.ts";
 import { type BodySource, consume, isUsed, readAs, streamOf } from "./body.ts";
 import type { Headers } from "./headers.ts";
 import type { Blob, FormData } from "../file/index.ts";
-import type { ReadableStream } from "../types.ts";
+import type { ReadableStream } from "../common/types.ts";
 
 interface Holder {
   source: BodySource | null;

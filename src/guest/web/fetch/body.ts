@@ -13,11 +13,11 @@
  * (tsuki/http's streamed responses, as undici accepts them): it becomes a byte stream.
  */
 
-import { isLoaded, file as fileGroup, streams as streamsGroup, url as urlGroup } from "../registry.ts";
+import { isLoaded, file as fileGroup, streams as streamsGroup, url as urlGroup } from "../common/registry.ts";
 import { parseMimeType, essence, serializeMimeType } from "./mime.ts";
 import { makeBoundary, parseMultipart, serializeFormData } from "./multipart.ts";
 import type { Blob, FormData } from "../file/index.ts";
-import type { BufferSource, ReadableStream } from "../types.ts";
+import type { BufferSource, ReadableStream } from "../common/types.ts";
 import type { URLSearchParams } from "../url/index.ts";
 
 export type BodyInit = ReadableStream | Blob | BufferSource | FormData | URLSearchParams | string | AsyncIterable<Uint8Array | string>;

@@ -8,7 +8,7 @@
  * immutable; there are no forbidden names (servers and runtimes apply none, as WinterTC says).
  */
 
-import { enumerable, requireArgs, toByteString, toStringTag } from "../webidl.ts";
+import { enumerable, requireArgs, toByteString, toStringTag } from "../common/webidl.ts";
 
 export type HeadersInit = Headers | Iterable<readonly [string, string] | readonly string[]> | Record<string, string>;
 

@@ -4,7 +4,7 @@
  * streams (with a fast path for bodies of bytes), and the hooks of tsuki/http's server.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { Headers } from "./headers.ts";
 export { Request } from "./request.ts";

@@ -11,7 +11,7 @@ import { type BodySource, isUnusable } from "./body.ts";
 import { bodyHolder } from "./body-mixin.ts";
 import { headersFromFields } from "./headers.ts";
 import { type Request, abortRequest, requestFromWire } from "./request.ts";
-import type { ReadableStream } from "../types.ts";
+import type { ReadableStream } from "../common/types.ts";
 import { type Response, isResponse } from "./response.ts";
 
 export interface WebInternals {

@@ -9,13 +9,13 @@
  * unikernel has no use for (mode, credentials, cache, …) hold their defaults or what init gave.
  */
 
-import { abort, url as urlGroup } from "../registry.ts";
-import { enumerable, requireArgs, toByteString, toDictionary, toStringTag, toUSVString } from "../webidl.ts";
+import { abort, url as urlGroup } from "../common/registry.ts";
+import { enumerable, requireArgs, toByteString, toDictionary, toStringTag, toUSVString } from "../common/webidl.ts";
 import { type BodyInit, type BodySource, extractBody, isUnusable } from "./body.ts";
 import { Body, bodyHolder, includeBody } from "./body-mixin.ts";
 import { Headers, type HeadersInit, TOKEN } from "./headers.ts";
 import { teeSource } from "./tee.ts";
-import type { ReadableStream } from "../types.ts";
+import type { ReadableStream } from "../common/types.ts";
 
 export interface RequestInit {
   method?: string;

@@ -8,13 +8,13 @@
  * has no document to resolve a relative one against.
  */
 
-import { url as urlGroup } from "../registry.ts";
-import { enumerable, requireArgs, toByteString, toDictionary, toStringTag } from "../webidl.ts";
+import { url as urlGroup } from "../common/registry.ts";
+import { enumerable, requireArgs, toByteString, toDictionary, toStringTag } from "../common/webidl.ts";
 import { type BodyInit, type BodySource, extractBody, isUnusable } from "./body.ts";
 import { Body, bodyHolder, includeBody } from "./body-mixin.ts";
 import { Headers, type HeadersInit, freezeHeaders } from "./headers.ts";
 import { teeSource } from "./tee.ts";
-import type { ReadableStream } from "../types.ts";
+import type { ReadableStream } from "../common/types.ts";
 
 export interface ResponseInit {
   status?: number;

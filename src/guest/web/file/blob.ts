@@ -7,9 +7,9 @@
  * writes line breaks as LF, the native ending of the Linux hosts tsuki runs on.
  */
 
-import { streams } from "../registry.ts";
-import { enumerable, requireArgs, toDictionary, toDOMString, toStringTag, toUSVString } from "../webidl.ts";
-import type { BufferSource, ReadableStream } from "../types.ts";
+import { streams } from "../common/registry.ts";
+import { enumerable, requireArgs, toDictionary, toDOMString, toStringTag, toUSVString } from "../common/webidl.ts";
+import type { BufferSource, ReadableStream } from "../common/types.ts";
 
 export type BlobPart = BufferSource | Blob | string;
 

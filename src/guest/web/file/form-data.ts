@@ -6,7 +6,7 @@
  * constructor accepts no argument but `undefined`, as Node and Deno do.
  */
 
-import { enumerable, requireArgs, toStringTag, toUSVString } from "../webidl.ts";
+import { enumerable, requireArgs, toStringTag, toUSVString } from "../common/webidl.ts";
 import { File, isBlob, type Blob } from "./blob.ts";
 
 export type FormDataEntryValue = string | File;

@@ -4,7 +4,7 @@
  * use to read them without copying.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { Blob, File, blobOfParts, blobParts, isBlob } from "./blob.ts";
 export { FormData, formEntries, isFormData } from "./form-data.ts";

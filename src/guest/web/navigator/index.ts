@@ -6,9 +6,9 @@
  * guest's to know (no ambient information).
  */
 
-import { reportError } from "../report.ts";
-import { initialised } from "../registry.ts";
-import { toStringTag } from "../webidl.ts";
+import { reportError } from "../common/report.ts";
+import { initialised } from "../common/registry.ts";
+import { toStringTag } from "../common/webidl.ts";
 
 declare const __TSUKI_VERSION__: string | undefined;
 

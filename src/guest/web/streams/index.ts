@@ -6,7 +6,7 @@
  * `TextEncoderStream`/`TextDecoderStream` over them.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export {
   ByteLengthQueuingStrategy,

@@ -8,8 +8,8 @@
  */
 
 import { TransformStream } from "web-streams-polyfill";
-import { enumerable, toDictionary, toStringTag } from "../webidl.ts";
-import type { BufferSource, ReadableStream, WritableStream } from "../types.ts";
+import { enumerable, toDictionary, toStringTag } from "../common/webidl.ts";
+import type { BufferSource, ReadableStream, WritableStream } from "../common/types.ts";
 
 export class TextEncoderStream {
   #transform: TransformStream<string, Uint8Array>;

@@ -8,7 +8,7 @@
  */
 
 import { URLPattern } from "urlpattern-polyfill/urlpattern";
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { URLPattern };
 

@@ -4,7 +4,7 @@
  * scheme, with IDNA), and the hooks fetch uses to parse and serialise without a `URL` object.
  */
 
-import { initialised } from "../registry.ts";
+import { initialised } from "../common/registry.ts";
 
 export { URL, hrefOf } from "./url.ts";
 export { URLSearchParams, isURLSearchParams, searchParamsList } from "./search-params.ts";

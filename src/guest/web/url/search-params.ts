@@ -7,7 +7,7 @@
  */
 
 import { parseUrlencoded, serializeUrlencoded } from "./percent.ts";
-import { enumerable, requireArgs, toStringTag, toUSVString } from "../webidl.ts";
+import { enumerable, requireArgs, toStringTag, toUSVString } from "../common/webidl.ts";
 
 export type URLSearchParamsInit = string | URLSearchParams | Iterable<readonly [string, string] | readonly string[]> | Record<string, string>;
 

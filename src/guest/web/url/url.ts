@@ -10,7 +10,7 @@
 import { parse } from "./parser.ts";
 import { type UrlRecord, hasOpaquePath, serializeOrigin, serializePath, serializeUrl } from "./record.ts";
 import { URLSearchParams, bindSearchParams, replaceSearchParams } from "./search-params.ts";
-import { enumerable, requireArgs, toStringTag, toUSVString } from "../webidl.ts";
+import { enumerable, requireArgs, toStringTag, toUSVString } from "../common/webidl.ts";
 import { USERINFO_SET, percentEncode } from "./percent.ts";
 
 function invalid(input: string, base?: string): TypeError {

@@ -9,6 +9,7 @@
 
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
+import { type DeviceErrno, deviceErrno } from "../../../abi/index.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { type BlockBinding, DEFAULT_SECTOR } from "../../spec/device-uri.ts";
 import { formatSize } from "../../common/size.ts";
@@ -57,9 +58,9 @@ export class BlockDevice {
     for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done, offset + done);
   }
 
-  flush(done: (errno: string | undefined) => void): void {
+  flush(done: (errno: DeviceErrno | undefined) => void): void {
     this.counters.flushes++;
-    fdatasync(this.#fd, (error) => done(error ? (error.code ?? "EIO") : undefined));
+    fdatasync(this.#fd, (error) => done(error ? deviceErrno(error.code) : undefined));
   }
 
   close(): void {

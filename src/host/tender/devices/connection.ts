@@ -14,7 +14,7 @@
  */
 
 import type { Socket } from "node:net";
-import type { GuestEvent, PeerAddress } from "../../../abi/index.ts";
+import { type DeviceErrno, type Errno, type GuestEvent, type PeerAddress, deviceErrno } from "../../../abi/index.ts";
 import type { EventSink, EventSource } from "./events.ts";
 import type { Paused, ReadBudget } from "./read-budget.ts";
 import type { StreamCounters } from "./stats.ts";
@@ -42,8 +42,8 @@ export class Connection implements EventSource, Paused {
   #endDelivered = false;
   #wantsWritable = false;
   #pendingWritable = false;
-  #closed: { errno: string | undefined } | undefined;
-  #error: string | undefined;
+  #closed: { errno: DeviceErrno | undefined } | undefined;
+  #error: DeviceErrno | undefined;
   #sink: EventSink;
   #onClosed: (connection: Connection) => void;
   /** Its device's counters: bytes read from and written to the socket. */
@@ -79,7 +79,7 @@ export class Connection implements EventSource, Paused {
       this.#ready();
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
-      this.#error ??= error.code ?? "EIO";
+      this.#error ??= deviceErrno(error.code);
     });
     socket.on("close", () => {
       this.#budget?.forget(this);
@@ -89,7 +89,7 @@ export class Connection implements EventSource, Paused {
   }
 
   /** `stream.write`: all of `data` (bytes, or an ASCII string already checked) taken, or 0 when the socket's queue is full. */
-  write(data: Uint8Array | string): number | string {
+  write(data: Uint8Array | string): number | Errno {
     if (this.#closed || this.socket.destroyed) return "EPIPE";
     if (!this.socket.writable) return "EPIPE";
     if (this.socket.writableLength >= WRITE_BUFFER) {

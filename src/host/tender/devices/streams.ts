@@ -14,7 +14,7 @@ import type { ListenerBackend } from "./listener.ts";
 import { ReadBudget } from "./read-budget.ts";
 import { StreamCounters } from "./stats.ts";
 
-const fail = (errno: string, message: string) => ({ errno, message }) as HypercallError;
+const fail = (errno: Errno, message: string): HypercallError => ({ errno, message });
 
 export class Streams {
   #listeners = new Map<number, ListenerBackend>();

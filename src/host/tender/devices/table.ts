@@ -14,7 +14,7 @@ import type { NetDevice } from "./net.ts";
 import { Streams } from "./streams.ts";
 import type { UdpDevice } from "./udp.ts";
 
-const fail = (errno: string, message: string) => ({ errno, message }) as HypercallError;
+const fail = (errno: Errno, message: string): HypercallError => ({ errno, message });
 
 export class DeviceTable implements DeviceCalls {
   #streams: Streams;

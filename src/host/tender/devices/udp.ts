@@ -15,7 +15,7 @@
 import { type Socket, createSocket } from "node:dgram";
 import { lookup } from "node:dns";
 import { isIP } from "node:net";
-import { type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
+import { type Errno, type GuestEvent, type PeerAddress, UDP_REPLY_MEMORY, udpSenderKey } from "../../../abi/index.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { type UdpBinding, formatDeviceUri } from "../../spec/device-uri.ts";
 import type { EventSink, EventSource } from "./events.ts";
@@ -69,7 +69,7 @@ export class UdpDevice implements EventSource {
   }
 
   /** `datagram.send`: an errno when the destination is not allowed, else undefined (best effort). */
-  send(bytes: Uint8Array, address: string, port: number): { errno: string; why: string } | undefined {
+  send(bytes: Uint8Array, address: string, port: number): { errno: Errno; why: string } | undefined {
     let to: { address: string; port: number };
     if (this.peer) {
       if (address !== "" && (address !== this.peer.address || port !== this.peer.port)) {

@@ -2,7 +2,7 @@
  * @module host/tender/memory/guarded
  * The tender's side of one guest's heap guard (guard.cc): loads the guard into the guest's
  * isolate, sets its limit to --mem, leaves its functions in `__tsukiMemory` for the guest runtime
- * to take (src/guest/runtime/memory.ts; the runtime deletes the name before any guest code runs)
+ * to take (src/guest/runtime/core/memory/limits.ts; the runtime deletes the name before any guest code runs)
  * and reads, between turns, what the guest uses and whether it reached the limit.
  *
  * The guard stops a guest the moment V8 nears its heap limit or a GC finds it over, and checks

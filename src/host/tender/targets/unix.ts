@@ -11,10 +11,9 @@
  */
 
 import vm from "node:vm";
-import type { BootInfo, GuestEvent } from "../../../abi/index.ts";
+import type { BootInfo, GuestEntry, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
-import type { RuntimeEntry } from "./runtime-entry.ts";
 import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });
@@ -40,7 +39,7 @@ function tameRejections(): void {
 
 class UnixGuest implements SyncGuest {
   #context: vm.Context;
-  #entry: RuntimeEntry;
+  #entry: GuestEntry;
   #module: vm.SourceTextModule;
   #cpuMs: number;
   #work: () => unknown = () => undefined;
@@ -61,7 +60,7 @@ class UnixGuest implements SyncGuest {
     vm.runInContext(runtimeScript(), this.#context, { filename: "tsuki:runtime" });
     if (options.web) vm.runInContext(webScript(), this.#context, { filename: "tsuki:web" });
     if (options.drivers) vm.runInContext(driversScript(), this.#context, { filename: "tsuki:drivers" });
-    this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as RuntimeEntry;
+    this.#entry = vm.runInContext("const entry = globalThis.__tsukiEntry; delete globalThis.__tsukiEntry; entry", this.#context) as GuestEntry;
     try {
       this.#module = new vm.SourceTextModule(options.entry, { context: this.#context, identifier: `tsuki:image/${options.name}/main.js` });
     } catch (error) {

@@ -3,7 +3,7 @@
  * against frames Linux sent and accepted, in wire.test.ts). Addresses are dotted quads.
  */
 
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { ArpPacket, ArpRepr } from "../../../../src/guest/lib/tcpip/wire/arp.ts";
 import { checksum } from "../../../../src/guest/lib/tcpip/wire/checksum.ts";
 import { BROADCAST_MAC, ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetFrame, EthernetRepr } from "../../../../src/guest/lib/tcpip/wire/ethernet.ts";

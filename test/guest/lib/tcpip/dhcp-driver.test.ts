@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 import { BROADCAST } from "../../../../src/guest/lib/tcpip/dhcp/client.ts";
 import { type DhcpHost, startDhcp } from "../../../../src/guest/lib/tcpip/dhcp/driver.ts";
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import type { Stack } from "../../../../src/guest/lib/tcpip/stack.ts";
 import { type DhcpMessage, MessageType, decodeDhcp, encodeDhcp, isDhcpError } from "../../../../src/guest/lib/tcpip/wire/dhcp.ts";
 

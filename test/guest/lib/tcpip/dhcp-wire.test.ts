@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DhcpClient } from "../../../../src/guest/lib/tcpip/dhcp/client.ts";
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import {
   DhcpPacket,
   type DhcpMessage,

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BROADCAST, DhcpClient, type DhcpClientOptions, type DhcpEvent, type Lease } from "../../../../src/guest/lib/tcpip/dhcp/client.ts";
 import { prefixFromMask } from "../../../../src/guest/lib/tcpip/dhcp/lease.ts";
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { type DhcpMessage, MessageType, decodeDhcp, encodeDhcp, isDhcpError } from "../../../../src/guest/lib/tcpip/wire/dhcp.ts";
 import { prng } from "../../runtime/seeded.ts";
 

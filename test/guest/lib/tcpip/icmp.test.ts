@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import type { Stack } from "../../../../src/guest/lib/tcpip/index.ts";
-import type { Transport } from "../../../../src/guest/lib/tcpip/ip.ts";
+import type { Transport } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { BROADCAST_MAC, EthernetFrame } from "../../../../src/guest/lib/tcpip/wire/ethernet.ts";
 import { IcmpPacket, IcmpRepr } from "../../../../src/guest/lib/tcpip/wire/icmp.ts";
 import { Ipv4Packet } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";

@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { IpLayer, TransportContext } from "../../../../src/guest/lib/tcpip/ip.ts";
+import type { IpLayer, TransportContext } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { TCP_STATE_NAMES, Tcp, type TcpConnection, type TcpOptions } from "../../../../src/guest/lib/tcpip/tcp/index.ts";
 import { ACK, FIN, PSH, RST, SYN, TcpPacket, TcpRepr } from "../../../../src/guest/lib/tcpip/wire/tcp.ts";
 

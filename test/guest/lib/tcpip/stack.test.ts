@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import { Authority, decodeMessage, parseZone, serveUdp } from "../../../../src/guest/lib/dns/index.ts";
 import { query } from "../dns/fixtures.ts";
 import { Stack } from "../../../../src/guest/lib/tcpip/index.ts";
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { ArpPacket, ArpRepr } from "../../../../src/guest/lib/tcpip/wire/arp.ts";
 import { EthernetFrame } from "../../../../src/guest/lib/tcpip/wire/ethernet.ts";
 import { IcmpPacket, IcmpRepr } from "../../../../src/guest/lib/tcpip/wire/icmp.ts";

@@ -12,7 +12,7 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, EthernetFrame, EthernetR
 import { IcmpPacket, IcmpRepr } from "../../../../src/guest/lib/tcpip/wire/icmp.ts";
 import { Ipv4Packet, Ipv4Repr, validateHeader } from "../../../../src/guest/lib/tcpip/wire/ipv4.ts";
 import { UdpPacket, UdpRepr } from "../../../../src/guest/lib/tcpip/wire/udp.ts";
-import { parseAddress } from "../../../../src/guest/lib/tcpip/ip.ts";
+import { parseAddress } from "../../../../src/guest/lib/tcpip/seam/ip.ts";
 import { frame, GUEST_MAC, linuxMac } from "./corpus.ts";
 
 const LINUX = parseAddress("10.9.0.1")!;

@@ -19,4 +19,4 @@ export type { TcpOptions, KeepAliveOptions } from "./options.ts";
 export type { TcpStats, TcpDrops } from "./stats.ts";
 export type { CongestionController, CongestionControlName } from "./congestion.ts";
 export { State as TcpState, STATE_NAMES as TCP_STATE_NAMES } from "./state.ts";
-export type { SystemError } from "./errors.ts";
+export type { SystemError } from "../../../sdk/errors.ts";

@@ -13,7 +13,8 @@ import { ACK, FIN, RST, SYN, type TcpRepr } from "../wire/tcp.ts";
 import { processAck } from "./ack.ts";
 import { abort, enterTimeWait, finish } from "./close.ts";
 import { challengeAck, sendReset } from "./emit.ts";
-import { systemError } from "./errors.ts";
+import { systemError } from "../../../sdk/errors.ts";
+import { negotiate } from "./open.ts";
 import { output } from "./output.ts";
 import { receiveData, receiveFin } from "./receive.ts";
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from "./seq.ts";
@@ -56,7 +57,7 @@ function inputSynSent(tcb: Tcb, now: number, segment: TcpRepr): void {
   tcb.rcvNxt = seqAdd(segment.seq, 1);
   tcb.rcvAdv = tcb.rcvNxt;
   tcb.rcvWup = tcb.rcvNxt;
-  tcb.negotiate(segment);
+  negotiate(tcb, segment);
   tcb.sndWnd = segment.window; // RFC 7323 §2.2: unscaled in a SYN.
   tcb.maxSndWnd = tcb.sndWnd;
   tcb.sndWl1 = segment.seq;

@@ -7,7 +7,8 @@
  */
 
 import type { Address, Connection, Listener } from "../../../sdk/devices.ts";
-import { systemError } from "./errors.ts";
+import * as control from "./control.ts";
+import { systemError } from "../../../sdk/errors.ts";
 import type { TcpConnection } from "./socket.ts";
 import type { Tcb, TcbListener } from "./tcb.ts";
 
@@ -85,7 +86,7 @@ export class TcpListener implements Listener, TcbListener {
     this.halfOpen--;
     tcb.listener = undefined;
     if (this.#closed) {
-      tcb.abort(0, undefined);
+      control.abort(tcb, 0, undefined);
       return;
     }
     const connection = this.#host.socketFor(tcb);

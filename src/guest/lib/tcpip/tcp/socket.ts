@@ -10,7 +10,8 @@
  */
 
 import type { Address, Connection } from "../../../sdk/devices.ts";
-import { type SystemError, systemError } from "./errors.ts";
+import * as control from "./control.ts";
+import { type SystemError, systemError } from "../../../sdk/errors.ts";
 import type { KeepAliveOptions } from "./options.ts";
 import { resolveKeepAlive } from "./options.ts";
 import type { Tcb, TcbUser } from "./tcb.ts";
@@ -79,7 +80,7 @@ export class TcpConnection implements Connection, TcbUser {
 
   #take(): Uint8Array | undefined {
     const chunk = this.#tcb.receiveBuffer.take();
-    if (chunk !== undefined && !this.#gone && this.#tcb.onRead()) this.#host.touch(this.#tcb);
+    if (chunk !== undefined && !this.#gone && control.onRead(this.#tcb)) this.#host.touch(this.#tcb);
     return chunk;
   }
 
@@ -124,7 +125,7 @@ export class TcpConnection implements Connection, TcbUser {
       write.resolve();
     }
     if (this.#writes.length === 0 && this.#ending && this.#endWaiters.length > 0) {
-      tcb.shutdown();
+      control.shutdown(tcb);
       moved = true;
       for (const waiter of this.#endWaiters.splice(0)) waiter.resolve();
     }
@@ -136,7 +137,7 @@ export class TcpConnection implements Connection, TcbUser {
     if (this.#gone || this.#ending) return;
     this.#ending = true;
     if (this.#writes.length === 0) {
-      this.#tcb.shutdown();
+      control.shutdown(this.#tcb);
       this.#host.touch(this.#tcb);
       return;
     }
@@ -151,9 +152,9 @@ export class TcpConnection implements Connection, TcbUser {
     for (const write of this.#writes.splice(0)) write.reject(error);
     for (const waiter of this.#endWaiters.splice(0)) waiter.resolve();
     for (const reader of this.#readers.splice(0)) reader.resolve(null);
-    this.#connecting?.reject(systemError("ECONNABORTED", "connect", this.remote.address, this.remote.port));
+    this.#connecting?.reject(systemError("ECONNABORTED", "connect", { address: this.remote.address, port: this.remote.port }));
     this.#connecting = undefined;
-    this.#tcb.close(this.#host.now());
+    control.close(this.#tcb, this.#host.now());
     this.#host.touch(this.#tcb);
     this.#resolveClosed(undefined);
   }
@@ -166,7 +167,7 @@ export class TcpConnection implements Connection, TcbUser {
 
   /** Keep-alive probes on this connection (RFC 1122 §4.2.3.6), as Node's `setKeepAlive`. */
   setKeepAlive(enable: boolean, options: KeepAliveOptions = {}): void {
-    this.#tcb.setKeepAlive(this.#host.now(), enable ? resolveKeepAlive(options) : undefined);
+    control.setKeepAlive(this.#tcb, this.#host.now(), enable ? resolveKeepAlive(options) : undefined);
     this.#host.touch(this.#tcb);
   }
 
@@ -199,12 +200,12 @@ export class TcpConnection implements Connection, TcbUser {
 
   onClosed(error: Error | undefined): void {
     if (this.#gone) return;
-    if (error && (error as SystemError).syscall === "connect") error = systemError((error as SystemError).code, "connect", this.remote.address, this.remote.port);
+    if (error && (error as SystemError).syscall === "connect") error = systemError((error as SystemError).code, "connect", { address: this.remote.address, port: this.remote.port });
     this.#gone = true;
     this.#error = error;
     const connecting = this.#connecting;
     this.#connecting = undefined;
-    connecting?.reject(error ?? systemError("ECONNRESET", "connect", this.remote.address, this.remote.port));
+    connecting?.reject(error ?? systemError("ECONNRESET", "connect", { address: this.remote.address, port: this.remote.port }));
     const failure = this.#writeError();
     for (const write of this.#writes.splice(0)) write.reject(failure);
     for (const waiter of this.#endWaiters.splice(0)) (error ? waiter.reject(error) : waiter.resolve());

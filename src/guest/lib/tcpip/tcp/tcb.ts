@@ -1,14 +1,14 @@
 /**
  * @module tcpip/tcp/tcb
- * One connection: the transmission control block (RFC 9293 §3.3.1, §3.3.2), its opening, and the
- * calls of the application (send, shutdown, close, abort) and of the transport (input, output,
- * poll). Clock-free: every entry point takes `now` (ms), output goes through the host's `emit`
- * (which fills the IP layer's buffer in place, payload copied straight from the send buffer), and
- * `poll` returns the next time the connection must run. It never throws on input: a segment it
- * cannot use is dropped and counted.
- *
- * The protocol itself lives beside it, one concern per module, each a set of functions over the
- * `Tcb` (as Linux's tcp_input.c, tcp_output.c and tcp_timer.c work on one `struct tcp_sock`):
+ * One connection's data: the transmission control block (RFC 9293 §3.3.1, §3.3.2) and the
+ * interfaces of those it talks to (the transport that owns it, the socket that uses it, the
+ * listener that accepted it). Clock-free and passive: the block holds state and buffers; what acts
+ * on it are functions of the protocol modules beside it, each over the `Tcb` (as Linux's
+ * tcp_input.c, tcp_output.c and tcp_timer.c work on one `struct tcp_sock`), and this module
+ * imports none of them, so the arrows run one way (protocol → block):
+ * - `control.ts`: the calls of the application (send room, read, keep-alive) and of the transport
+ *   (input, output, poll, ICMP errors): the one entry the sockets and the transport use;
+ * - `open.ts`: active and passive opens, and the SYN options (MSS, window scale, SACK);
  * - `input.ts`: "SEGMENT ARRIVES" (RFC 9293 §3.10.7): the handshake, acceptability, RFC 5961's
  *   blind-attack checks, the state transitions;
  * - `receive.ts`: the segment text and FIN: in-order data, reassembly, delayed ACKs;
@@ -18,33 +18,29 @@
  * - `timers.ts`: `poll` and `deadline`: retransmission, persist, keep-alive, TIME-WAIT;
  * - `close.ts`: CLOSE, ABORT, TIME-WAIT and CLOSED.
  *
- * So that those modules can share it, the state is in plain fields rather than `#private` ones.
- * A `Tcb` never leaves `tcp/`: `index.ts` does not export it and sockets and listeners hold it
- * privately. Fields marked "internal" belong to the protocol modules; the transport and sockets
- * use only the methods and the fields without that mark.
+ * Output goes through the host's `emit` (which fills the IP layer's buffer in place, payload
+ * copied straight from the send buffer). Input never throws: a segment the connection cannot use
+ * is dropped and counted. So that the protocol modules can share it, the state is in plain fields
+ * rather than `#private` ones. A `Tcb` never leaves `tcp/`: `index.ts` does not export it and
+ * sockets and listeners hold it privately. Fields marked "internal" belong to the protocol
+ * modules; the transport and sockets use only `control.ts` and the fields without that mark.
  */
 
-import type { TcpRepr } from "../wire/tcp.ts";
-import { abort, close, finish, shutdown } from "./close.ts";
 import type { CongestionController } from "./congestion.ts";
 import { Cubic } from "./cubic.ts";
-import { systemError } from "./errors.ts";
-import { segmentArrives } from "./input.ts";
 import { NewReno } from "./newreno.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { output } from "./output.ts";
 import { Reassembly } from "./reassembly.ts";
 import { ReceiveBuffer } from "./receive-buffer.ts";
 import { RttEstimator } from "./rto.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { SendBuffer } from "./send-buffer.ts";
-import { seqAdd, seqDiff, seqInRange } from "./seq.ts";
+import { seqAdd } from "./seq.ts";
 import { State } from "./state.ts";
 import type { TcpStats } from "./stats.ts";
-import { deadline, poll, resetKeepAlive } from "./timers.ts";
 
 /** RFC 9293 §3.7.1 / RFC 1122 §4.2.2.6: the send MSS when the peer sends no MSS option. */
-const DEFAULT_MSS = 536;
+export const DEFAULT_MSS = 536;
 /** RFC 7323 §2.3. */
 const MAX_SHIFT = 14;
 
@@ -232,64 +228,7 @@ export class Tcb {
     this.rcvShift = shift;
   }
 
-  // ——— Opening ———
-
-  /** The send sequence space starts at the ISS; the first data byte follows the SYN (RFC 9293 §3.4.1). */
-  #startSending(iss: number): void {
-    this.iss = iss;
-    this.sndUna = iss;
-    this.sndNxt = iss;
-    this.sndMax = iss;
-    this.bufferSeq = seqAdd(iss, 1);
-    this.recover = iss;
-  }
-
-  /** An active open (RFC 9293 §3.10.1): SYN-SENT; the SYN goes out at the next output. */
-  openActive(iss: number): void {
-    this.active = true;
-    this.#startSending(iss);
-    this.state = State.SYN_SENT;
-    this.stats.activeOpens++;
-  }
-
-  /** A SYN arrived at a listener (RFC 9293 §3.10.7.2): SYN-RECEIVED; the SYN-ACK goes out at the next output. */
-  openPassive(now: number, segment: TcpRepr, iss: number): void {
-    this.#startSending(iss);
-    this.irs = segment.seq;
-    this.rcvNxt = seqAdd(segment.seq, 1);
-    this.rcvAdv = this.rcvNxt;
-    this.rcvWup = this.rcvNxt;
-    this.negotiate(segment);
-    // RFC 7323 §2.2: the window of a SYN is never scaled.
-    this.sndWnd = segment.window;
-    this.maxSndWnd = this.sndWnd;
-    this.sndWl1 = segment.seq;
-    this.sndWl2 = segment.ack;
-    this.state = State.SYN_RECEIVED;
-    this.stats.passiveOpens++;
-    resetKeepAlive(this, now);
-  }
-
-  /** Internal: takes the peer's SYN options: MSS (RFC 9293 §3.7.1, RFC 6691) and window scale (RFC 7323 §2.2). */
-  negotiate(segment: TcpRepr): void {
-    const mss = segment.mss > 0 ? segment.mss : DEFAULT_MSS;
-    this.sndMss = Math.max(64, Math.min(mss, this.rcvMss));
-    if (segment.windowScale >= 0) {
-      this.sndShift = segment.windowScale;
-    } else {
-      // RFC 7323 §2.2: both must send the option for either to scale.
-      this.sndShift = 0;
-      this.rcvShift = 0;
-      this.offerWindowScale = false;
-    }
-    // RFC 2018 §2: SACK blocks only to a peer that sent SACK-permitted, and only if we did (or, on a
-    // passive open, will).
-    this.sackOk = this.options.sack && segment.sackPermitted;
-    if (!this.sackOk) this.offerSackPermitted = false;
-    this.cc.setMss(this.sndMss);
-  }
-
-  // ——— The application's side ———
+  // ——— The buffers, as the application sees them ———
 
   /** Room left in the send buffer. */
   get sendSpace(): number {
@@ -301,74 +240,8 @@ export class Tcb {
     this.sendBuffer.push(bytes);
   }
 
-  /** The application is done sending (RFC 9293 §3.10.4 CLOSE): a FIN follows the buffered data. */
-  shutdown(): void {
-    shutdown(this);
-  }
-
   /** The sequence number of our FIN (valid once `finQueued`). */
   get finSeq(): number {
     return seqAdd(this.bufferSeq, this.sendBuffer.length);
-  }
-
-  /** The application closed the socket: the connection finishes on its own, or is reset if data would go unread. */
-  close(now: number): void {
-    close(this, now);
-  }
-
-  /** RFC 9293 §3.10.5 ABORT: a RST to the peer when synchronized, then CLOSED with `error`. */
-  abort(now: number, error: Error | undefined): void {
-    abort(this, now, error);
-  }
-
-  /** The application read bytes: the window may open enough to tell the peer (RFC 9293 §3.8.6.2.2). */
-  onRead(): boolean {
-    if (this.state === State.CLOSED || this.state === State.TIME_WAIT) return false;
-    const available = this.options.receiveBuffer - this.receiveBuffer.buffered;
-    const advertised = seqDiff(this.rcvAdv, this.rcvNxt);
-    if (available - advertised >= Math.min(this.options.receiveBuffer / 2, 2 * this.rcvMss)) {
-      this.ackNow = true;
-      return true;
-    }
-    return false;
-  }
-
-  /** Turns keep-alive on or off for this connection (the socket's setKeepAlive). */
-  setKeepAlive(now: number, keepAlive: ResolvedOptions["keepAlive"]): void {
-    this.keepAlive = keepAlive;
-    this.keepAliveAt = Infinity;
-    if (keepAlive) resetKeepAlive(this, now);
-  }
-
-  // ——— The transport's side ———
-
-  /** A segment for this connection (RFC 9293 §3.10.7.3–4), then whatever it calls for goes out. */
-  input(now: number, segment: TcpRepr): void {
-    segmentArrives(this, now, segment);
-  }
-
-  /** Sends what the state, the windows, Nagle and pending ACKs call for. */
-  output(now: number): void {
-    output(this, now);
-  }
-
-  /** Runs what is due at `now`, then output; returns the next deadline. */
-  poll(now: number): number {
-    return poll(this, now);
-  }
-
-  /** The earliest timer, Infinity when none runs. */
-  get deadline(): number {
-    return deadline(this);
-  }
-
-  /** An ICMP error about a segment of ours (RFC 1122 §4.2.3.9, RFC 5927 §4.1: `seq` must be in flight). */
-  icmpError(_now: number, hard: string | undefined, soft: string, seq: number): void {
-    if (!seqInRange(seq, this.sndUna, seqAdd(this.sndMax, 1))) return;
-    if (this.state === State.SYN_SENT && hard !== undefined) {
-      finish(this, systemError(hard, "connect"));
-      return;
-    }
-    this.softError = soft;
   }
 }

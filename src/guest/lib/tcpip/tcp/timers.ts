@@ -13,7 +13,7 @@ import { ACK } from "../wire/tcp.ts";
 import { retransmitFirst } from "./ack.ts";
 import { abort, finish } from "./close.ts";
 import { emit, sackSpace, sendData } from "./emit.ts";
-import { systemError } from "./errors.ts";
+import { systemError } from "../../../sdk/errors.ts";
 import { output } from "./output.ts";
 import { seqAdd, seqDiff, seqGt } from "./seq.ts";
 import { State, canSendData } from "./state.ts";

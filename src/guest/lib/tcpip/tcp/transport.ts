@@ -2,15 +2,18 @@
  * @module tcpip/tcp/transport
  * `Tcp`: the TCP transport of one stack. It verifies and parses each segment, finds its connection
  * by 4-tuple (or its listener), answers segments for nothing with a RST (RFC 9293 §3.10.7.1),
- * runs the connections' timers in `poll`, and writes every outgoing segment straight into the IP
- * layer's buffer (header, then payload copied from the send buffer, then the checksum): no
- * allocation per segment on the data path. It owns the socket API: `listen` and `connect`.
+ * runs the connections' timers in `poll`, and sends every outgoing segment through its
+ * `SegmentWriter` (writer.ts), straight into the IP layer's buffer. It owns the socket API:
+ * `listen` and `connect`.
  */
 
 import type { Address } from "../../../sdk/devices.ts";
-import { type Transport, type TransportContext, formatAddress, parseAddress } from "../ip.ts";
-import { ACK, type HeaderFields, RST, SYN, TcpPacket, TcpRepr, emitHeader, fillChecksum, headerLengthFor } from "../wire/tcp.ts";
-import { systemError } from "./errors.ts";
+import { formatIPv4 as formatAddress, parseIPv4 as parseAddress } from "../../net-address/index.ts";
+import type { Transport, TransportContext } from "../seam/ip.ts";
+import { ACK, RST, SYN, TcpPacket, TcpRepr } from "../wire/tcp.ts";
+import * as control from "./control.ts";
+import { systemError } from "../../../sdk/errors.ts";
+import { icmpErrors } from "./icmp-errors.ts";
 import { IsnGenerator } from "./isn.ts";
 import { TcpListener } from "./listener.ts";
 import { type KeepAliveOptions, type ResolvedOptions, type TcpOptions, resolveKeepAlive, resolveOptions } from "./options.ts";
@@ -19,13 +22,11 @@ import { TcpConnection } from "./socket.ts";
 import { State } from "./state.ts";
 import { type TcpStats, newStats } from "./stats.ts";
 import { Tcb, type TcbHost } from "./tcb.ts";
+import { SegmentWriter } from "./writer.ts";
 
-const PROTOCOL_TCP = 6;
 /** RFC 6335 §6 / RFC 6056 §3.2: the dynamic port range, for connections we open. */
 const EPHEMERAL_LOW = 49152;
 const EPHEMERAL_HIGH = 65535;
-
-const ICMP_DESTINATION_UNREACHABLE = 3;
 
 export interface ListenOptions {
   /** Half-open plus not-yet-accepted connections held (default: the `Tcp`'s `backlog`, 128). */
@@ -47,6 +48,7 @@ export class Tcp implements Transport, TcbHost {
   readonly #context: TransportContext;
   readonly #isn: IsnGenerator;
   readonly #repr = new TcpRepr();
+  readonly #writer: SegmentWriter;
   readonly #checksumAddresses = { source: 0, destination: 0 };
   /** Connections by local port, then by remote address·65536 + remote port. */
   readonly #byPort = new Map<number, Map<number, Tcb>>();
@@ -60,18 +62,6 @@ export class Tcp implements Transport, TcbHost {
   #handles = 0;
   /** No connection has a deadline before this (see `poll`). */
   #earliest = Infinity;
-  // The segment being emitted, read by `#fill` (one bound function, no closure per segment).
-  readonly #header: HeaderFields = { sourcePort: 0, destinationPort: 0, seq: 0, ack: 0, flags: 0, window: 0, mss: -1, windowScale: -1, sackPermitted: false, sackBlocks: [], sackCount: 0 };
-  #fillTcb: Tcb | undefined;
-  #fillFrom = 0;
-  #fillLength = 0;
-  #fillSource = 0;
-  #fillDestination = 0;
-  readonly #fill = (buffer: Uint8Array, offset: number): void => {
-    const headerLength = emitHeader(buffer, offset, this.#header);
-    if (this.#fillLength > 0) this.#fillTcb!.sendBuffer.copyTo(this.#fillFrom, this.#fillLength, buffer, offset + headerLength);
-    fillChecksum(buffer, offset, headerLength + this.#fillLength, this.#fillSource, this.#fillDestination);
-  };
   readonly #socketHost = {
     now: () => this.#context.now(),
     touch: (tcb: Tcb) => this.#touch(tcb),
@@ -87,6 +77,7 @@ export class Tcp implements Transport, TcbHost {
     this.#context = context;
     this.options = resolveOptions(options);
     this.#isn = new IsnGenerator((bytes) => context.random(bytes));
+    this.#writer = new SegmentWriter(context, this.stats);
   }
 
   // ——— Input ———
@@ -120,10 +111,10 @@ export class Tcp implements Transport, TcbHost {
       // RFC 9293 §3.6.1 / RFC 6191: a new SYN for a 4-tuple in TIME-WAIT, beyond what that connection
       // used, may open a new incarnation.
       if (tcb.state === State.TIME_WAIT && segment.flags & SYN && !(segment.flags & ACK) && seqGt(segment.seq, tcb.rcvNxt) && this.#listeners.has(segment.destinationPort)) {
-        tcb.abort(now, undefined);
+        control.abort(tcb, now, undefined);
       } else {
-        tcb.input(now, segment);
-        if (tcb.deadline < this.#earliest) this.#earliest = tcb.deadline;
+        control.input(tcb, now, segment);
+        if (control.deadline(tcb) < this.#earliest) this.#earliest = control.deadline(tcb);
         return;
       }
     }
@@ -167,38 +158,17 @@ export class Tcp implements Transport, TcbHost {
     const tcb = new Tcb(this, destination, segment.destinationPort, source, segment.sourcePort, this.#mssFor(source));
     tcb.listener = listener;
     listener.halfOpen++;
-    tcb.openPassive(now, segment, this.#isn.next(now, destination, segment.destinationPort, source, segment.sourcePort));
+    control.openPassive(tcb, now, segment, this.#isn.next(now, destination, segment.destinationPort, source, segment.sourcePort));
     this.#insert(tcb);
-    tcb.output(now);
-    if (tcb.deadline < this.#earliest) this.#earliest = tcb.deadline;
+    control.output(tcb, now);
+    if (control.deadline(tcb) < this.#earliest) this.#earliest = control.deadline(tcb);
   }
 
   /** RFC 9293 §3.10.7.1: the answer to a segment for no connection. */
   #resetFor(segment: TcpRepr, source: number, destination: number): void {
     if (segment.flags & RST) return;
-    if (segment.flags & ACK) this.#rawReset(destination, segment.destinationPort, source, segment.sourcePort, segment.ack, 0, RST);
-    else this.#rawReset(destination, segment.destinationPort, source, segment.sourcePort, 0, seqAdd(segment.seq, segment.seqLength), RST | ACK);
-  }
-
-  #rawReset(local: number, localPort: number, remote: number, remotePort: number, seq: number, ack: number, flags: number): void {
-    const header = this.#header;
-    header.sourcePort = localPort;
-    header.destinationPort = remotePort;
-    header.seq = seq;
-    header.ack = ack;
-    header.flags = flags;
-    header.window = 0;
-    header.mss = -1;
-    header.windowScale = -1;
-    header.sackPermitted = false;
-    header.sackCount = 0;
-    this.#fillTcb = undefined;
-    this.#fillLength = 0;
-    this.#fillSource = local;
-    this.#fillDestination = remote;
-    this.stats.resetsSent++;
-    this.stats.segmentsOut++;
-    this.#context.ip.send(remote, PROTOCOL_TCP, headerLengthFor(false, false), this.#fill, local);
+    if (segment.flags & ACK) this.#writer.reset(destination, segment.destinationPort, source, segment.sourcePort, segment.ack, 0, RST);
+    else this.#writer.reset(destination, segment.destinationPort, source, segment.sourcePort, 0, seqAdd(segment.seq, segment.seqLength), RST | ACK);
   }
 
   icmpError(now: number, type: number, code: number, source: number, destination: number, quoted: Uint8Array): void {
@@ -210,41 +180,14 @@ export class Tcp implements Transport, TcbHost {
     // `source`/`destination` are those of the packet we sent; accept them either way round.
     const tcb = ports?.get(destination * 65536 + remotePort) ?? ports?.get(source * 65536 + remotePort);
     if (tcb === undefined) return;
-    let hard: string | undefined;
-    let soft = "EHOSTUNREACH";
-    if (type === ICMP_DESTINATION_UNREACHABLE) {
-      // RFC 1122 §4.2.3.9: protocol and port unreachable are hard errors; RFC 5461 §4: in a
-      // synchronized state every one is taken as soft. We abort only a connection still in SYN-SENT.
-      if (code === 2 || code === 3) hard = "ECONNREFUSED";
-      else if (code === 0 || code === 6 || code === 9) hard = soft = "ENETUNREACH";
-      else if (code === 1 || code === 7 || code === 10 || code === 13) hard = "EHOSTUNREACH";
-      else if (code === 4) return; // fragmentation needed: path MTU discovery is not implemented
-    }
-    tcb.icmpError(now, hard, soft, seq);
+    const errors = icmpErrors(type, code);
+    if (errors !== undefined) control.icmpError(tcb, errors.hard, errors.soft, seq);
   }
 
   // ——— Output and timers ———
 
   emit(tcb: Tcb, seq: number, ack: number, flags: number, window: number, synOptions: boolean, from: number, length: number): void {
-    const header = this.#header;
-    header.sourcePort = tcb.localPort;
-    header.destinationPort = tcb.remotePort;
-    header.seq = seq;
-    header.ack = flags & ACK ? ack : 0;
-    header.flags = flags;
-    header.window = window;
-    header.mss = synOptions ? tcb.rcvMss : -1;
-    header.windowScale = synOptions && tcb.offerWindowScale ? tcb.rcvShift : -1;
-    header.sackPermitted = synOptions && tcb.offerSackPermitted;
-    header.sackBlocks = tcb.sackBlocks;
-    header.sackCount = tcb.sackCount;
-    this.#fillTcb = tcb;
-    this.#fillFrom = from;
-    this.#fillLength = length;
-    this.#fillSource = tcb.localAddress;
-    this.#fillDestination = tcb.remoteAddress;
-    this.stats.segmentsOut++;
-    this.#context.ip.send(tcb.remoteAddress, PROTOCOL_TCP, headerLengthFor(header.mss >= 0, header.windowScale >= 0, header.sackPermitted, false, header.sackCount) + length, this.#fill, tcb.localAddress);
+    this.#writer.segment(tcb, seq, ack, flags, window, synOptions, from, length);
   }
 
   poll(now: number): number {
@@ -263,7 +206,7 @@ export class Tcp implements Transport, TcbHost {
       for (const tcb of touched) {
         tcb.touched = false;
         if (tcb.state === State.CLOSED) continue;
-        const deadline = tcb.poll(now);
+        const deadline = control.poll(tcb, now);
         if (deadline < this.#earliest) this.#earliest = deadline;
       }
     }
@@ -273,8 +216,8 @@ export class Tcp implements Transport, TcbHost {
     if (now >= this.#earliest) {
       let next = Infinity;
       for (const tcb of this.#all) {
-        let deadline = tcb.deadline;
-        if (deadline <= now) deadline = tcb.poll(now);
+        let deadline = control.deadline(tcb);
+        if (deadline <= now) deadline = control.poll(tcb, now);
         if (deadline < next) next = deadline;
       }
       this.#earliest = next;
@@ -343,14 +286,14 @@ export class Tcp implements Transport, TcbHost {
 
   /** Listens on `port` (0: a free one from the dynamic range). Throws EADDRINUSE if taken. */
   listen(port: number, options: ListenOptions = {}): TcpListener {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw systemError("EINVAL", "listen", undefined, port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw systemError("EINVAL", "listen", { port });
     const backlog = options.backlog ?? this.options.backlog;
     if (!Number.isInteger(backlog) || backlog < 1) throw new RangeError(`tcp: listen backlog must be a positive integer, got ${String(backlog)}`);
     if (port === 0) {
       port = this.#freePort(() => true);
-      if (port === 0) throw systemError("EADDRINUSE", "listen", "0.0.0.0", 0);
+      if (port === 0) throw systemError("EADDRINUSE", "listen", { address: "0.0.0.0", port: 0 });
     }
-    if (this.#listeners.has(port)) throw systemError("EADDRINUSE", "listen", "0.0.0.0", port);
+    if (this.#listeners.has(port)) throw systemError("EADDRINUSE", "listen", { address: "0.0.0.0", port });
     const ip = this.#context.ip;
     const listener = new TcpListener(this.#listenerHost, () => formatAddress(ip.address), port, backlog);
     this.#listeners.set(port, listener);
@@ -363,18 +306,18 @@ export class Tcp implements Transport, TcbHost {
    */
   connect(address: string, port: number, options: ConnectOptions = {}): Promise<TcpConnection> {
     const remote = parseAddress(address);
-    if (remote === undefined || remote === 0 || remote === 0xffffffff || !Number.isInteger(port) || port < 1 || port > 65535) return Promise.reject(systemError("EINVAL", "connect", address, port));
+    if (remote === undefined || remote === 0 || remote === 0xffffffff || !Number.isInteger(port) || port < 1 || port > 65535) return Promise.reject(systemError("EINVAL", "connect", { address, port }));
     const local = this.#context.ip.address;
-    if (local === 0) return Promise.reject(systemError("EADDRNOTAVAIL", "connect", address, port));
+    if (local === 0) return Promise.reject(systemError("EADDRNOTAVAIL", "connect", { address, port }));
     const key = remote * 65536 + port;
     let localPort: number;
     if (options.localPort !== undefined) {
       localPort = options.localPort;
-      if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) return Promise.reject(systemError("EINVAL", "connect", address, port));
-      if (this.#byPort.get(localPort)?.has(key)) return Promise.reject(systemError("EADDRINUSE", "connect", address, port));
+      if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) return Promise.reject(systemError("EINVAL", "connect", { address, port }));
+      if (this.#byPort.get(localPort)?.has(key)) return Promise.reject(systemError("EADDRINUSE", "connect", { address, port }));
     } else {
       localPort = this.#freePort((candidate) => !this.#byPort.get(candidate)?.has(key));
-      if (localPort === 0) return Promise.reject(systemError("EADDRNOTAVAIL", "connect", address, port));
+      if (localPort === 0) return Promise.reject(systemError("EADDRNOTAVAIL", "connect", { address, port }));
     }
     const now = this.#context.now();
     const tcb = new Tcb(this, local, localPort, remote, port, this.#mssFor(remote));
@@ -382,7 +325,7 @@ export class Tcp implements Transport, TcbHost {
     if (options.keepAlive !== undefined) tcb.keepAlive = resolveKeepAlive(options.keepAlive);
     const socket = this.#socketFor(tcb);
     const connected = socket.connecting();
-    tcb.openActive(this.#isn.next(now, local, localPort, remote, port));
+    control.openActive(tcb, this.#isn.next(now, local, localPort, remote, port));
     this.#insert(tcb);
     this.#touch(tcb);
     return connected;
@@ -408,7 +351,7 @@ export class Tcp implements Transport, TcbHost {
   close(): void {
     for (const listener of [...this.#listeners.values()]) listener.close();
     const now = this.#context.now();
-    for (const tcb of [...this.#all]) tcb.abort(now, systemError("ECONNABORTED", "read"));
+    for (const tcb of [...this.#all]) control.abort(tcb, now, systemError("ECONNABORTED", "read"));
   }
 
   /** The connections in the table, for tests and diagnostics: state names by 4-tuple. */
