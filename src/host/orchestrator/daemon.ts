@@ -29,7 +29,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type BoundDevice, checkBindings, formatBinding } from "../spec/bindings.ts";
-import { prepareRuntimeScripts } from "../tender/runtime-script.ts";
+import { prepareRuntimeScripts } from "../tender/guest/runtime-script.ts";
 import { DaemonError } from "./api/errors.ts";
 import type { EventLog } from "./supervision/event-log.ts";
 import { ImageStore, unknownImage } from "./store/image-store.ts";

@@ -8,8 +8,9 @@
  * module) is the build's to judge (build/declaration.ts); this module only reports what happened.
  */
 
-import { thrownText } from "./guest-stack.ts";
-import { NO_DEVICES, makeHypercall } from "./hypercalls.ts";
+import { thrownText } from "./guest/guest-stack.ts";
+import { NO_DEVICES } from "./devices/calls.ts";
+import { makeHypercall } from "./hypercalls.ts";
 import { isolateTarget } from "./targets/isolate.ts";
 import type { Declaration, TurnEnd } from "./targets/target.ts";
 

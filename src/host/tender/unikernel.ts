@@ -18,7 +18,7 @@ import type { Image } from "../image/image.ts";
 import { stackMapper } from "../image/source-map.ts";
 import { type ConsoleCounts, ConsoleLines, type ConsoleSink } from "./console.ts";
 import type { ConsoleLimits } from "./console-limits.ts";
-import { rejectionText, thrownText } from "./guest-stack.ts";
+import { rejectionText, thrownText } from "./guest/guest-stack.ts";
 import type { EventSink, EventSource } from "./devices/events.ts";
 import { type OpenDevice, deviceAddresses, deviceInfo, deviceLinks } from "./devices/index.ts";
 import { DeviceTable } from "./devices/table.ts";

@@ -67,7 +67,7 @@ test("the same unikernel runs its web globals on the unix target", async () => {
 
 test("the web script's code cache is warmed: it carries the handler's path, so it is larger than a cold one", async () => {
   const ivm = (await import("isolated-vm")).default;
-  const { runtimeScript, webScript } = await import("../../../src/host/tender/runtime-script.ts");
+  const { runtimeScript, webScript } = await import("../../../src/host/tender/guest/runtime-script.ts");
   const { warmCodeCache } = await import("../../../src/host/tender/targets/warm-cache.ts");
   const isolate = new ivm.Isolate({ memoryLimit: 32 });
   const cold = (isolate.compileScriptSync(webScript(), { filename: "tsuki:web", produceCachedData: true }) as { cachedData?: { copy(): ArrayBuffer } }).cachedData!.copy().byteLength;

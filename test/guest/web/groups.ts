@@ -1,6 +1,6 @@
 /**
  * The web globals' groups loaded in Node's test process, the way the web script loads them in a
- * guest (src/host/tender/runtime-script.ts): `useWebGroups()` lets modules that reach other groups
+ * guest (src/host/tender/guest/runtime-script.ts): `useWebGroups()` lets modules that reach other groups
  * through the registry run here; `installWebGlobals()` also puts tsuki's globals in place of
  * Node's, for code written against the globals (tsuki/http's server). Import it before such code.
  */

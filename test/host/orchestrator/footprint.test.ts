@@ -44,7 +44,7 @@ test("tsuki daemon loads neither Node's type stripper, the X.509 stack nor undic
 test("a tender thread loads the tender behind the same hook: isolated-vm, and no type stripper", () => {
   // Also what shows that `loaded` sees packages at all.
   // What tender-worker.ts imports (it runs only inside a worker), as tender-worker-entry.js loads it.
-  const { packages, internals } = loaded(["src/host/tender/tender.ts", "src/host/tender/targets/isolate.ts", "src/host/tender/runtime-script.ts", "src/host/orchestrator/supervision/tender-protocol.ts"]);
+  const { packages, internals } = loaded(["src/host/tender/tender.ts", "src/host/tender/targets/isolate.ts", "src/host/tender/guest/runtime-script.ts", "src/host/orchestrator/supervision/tender-protocol.ts"]);
   assert.ok(packages.includes("isolated-vm"), `the tender (${packages.join(", ")})`);
   assert.deepEqual(internals.filter((m) => /amaro|undici/.test(m)), []);
 });

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CRYPTO_LIMITS, type HypercallFn, isHypercallError, packKey } from "../../../src/abi/index.ts";
 import { type TurnClock } from "../../../src/host/tender/crypto/index.ts";
-import { NO_DEVICES, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
+import { NO_DEVICES } from "../../../src/host/tender/devices/calls.ts";
+import { makeHypercall } from "../../../src/host/tender/hypercalls.ts";
 
 function host(turn?: TurnClock): { call: HypercallFn; rejected: [string, string][] } {
   const rejected: [string, string][] = [];

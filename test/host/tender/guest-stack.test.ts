@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { guestStack, withoutFrames } from "../../../src/host/tender/guest-stack.ts";
+import { guestStack, withoutFrames } from "../../../src/host/tender/guest/guest-stack.ts";
 
 const GUEST = ["RangeError: Array buffer allocation failed", "    at new ArrayBuffer (<anonymous>)", "    at tsuki:image/t/main.js:17:26", "    at async Promise.all (index 0)", "    at Object.start (tsuki:image/t/main.js:18:5)", "    at A (tsuki:runtime:28:5985)"];
 

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type HypercallFn, LIMITS, isHypercallError } from "../../../src/abi/index.ts";
-import { type HypercallHost, NO_DEVICES, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
+import { NO_DEVICES } from "../../../src/host/tender/devices/calls.ts";
+import { type HypercallHost, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
 
 interface Fake {
   call: HypercallFn;

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type HypercallError, isHypercallError } from "../../../src/abi/index.ts";
-import { type DeviceCalls, type HypercallHost, NO_DEVICES, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
+import { type DeviceCalls, NO_DEVICES } from "../../../src/host/tender/devices/calls.ts";
+import { type HypercallHost, makeHypercall } from "../../../src/host/tender/hypercalls.ts";
 import { sendTakenDatagrams } from "../../../src/host/tender/targets/isolate.ts";
 
 function fake() {

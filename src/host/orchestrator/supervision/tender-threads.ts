@@ -13,7 +13,7 @@
  * the next boot for its tenant, a restart by policy say, starts a new one.
  */
 
-import { bundledRuntimeScripts } from "../../tender/runtime-script.ts";
+import { bundledRuntimeScripts } from "../../tender/guest/runtime-script.ts";
 import { CpuShares } from "./cpu-shares.ts";
 import type { EventLog } from "./event-log.ts";
 import { type BootRequest, TenderThread } from "./tender-thread.ts";

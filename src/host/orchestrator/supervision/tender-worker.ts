@@ -22,7 +22,7 @@ import { lowerThisThread } from "./thread-priority.ts";
 import { TENDER_THREAD_NICE } from "./cpu-shares.ts";
 import { DescriptorBudget } from "../server/descriptors.ts";
 import type { Image } from "../../image/image.ts";
-import { useRuntimeScripts } from "../../tender/runtime-script.ts";
+import { useRuntimeScripts } from "../../tender/guest/runtime-script.ts";
 import { isolateTarget } from "../../tender/targets/isolate.ts";
 import type { Target } from "../../tender/targets/target.ts";
 import { Tender } from "../../tender/tender.ts";

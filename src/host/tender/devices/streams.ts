@@ -6,7 +6,7 @@
  */
 
 import { Errno, type HypercallError } from "../../../abi/index.ts";
-import { notMine } from "../hypercalls.ts";
+import { notMine } from "./calls.ts";
 import { Connection, peerOf } from "./connection.ts";
 import type { ConnectorBackend } from "./connector.ts";
 import type { EventSink } from "./events.ts";

@@ -5,7 +5,7 @@
  */
 
 import { Errno, type HypercallError, LIMITS } from "../../../abi/index.ts";
-import { type DeviceCalls, notMine } from "../hypercalls.ts";
+import { type DeviceCalls, notMine } from "./calls.ts";
 import type { BlockDevice } from "./block.ts";
 import type { EventSink } from "./events.ts";
 import type { OpenDevice } from "./index.ts";

@@ -12,7 +12,6 @@
  */
 
 import ivm from "isolated-vm";
-import type { MemoryUse, TurnEnd } from "../targets/target.ts";
 import { heapGuardBuild, heapGuardPath } from "./guard-addon.ts";
 import { setMemoryFlags } from "./v8-flags.ts";
 
@@ -68,9 +67,29 @@ export class GuardedMemory {
   }
 
   /** How a guest over its limit ends. */
-  end(): TurnEnd {
+  end(): OutOfMemory {
     const u = this.#last;
     const detail = u === undefined ? "over its memory limit" : `over its memory limit of ${mib(u.limit)}: heap ${mib(u.heap)}, external ${mib(u.external)}, reserved ${mib(u.reserved)}`;
     return { kind: "out-of-memory", detail };
   }
+}
+
+/** A unikernel's memory as its limit counts it, in bytes (README, "Memory"). */
+export interface MemoryUse {
+  /** V8's heap in use: objects, strings, compiled JavaScript, wasm tables. */
+  readonly heap: number;
+  /** What V8 counts outside its heap: ArrayBuffers, committed wasm memory, and what the guest runtime charged (wasm code, Intl objects). */
+  readonly external: number;
+  /** Reserved and not counted by V8: each wasm memory's uncommitted rest up to its maximum, resizable buffers' maxima. */
+  readonly reserved: number;
+  /** heap + external + reserved: what the limit holds. */
+  readonly used: number;
+  /** --mem. */
+  readonly limit: number;
+}
+
+/** How a guest over its limit ends: a turn's end of this kind (targets/target.ts, TurnEnd). */
+export interface OutOfMemory {
+  readonly kind: "out-of-memory";
+  readonly detail: string;
 }

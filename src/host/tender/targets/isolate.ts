@@ -34,7 +34,7 @@ import { setFlagsFromString } from "node:v8";
 import { type BootInfo, type GuestEvent, type HypercallFn, encodeEventBatch } from "../../../abi/index.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { GuardedMemory } from "../memory/guarded.ts";
-import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../guest/runtime-script.ts";
 import { warmCodeCache } from "./warm-cache.ts";
 import type { CpuTime, Declaration, GuestOptions, MemoryUse, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 

@@ -12,9 +12,9 @@ import type { Socket } from "node:net";
 import { TsukiError } from "../../common/errors.ts";
 import { type LaunchOptions, bwrapArgs } from "../../sandbox/bwrap.ts";
 import { SEAL_FAILED } from "../../sandbox/seal.ts";
-import { withoutFrames } from "../guest-stack.ts";
+import { withoutFrames } from "../guest/guest-stack.ts";
 import type { Sandbox } from "../../sandbox/walls.ts";
-import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../guest/runtime-script.ts";
 import { FrameError, FrameReader, framePieces } from "./process-frames.ts";
 
 /** Bytes the tender lets queue towards a child that does not read: past this it is flooding. */

@@ -16,6 +16,7 @@
 
 import type { TargetName } from "../../spec/limits.ts";
 import type { BootInfo, GuestEvent, HypercallFn } from "../../../abi/index.ts";
+import type { MemoryUse } from "../memory/guarded.ts";
 
 export interface Declaration {
   readonly devices: Record<string, { kind: string; optional?: unknown; origin?: unknown }>;
@@ -24,7 +25,7 @@ export interface Declaration {
   readonly workers?: readonly string[];
 }
 
-export type { TargetName };
+export type { MemoryUse, TargetName };
 
 export interface GuestOptions {
   readonly name: string;
@@ -72,20 +73,6 @@ export interface CpuTime {
   readonly cpuMs: number;
   /** Wall time spent inside the guest, where the target measures it; else null. */
   readonly wallMs: number | null;
-}
-
-/** A unikernel's memory as its limit counts it, in bytes (README, "Memory"). */
-export interface MemoryUse {
-  /** V8's heap in use: objects, strings, compiled JavaScript, wasm tables. */
-  readonly heap: number;
-  /** What V8 counts outside its heap: ArrayBuffers, committed wasm memory, and what the guest runtime charged (wasm code, Intl objects). */
-  readonly external: number;
-  /** Reserved and not counted by V8: each wasm memory's uncommitted rest up to its maximum, resizable buffers' maxima. */
-  readonly reserved: number;
-  /** heap + external + reserved: what the limit holds. */
-  readonly used: number;
-  /** --mem. */
-  readonly limit: number;
 }
 
 /** How a turn ended, when it did not simply return. */

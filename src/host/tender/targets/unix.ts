@@ -13,7 +13,7 @@
 import vm from "node:vm";
 import type { BootInfo, GuestEntry, GuestEvent } from "../../../abi/index.ts";
 import { TsukiError } from "../../common/errors.ts";
-import { driversScript, runtimeScript, webScript } from "../runtime-script.ts";
+import { driversScript, runtimeScript, webScript } from "../guest/runtime-script.ts";
 import type { Declaration, GuestOptions, SyncGuest, SyncTarget, TurnEnd } from "./target.ts";
 
 const turnScript = new vm.Script("globalThis[Symbol.for('tsuki.turn')]()", { filename: "tsuki:turn" });

@@ -1,5 +1,5 @@
 /**
- * @module host/tender/guest-stack
+ * @module host/tender/guest/guest-stack
  * What of a guest's uncaught exception the operator (and a tenant reading its console) sees: the
  * guest's own text and frames, never the host's. isolated-vm chains the host's stack below a line
  * `at (<isolated-vm boundary>)` on an error that leaves an isolate, and gives an error that has

@@ -1,5 +1,5 @@
 /**
- * @module host/tender/runtime-script
+ * @module host/tender/guest/runtime-script
  * The guest runtime (`src/guest/runtime`) bundled into classic scripts that a target runs in each
  * fresh guest context before the image: the runtime itself in every guest, the device drivers
  * only in guests whose image declares devices, and the web platform (`src/guest/web`) only in
@@ -20,7 +20,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TSUKI_VERSION } from "../common/version.ts";
+import { TSUKI_VERSION } from "../../common/version.ts";
 
 /** esbuild, loaded when something is bundled here: a tender thread given the scripts never loads it (about 1 MiB each). */
 const esbuild = (): typeof import("esbuild") => createRequire(import.meta.url)("esbuild");
@@ -32,7 +32,7 @@ const ENTRIES = ["main.ts", "drivers-main.ts", "web", "web/subtle/main.ts"] as c
 /** The parts a guest may ask for by name (`runtime.part`), and their entries. */
 const PARTS: Readonly<Record<string, (typeof ENTRIES)[number]>> = { subtle: "web/subtle/main.ts" };
 
-const WEB_DIR = fileURLToPath(new URL("../../guest/web/", import.meta.url));
+const WEB_DIR = fileURLToPath(new URL("../../../guest/web", import.meta.url));
 
 /**
  * The entry of the web script, made here because it is the one place that needs `require`: each
@@ -55,7 +55,7 @@ function options(entry: string): BuildOptions & { write: false } {
   const source: BuildOptions =
     entry === "web"
       ? { stdin: { contents: webEntry(), resolveDir: WEB_DIR, sourcefile: "web-main.ts", loader: "ts" }, define: { __TSUKI_VERSION__: JSON.stringify(TSUKI_VERSION) } }
-      : { entryPoints: [fileURLToPath(new URL(`../../guest/runtime/${entry}`, import.meta.url))] };
+      : { entryPoints: [fileURLToPath(new URL(`../../../guest/runtime/${entry}`, import.meta.url))] };
   return {
     ...source,
     bundle: true,
