@@ -21,7 +21,7 @@ import { sha256 } from "../../image/image.ts";
 import { DaemonError, type ErrorBody, RemoteError } from "./errors.ts";
 import type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 import type { RingLine } from "../supervision/console-ring.ts";
-import type { UnikernelSpec } from "../spec.ts";
+import type { UnikernelSpec } from "../model/spec.ts";
 import type { VolumeInfo } from "../store/volumes.ts";
 import { tlsFailure } from "./tls-errors.ts";
 import { CHAIN_HEADER } from "./wire.ts";

@@ -14,5 +14,5 @@ export { CHAIN_HEADER } from "./wire.ts";
 export type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
 export type { RingLine } from "../supervision/console-ring.ts";
 export type { VolumeInfo } from "../store/volumes.ts";
-export { DAEMON_TARGETS, type DaemonTarget, NAME_LABEL, PRIORITY_RANGE, type UnikernelSpec, checkName } from "../spec.ts";
+export { DAEMON_TARGETS, type DaemonTarget, NAME_LABEL, PRIORITY_RANGE, type UnikernelSpec, checkName } from "../model/spec.ts";
 export { RESTART_POLICIES, type RestartPolicy } from "../supervision/restart-policy.ts";

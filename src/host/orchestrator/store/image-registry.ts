@@ -1,7 +1,7 @@
 /**
  * @module host/orchestrator/store/image-registry
  * tsukid's images with their owners (image-owners.ts): uploads, taken a few at a time, streamed
- * to disk and checked off the control thread (image-upload.ts, image-check.ts), and recorded as
+ * to disk and checked off the control thread (image-upload.ts, supervision/image-check.ts), and recorded as
  * the uploader's; which images a caller may see and run; and their collection, when nothing of
  * its owner's subtree runs it and either a create has used it (`claimed`) or the upload's grace
  * has passed without one, on every destroy and on a timer.
@@ -10,8 +10,8 @@
 
 import type { IncomingMessage } from "node:http";
 import { type Image, sha256 } from "../../image/image.ts";
-import type { EventLog } from "../supervision/event-log.ts";
-import { ImageChecker } from "./image-check.ts";
+import type { EventLog } from "./event-log.ts";
+import { ImageChecker } from "../supervision/image-check.ts";
 import { IMAGE_GRACE_MS, type ImageOwner, expiredOwners, imageMb, imageVisible, within } from "./image-owners.ts";
 import type { ImageStore } from "./image-store.ts";
 import { UPLOAD_DEFAULTS, UploadGate, receiveImage } from "./image-upload.ts";

@@ -4,7 +4,7 @@
  * arrive (`UploadGate`: in all, and per top-level tenant with its sub-tenants), streamed to a
  * temporary file in the image store as
  * it arrives (never held in memory whole: thirty concurrent 64 MiB uploads once took 790 MiB), cut
- * off at the size limit, then checked on the image-check thread (image-check.ts) and renamed into
+ * off at the size limit, then checked on the image-check thread (supervision/image-check.ts) and renamed into
  * place. Whatever fails on the way leaves no file behind.
  */
 
@@ -14,7 +14,7 @@ import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Image } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
-import type { ImageChecker } from "./image-check.ts";
+import type { ImageChecker } from "../supervision/image-check.ts";
 import type { ImageStore } from "./image-store.ts";
 
 /**

@@ -23,13 +23,13 @@ import type { Image } from "../../image/image.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { checkConsoleLimits } from "../../tender/console-limits.ts";
 import { ConsoleRing } from "./console-ring.ts";
-import type { EventLog } from "./event-log.ts";
+import type { EventLog } from "../store/event-log.ts";
 import type { ImageStore } from "../store/image-store.ts";
 import { type Backoff, backoffDelay, decideRestart } from "./restart-policy.ts";
-import { type UnikernelSpec, specBindings } from "../spec.ts";
+import { type UnikernelSpec, specBindings } from "../model/spec.ts";
 import type { TenderThreads } from "./tender-threads.ts";
 import type { ThreadUnikernel } from "./thread-unikernel.ts";
-import { type Sample, UsageTotals } from "../store/usage.ts";
+import { type Sample, UsageTotals } from "./usage.ts";
 
 /**
  * starting: booting. running: booted and not ended. backoff: ended, waiting to be booted again.

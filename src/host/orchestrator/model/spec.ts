@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/spec
+ * @module host/orchestrator/model/spec
  * What the daemon keeps running: a unikernel's specification (name, image by SHA-256, device
  * bindings, limits, target, restart policy, start priority, args), read field by field from
  * untrusted JSON. The run specification's own values (limits, console limits, target, bindings)
@@ -9,14 +9,14 @@
  * field: ERR_REQUEST_MALFORMED, ERR_REQUEST_VALUE, ERR_DEV_MALFORMED.
  */
 
-import { IMAGE_NAME } from "../../abi/index.ts";
-import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
-import { type Binding, requestBinding } from "../spec/bindings.ts";
-import { type ConsoleLimits, LIMIT_DEFAULTS } from "../spec/limits.ts";
-import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
-import { DaemonError } from "./api/errors.ts";
-import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
-import { type Signature, parseSignature } from "./pki/image-trust.ts";
+import { IMAGE_NAME } from "../../../abi/index.ts";
+import { MAX_NAME_SEGMENTS } from "../../spec/device-uri.ts";
+import { type Binding, requestBinding } from "../../spec/bindings.ts";
+import { type ConsoleLimits, LIMIT_DEFAULTS } from "../../spec/limits.ts";
+import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../../spec/run-spec.ts";
+import { DaemonError } from "../api/errors.ts";
+import { RESTART_POLICIES, type RestartPolicy } from "../supervision/restart-policy.ts";
+import { type Signature, parseSignature } from "../pki/image-trust.ts";
 
 /** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */
 export const DAEMON_TARGETS = ["isolate", "process"] as const;
@@ -51,11 +51,11 @@ const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restar
 
 /** One segment of a name: a tenant's, or a unikernel's own. */
 export const NAME_LABEL = IMAGE_NAME;
-export { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
+export { MAX_NAME_SEGMENTS } from "../../spec/device-uri.ts";
 
 /**
  * A unikernel's name: one segment (`web-1`), or a path under tenants (`acme/web/web-1`, see
- * tenants.ts) of at most MAX_NAME_SEGMENTS segments.
+ * control/tenants.ts) of at most MAX_NAME_SEGMENTS segments.
  */
 export function checkName(name: unknown): string {
   const segments = typeof name === "string" ? name.split("/") : [];
@@ -111,7 +111,7 @@ function parseDevices(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > MAX_BINDINGS) throw new DaemonError("REQUEST_MALFORMED", `devices must be a list of at most ${MAX_BINDINGS} bindings "NAME=URI"`);
   return value.map((text: unknown, i) => {
     if (typeof text !== "string" || text.length > MAX_BINDING_LENGTH) throw new DaemonError("REQUEST_MALFORMED", `each device binding must be a string "NAME=URI" of at most ${MAX_BINDING_LENGTH} characters`);
-    // Its shape here; its URI by the one device-URI parser once the image says each device's kind (daemon.ts).
+    // Its shape here; its URI by the one device-URI parser once the image says each device's kind (control/daemon.ts).
     requestBinding(text, i);
     return text;
   });
