@@ -34,6 +34,7 @@ import { DaemonError } from "../api/errors.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { ImageStore, unknownImage } from "../store/image-store.ts";
 import { ImageRegistry, type ImageRegistryOptions } from "../store/image-registry.ts";
+import { ImageChecker } from "../supervision/image-check.ts";
 import { Instance, type InstanceInfo } from "../supervision/instance.ts";
 import { BACKOFF_DEFAULTS, type Backoff } from "../supervision/restart-policy.ts";
 import { type UnikernelSpec, checkName, specBindings } from "../model/spec.ts";
@@ -94,7 +95,7 @@ export class Daemon {
     }
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
     this.volumes = new VolumeSet(this.stateDir, this.#db, this.log, () => [...this.#instances.values()].map((i) => i.spec));
-    this.registry = new ImageRegistry(this.images, this.#db, this.log, () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
+    this.registry = new ImageRegistry(this.images, this.#db, this.log, new ImageChecker(), () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
     this.#trusted = options.trustedKeys ?? [];
     this.threads = new TenderThreads(this.log, options.descriptors === undefined ? {} : { descriptors: options.descriptors.shared });
     this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024, threads: this.threads };

@@ -9,8 +9,8 @@
 import { type X509Certificate, commonName, policyOf } from "./native-certs.ts";
 import { DaemonError } from "../api/errors.ts";
 import { type Policy, policyExcess } from "./policy.ts";
-import { NAME_LABEL } from "../model/spec.ts";
-import { MAX_TENANT_DEPTH, type Tenant } from "../control/tenants.ts";
+import { NAME_LABEL } from "../api/spec.ts";
+import { MAX_TENANT_DEPTH, type Tenant } from "./tenant.ts";
 
 /**
  * The tenant a verified chain (leaf first, then its issuers, possibly the CA last) belongs to.

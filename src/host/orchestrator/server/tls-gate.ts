@@ -26,7 +26,7 @@ import { type ApiCaps, type ApiConnections, REFUSAL_FLAGS, type RefusalReason, a
 import type { DescriptorBudget } from "../supervision/descriptors.ts";
 import { DaemonError } from "../api/errors.ts";
 import type { RateLimitedEvents } from "./event-limiter.ts";
-import { type Tenant, tenantName } from "../control/tenants.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 
 export interface GateOptions {
   readonly caps: ApiCaps;

@@ -25,7 +25,7 @@ import type { EventLog } from "../store/event-log.ts";
 import { RateLimitedEvents } from "./event-limiter.ts";
 import { type GateOptions, TlsGate } from "./tls-gate.ts";
 import type { Caller } from "../control/scope.ts";
-import { type Tenant, tenantName } from "../control/tenants.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 
 export interface TlsOptions {
   readonly host: string;

@@ -34,10 +34,10 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DaemonError } from "../api/errors.ts";
-import type { UnikernelSpec } from "../model/spec.ts";
+import type { UnikernelSpec } from "../api/spec.ts";
 import type { ImageOwner } from "./image-owners.ts";
 import { type Policy, withV1Defaults } from "../pki/policy.ts";
-import { type Tenant, tenantName } from "../control/tenants.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
 import { parseSize } from "../../common/size.ts";
 

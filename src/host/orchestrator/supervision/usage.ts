@@ -8,10 +8,11 @@
 
 import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../../tender/console.ts";
 import type { DeviceStats } from "../../tender/devices/stats.ts";
+import type { DeviceTotals } from "../api/info.ts";
 import type { Figures } from "./tender-protocol.ts";
 
-/** A device's counters summed over boots: its kind and every counter of its kind (open connections excluded). */
-export type DeviceTotals = { kind: string } & Record<string, number | string>;
+/** A device's counters summed over boots, as the API answers with them. */
+export type { DeviceTotals } from "../api/info.ts";
 
 /** What an instance has used since the daemon started: the figures metrics are made of. */
 export interface Usage {
