@@ -12,17 +12,17 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { DaemonError } from "./api/errors.ts";
 import { socketPath, stateDir } from "./api/paths.ts";
-import { Daemon } from "./daemon.ts";
+import { Daemon } from "./control/daemon.ts";
 import { loadMetrics } from "./metrics/metrics.ts";
 import { type ListenAddress, listenMetrics } from "./metrics/metrics-server.ts";
 import { type ApiCaps, ApiConnections } from "./server/api-connections.ts";
-import { DescriptorBudget, openDescriptors, reserveFor } from "./server/descriptors.ts";
+import { DescriptorBudget, openDescriptors, reserveFor } from "./supervision/descriptors.ts";
 import { API_LIMIT_DEFAULTS, apiHandler } from "./server/http-api.ts";
 import { RequestRates } from "./server/request-rate.ts";
 import { assertNoDaemon, listenUnix } from "./server/server.ts";
 import { type TlsOptions, listenTls } from "./server/tls-listener.ts";
 import { keyId } from "../image/signing.ts";
-import { EventLog } from "./supervision/event-log.ts";
+import { EventLog } from "./store/event-log.ts";
 
 export interface ServeOptions {
   /** The state directory as given (undefined: $TSUKI_STATE or the default). */

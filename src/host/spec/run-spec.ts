@@ -3,7 +3,7 @@
  * The run specification (`RunSpec`): what one run of a unikernel is given — image, target,
  * limits, args and device bindings — and the one place its values are checked. Every input path
  * produces a `RunSpec` through the checkers here: the command line's flags (flags.ts), a run
- * configuration's YAML (config/), tsukid's JSON create API (orchestrator/spec.ts); the tender,
+ * configuration's YAML (config/), tsukid's JSON create API (orchestrator/model/spec.ts); the tender,
  * tenant admission and block volumes read the checked values and never check them again.
  *
  * A value that does not fit is a `SpecProblem` naming it as its input path spells it: the flag

@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/server/descriptors.ts";
+import { DescriptorBudget, nofileLimit } from "../../../src/host/orchestrator/supervision/descriptors.ts";
 import { RateLimitedEvents } from "../../../src/host/orchestrator/server/event-limiter.ts";
 import { addressKey } from "../../../src/host/orchestrator/server/api-connections.ts";
 import { DaemonError, ERROR_LIMITS, errorBody } from "../../../src/host/orchestrator/api/errors.ts";
@@ -50,7 +50,7 @@ describe("the descriptor budget", () => {
 
   test("worker threads that attach the shared buffer take exactly the capacity between them, racing", async () => {
     const budget = DescriptorBudget.create(20_064, 64);
-    const url = pathToFileURL(path.join(ROOT, "src/host/orchestrator/server/descriptors.ts")).href;
+    const url = pathToFileURL(path.join(ROOT, "src/host/orchestrator/supervision/descriptors.ts")).href;
     // Each worker takes until refused, then gives back and takes again half as many, to race both ways.
     const source = `
       const { workerData, parentPort } = await import("node:worker_threads");

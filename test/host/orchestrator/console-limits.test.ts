@@ -9,11 +9,11 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { Daemon } from "../../../src/host/orchestrator/daemon.ts";
-import { EventLog } from "../../../src/host/orchestrator/supervision/event-log.ts";
+import { Daemon } from "../../../src/host/orchestrator/control/daemon.ts";
+import { EventLog } from "../../../src/host/orchestrator/store/event-log.ts";
 import { tsukidRegistry } from "../../../src/host/orchestrator/metrics/metrics.ts";
-import { parseSpec } from "../../../src/host/orchestrator/spec.ts";
-import { type Tenant, admit } from "../../../src/host/orchestrator/tenants.ts";
+import { parseSpec } from "../../../src/host/orchestrator/model/spec.ts";
+import { type Tenant, admit } from "../../../src/host/orchestrator/control/tenants.ts";
 import { CONSOLE_IN_FLIGHT } from "../../../src/host/orchestrator/supervision/tender-protocol.ts";
 import { tempDir } from "../../helpers.ts";
 import { sourceImage } from "./harness.ts";

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { BUSY_NICE, CpuShares, TENDER_THREAD_NICE, threadCpuMs } from "../../../src/host/orchestrator/supervision/cpu-shares.ts";
 import type { DaemonError } from "../../../src/host/orchestrator/api/errors.ts";
-import { EventLog } from "../../../src/host/orchestrator/supervision/event-log.ts";
+import { EventLog } from "../../../src/host/orchestrator/store/event-log.ts";
 import { UploadGate } from "../../../src/host/orchestrator/store/image-upload.ts";
 import { RequestRates } from "../../../src/host/orchestrator/server/request-rate.ts";
 import { tempDir } from "../../helpers.ts";

@@ -18,10 +18,10 @@ import { ChainCache, chainHeader, verifiedChain } from "../../../src/host/orches
 import { policyOf } from "../../../src/host/orchestrator/pki/native-certs.ts";
 import { POLICY_OID, checkPolicy, policyExcess } from "../../../src/host/orchestrator/pki/policy.ts";
 import { decodePolicy, encodePolicy } from "../../../src/host/orchestrator/pki/policy-der.ts";
-import type { UnikernelSpec } from "../../../src/host/orchestrator/spec.ts";
-import { admit, admitVolume, budgets } from "../../../src/host/orchestrator/tenants.ts";
+import type { UnikernelSpec } from "../../../src/host/orchestrator/model/spec.ts";
+import { admit, admitVolume, budgets } from "../../../src/host/orchestrator/control/tenants.ts";
 import { tenantFromChain } from "../../../src/host/orchestrator/pki/tenant-chain.ts";
-import { fullName, placeVolumes, present } from "../../../src/host/orchestrator/scope.ts";
+import { fullName, placeVolumes, present } from "../../../src/host/orchestrator/control/scope.ts";
 import type { Manifest } from "../../../src/abi/index.ts";
 import { POLICY } from "./pki.ts";
 

@@ -12,7 +12,7 @@ import { readImage } from "../../../src/host/image/image.ts";
 import { ConfigError, parseRunConfig } from "../../../src/host/config/index.ts";
 import { TsukiError } from "../../../src/host/common/errors.ts";
 import { DaemonError } from "../../../src/host/orchestrator/api/errors.ts";
-import { parseSpec, specBindings } from "../../../src/host/orchestrator/spec.ts";
+import { parseSpec, specBindings } from "../../../src/host/orchestrator/model/spec.ts";
 import { checkBindings, parseBinding } from "../../../src/host/spec/bindings.ts";
 import { absoluteBinding, runSpecFromFlags } from "../../../src/host/spec/flags.ts";
 import { SpecProblem, consoleLimits, cpuLimit, memoryLimit, targetName } from "../../../src/host/spec/run-spec.ts";

@@ -11,8 +11,5 @@ export { type CreateRequest, DaemonClient, REMOTE_SOCKETS, type RemoteTarget } f
 export { DaemonError, ERROR_LIMITS, type ErrorBody, RemoteError } from "./errors.ts";
 export { SOCKET_FILE, socketPath, stateDir } from "./paths.ts";
 export { CHAIN_HEADER } from "./wire.ts";
-export type { InstanceInfo, InstanceStats } from "../supervision/instance.ts";
-export type { RingLine } from "../supervision/console-ring.ts";
-export type { VolumeInfo } from "../store/volumes.ts";
-export { DAEMON_TARGETS, type DaemonTarget, NAME_LABEL, PRIORITY_RANGE, type UnikernelSpec, checkName } from "../spec.ts";
-export { RESTART_POLICIES, type RestartPolicy } from "../supervision/restart-policy.ts";
+export type { InstanceInfo, InstanceStats, RingLine, VolumeInfo } from "./info.ts";
+export { DAEMON_TARGETS, type DaemonTarget, NAME_LABEL, PRIORITY_RANGE, RESTART_POLICIES, type RestartPolicy, type UnikernelSpec, checkName } from "./spec.ts";

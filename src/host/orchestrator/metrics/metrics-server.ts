@@ -6,7 +6,7 @@
  * takes no input but the path, so it carries no authentication: bind it to loopback or an
  * interface only the monitoring system reaches. It holds at most METRICS_MAX_CONNECTIONS at once
  * (one more is closed at its accept): they come out of the daemon's own descriptors
- * (descriptors.ts), so a flood there cannot take the API's.
+ * (supervision/descriptors.ts), so a flood there cannot take the API's.
  */
 
 import type { Server } from "node:http";

@@ -23,8 +23,8 @@
 import type * as PromClient from "prom-client";
 import type { Instance, InstanceState } from "../supervision/instance.ts";
 import { type ConnectionCounts, REFUSAL_REASONS } from "../server/api-connections.ts";
-import type { DescriptorSnapshot } from "../server/descriptors.ts";
-import type { Sample } from "../store/usage.ts";
+import type { DescriptorSnapshot } from "../supervision/descriptors.ts";
+import type { Sample } from "../supervision/usage.ts";
 
 /** What the metrics read: the daemon's instances, its tender threads and its API's connections, now. */
 export interface MetricsSource {

@@ -9,8 +9,8 @@
 export { certPem, commonName, createCa, isCa, issueClient, issueServer, issueTenant, keyPem, policyOf, readCerts, readKey } from "./certs.ts";
 export { POLICY_LIMITS, type Policy, checkPolicy, describePolicy, parsePeerRange, parsePortRange, policyExcess } from "./policy.ts";
 export type { X509Certificate } from "./x509.ts";
-export { MAX_TENANT_DEPTH } from "../tenants.ts";
-export { NAME_LABEL } from "../spec.ts";
+export { MAX_TENANT_DEPTH } from "./tenant.ts";
+export { NAME_LABEL } from "../api/spec.ts";
 export { DaemonError } from "../api/errors.ts";
 // What a policy falls back to where it sets no limit of its own.
 export { LIMIT_DEFAULTS } from "../../tender/tender.ts";

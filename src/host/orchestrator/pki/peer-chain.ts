@@ -22,7 +22,7 @@
 import { X509Certificate, createHash } from "node:crypto";
 import { DaemonError } from "../api/errors.ts";
 import { CHAIN_HEADER } from "../api/wire.ts";
-import { MAX_TENANT_DEPTH } from "../tenants.ts";
+import { MAX_TENANT_DEPTH } from "./tenant.ts";
 
 export { CHAIN_HEADER };
 

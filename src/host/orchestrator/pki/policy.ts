@@ -39,7 +39,7 @@
  */
 
 import { isIP } from "node:net";
-import { DAEMON_TARGETS, type DaemonTarget } from "../spec.ts";
+import { DAEMON_TARGETS, type DaemonTarget } from "../api/spec.ts";
 import { DaemonError } from "../api/errors.ts";
 import { CPU_RANGE_MS, LIMIT_DEFAULTS } from "../../tender/tender.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "../../tender/devices/listener.ts";

@@ -1,6 +1,6 @@
 /**
  * @module host/orchestrator/pki/tenant-chain
- * The tenant of a verified certificate chain (tenants.ts describes tenants and their budgets),
+ * The tenant of a verified certificate chain (control/tenants.ts describes tenants and their budgets),
  * read with Node's X509Certificate (native-certs.ts): apart from tenants.ts so that the ASN.1
  * parser of the policy extension is loaded by the TLS listener, not by every daemon that
  * accounts creates.
@@ -9,8 +9,8 @@
 import { type X509Certificate, commonName, policyOf } from "./native-certs.ts";
 import { DaemonError } from "../api/errors.ts";
 import { type Policy, policyExcess } from "./policy.ts";
-import { NAME_LABEL } from "../spec.ts";
-import { MAX_TENANT_DEPTH, type Tenant } from "../tenants.ts";
+import { NAME_LABEL } from "../api/spec.ts";
+import { MAX_TENANT_DEPTH, type Tenant } from "./tenant.ts";
 
 /**
  * The tenant a verified chain (leaf first, then its issuers, possibly the CA last) belongs to.

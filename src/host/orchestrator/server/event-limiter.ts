@@ -10,7 +10,7 @@
  * (about 20 MB a day), whatever its rate, while the first fifty of a burst are logged in full.
  */
 
-import type { EventLog, LifecycleEvent } from "../supervision/event-log.ts";
+import type { EventLog, LifecycleEvent } from "../store/event-log.ts";
 
 export interface EventLimits {
   readonly perSecond: number;

@@ -1,7 +1,7 @@
 /**
  * @module host/orchestrator/server/http-api
  * tsukid's API as HTTP/1.1 requests, served on the local Unix socket (the host's administrator)
- * and over mutual TLS (tenants, each confined to its subtree: see scope.ts and tenants.ts). Bodies
+ * and over mutual TLS (tenants, each confined to its subtree: see control/scope.ts and control/tenants.ts). Bodies
  * are JSON except image uploads (raw bytes); every answer is JSON, and every error is
  * `{ error: { code, message, problems, exit } }` with a stable code. Bodies are counted as they
  * arrive and refused past their limit (413) without being read further.
@@ -25,12 +25,12 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TSUKI_VERSION } from "../../common/version.ts";
-import type { Daemon } from "../daemon.ts";
+import type { Daemon } from "../control/daemon.ts";
 import { DaemonError, errorBody } from "../api/errors.ts";
-import { checkSha256, parseSpec } from "../spec.ts";
-import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "../scope.ts";
+import { checkSha256, parseSpec } from "../model/spec.ts";
+import { ADMIN, type Caller, asCaller, callerName, fullName, placeVolumes, present } from "../control/scope.ts";
 import { RequestRates } from "./request-rate.ts";
-import { admit, admitImage, admitVolume, budgets, tenantName } from "../tenants.ts";
+import { admit, admitImage, admitVolume, budgets, tenantName } from "../control/tenants.ts";
 import type { ImageOwner } from "../store/image-owners.ts";
 import { checkJsonDepth, decodeSegment } from "./request-checks.ts";
 import type { VolumeRecord } from "../store/volumes.ts";

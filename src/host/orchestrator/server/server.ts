@@ -6,7 +6,7 @@
  * (ERR_DAEMON_RUNNING). Garbage on the socket gets a JSON 400 and the connection is closed.
  * It takes at most `maxConnections` at once (`--max-local-connections`; one more is closed at its
  * accept, counted as refused `local`): these come out of the descriptor reserve
- * (descriptors.ts), never the network peers' budget, so the administrator can always connect.
+ * (supervision/descriptors.ts), never the network peers' budget, so the administrator can always connect.
  */
 
 import { chmodSync, lstatSync, rmSync } from "node:fs";

@@ -2,7 +2,7 @@
  * @module host/orchestrator/server/tls-gate
  * The remote API's door. Every TCP connection is admitted or closed at its accept, before OpenSSL
  * sees a byte of it: past the cap of unauthenticated connections (in total, or from the peer's
- * address), or with no descriptor left in the budget (descriptors.ts), it is reset at once. An
+ * address), or with no descriptor left in the budget (supervision/descriptors.ts), it is reset at once. An
  * admitted one takes a descriptor until it closes and must name its tenant (TLS handshake, then
  * its first request's chain) before the deadline (`--handshake-timeout`), or it is closed; once
  * it has, it counts against the caps of authenticated connections, in total and per tenant, and
@@ -23,10 +23,10 @@ import type { Server } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type ApiCaps, type ApiConnections, REFUSAL_FLAGS, type RefusalReason, addressKey } from "./api-connections.ts";
-import type { DescriptorBudget } from "./descriptors.ts";
+import type { DescriptorBudget } from "../supervision/descriptors.ts";
 import { DaemonError } from "../api/errors.ts";
 import type { RateLimitedEvents } from "./event-limiter.ts";
-import { type Tenant, tenantName } from "../tenants.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 
 export interface GateOptions {
   readonly caps: ApiCaps;

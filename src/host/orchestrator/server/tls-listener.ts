@@ -21,11 +21,11 @@ import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { CHAIN_HEADER, ChainCache, certFromDer, verifiedChain } from "../pki/peer-chain.ts";
 import { DaemonError } from "../api/errors.ts";
-import type { EventLog } from "../supervision/event-log.ts";
+import type { EventLog } from "../store/event-log.ts";
 import { RateLimitedEvents } from "./event-limiter.ts";
 import { type GateOptions, TlsGate } from "./tls-gate.ts";
-import type { Caller } from "../scope.ts";
-import { type Tenant, tenantName } from "../tenants.ts";
+import type { Caller } from "../control/scope.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 
 export interface TlsOptions {
   readonly host: string;

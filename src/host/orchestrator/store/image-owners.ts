@@ -4,7 +4,7 @@
  * administrator for what arrived on the Unix socket): a tenant sees and runs only images that it
  * or one of its sub-tenants uploaded, and another's image is answered exactly as one the daemon
  * does not hold (404 ERR_IMAGE_NOT_FOUND), so its SHA-256 tells nothing. Each tenant's copy counts
- * against its storage budget and each ancestor's (as block volumes do, tenants.ts), even when the
+ * against its storage budget and each ancestor's (as block volumes do, control/tenants.ts), even when the
  * bytes are stored once for several. An ownership is let go when none of the owner's subtree's
  * unikernels runs the image and either one did (a create claimed it) or it was uploaded longer
  * than the grace ago (an upload waits that long for the create that should follow it); a file is

@@ -1,20 +1,20 @@
 /**
  * @module host/orchestrator/store/image-registry
  * tsukid's images with their owners (image-owners.ts): uploads, taken a few at a time, streamed
- * to disk and checked off the control thread (image-upload.ts, image-check.ts), and recorded as
- * the uploader's; which images a caller may see and run; and their collection, when nothing of
- * its owner's subtree runs it and either a create has used it (`claimed`) or the upload's grace
- * has passed without one, on every destroy and on a timer.
+ * to disk and checked off the control thread (image-upload.ts; the daemon hands in the checker,
+ * supervision/image-check.ts, whose thread lives with the tender threads), and recorded as the
+ * uploader's; which images a caller may see and run; and their collection, when nothing of its
+ * owner's subtree runs it and either a create has used it (`claimed`) or the upload's grace has
+ * passed without one, on every destroy and on a timer.
  * A file goes when it has no owner and no unikernel runs it.
  */
 
 import type { IncomingMessage } from "node:http";
 import { type Image, sha256 } from "../../image/image.ts";
-import type { EventLog } from "../supervision/event-log.ts";
-import { ImageChecker } from "./image-check.ts";
+import type { EventLog } from "./event-log.ts";
 import { IMAGE_GRACE_MS, type ImageOwner, expiredOwners, imageMb, imageVisible, within } from "./image-owners.ts";
 import type { ImageStore } from "./image-store.ts";
-import { UPLOAD_DEFAULTS, UploadGate, receiveImage } from "./image-upload.ts";
+import { type ImageCheck, UPLOAD_DEFAULTS, UploadGate, receiveImage } from "./image-upload.ts";
 import type { StateDb } from "./state-db.ts";
 
 export interface ImageRegistryOptions {
@@ -42,13 +42,14 @@ export class ImageRegistry {
   #users: () => Iterable<ImageUser>;
   #owners = new Map<string, ImageOwner>();
   #gate: UploadGate;
-  #checker = new ImageChecker();
+  #checker: ImageCheck;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(store: ImageStore, db: StateDb, log: EventLog, users: () => Iterable<ImageUser>, options: ImageRegistryOptions = {}) {
+  constructor(store: ImageStore, db: StateDb, log: EventLog, checker: ImageCheck, users: () => Iterable<ImageUser>, options: ImageRegistryOptions = {}) {
     this.store = store;
     this.#db = db;
     this.#log = log;
+    this.#checker = checker;
     this.#users = users;
     this.graceMs = options.graceMs ?? IMAGE_GRACE_MS;
     this.#gate = new UploadGate(options.maxUploads ?? UPLOAD_DEFAULTS.maxUploads, options.maxTenantUploads ?? UPLOAD_DEFAULTS.maxTenantUploads, options.tenantBytesPerSecond ?? UPLOAD_DEFAULTS.tenantBytesPerSecond);

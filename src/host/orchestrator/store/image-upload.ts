@@ -4,7 +4,7 @@
  * arrive (`UploadGate`: in all, and per top-level tenant with its sub-tenants), streamed to a
  * temporary file in the image store as
  * it arrives (never held in memory whole: thirty concurrent 64 MiB uploads once took 790 MiB), cut
- * off at the size limit, then checked on the image-check thread (image-check.ts) and renamed into
+ * off at the size limit, then checked on the image-check thread (supervision/image-check.ts) and renamed into
  * place. Whatever fails on the way leaves no file behind.
  */
 
@@ -14,7 +14,6 @@ import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Image } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
-import type { ImageChecker } from "./image-check.ts";
 import type { ImageStore } from "./image-store.ts";
 
 /**
@@ -75,10 +74,19 @@ export class UploadGate {
 }
 
 /**
+ * What checks an uploaded file off the control thread (supervision/image-check.ts's ImageChecker,
+ * handed in by the daemon, which owns the threads): the image it holds, or the error refusing it.
+ */
+export interface ImageCheck {
+  check(file: string, expected: string): Promise<Image>;
+  close(): Promise<void>;
+}
+
+/**
  * Receives `req`'s body as the image `expected` (its SHA-256): to a temporary file, refused (413)
  * past `limit` bytes, then checked off the control thread and moved into the store.
  */
-export async function receiveImage(req: IncomingMessage, expected: string, limit: number, store: ImageStore, checker: ImageChecker, pace: (bytes: number) => number = () => 0): Promise<Image> {
+export async function receiveImage(req: IncomingMessage, expected: string, limit: number, store: ImageStore, checker: ImageCheck, pace: (bytes: number) => number = () => 0): Promise<Image> {
   const tooLarge = () => new DaemonError("REQUEST_TOO_LARGE", `the image is larger than the ${limit} bytes this daemon accepts (tsuki daemon --max-image)`);
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();

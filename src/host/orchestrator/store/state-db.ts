@@ -12,7 +12,7 @@
  * A unikernel a tenant created is stored with the tenant's path, and each level of that path
  * with the policy its certificate carried at the tenant's latest create (`tenant_policies`), in
  * the same transaction: on start the daemon admits the tenant's unikernels again against those
- * policies (daemon.ts). Schema 1 (before tenants were recorded) is migrated in place: its
+ * policies (control/daemon.ts). Schema 1 (before tenants were recorded) is migrated in place: its
  * unikernels have no tenant and are brought back as the administrator's.
  *
  * Block volumes (volumes.ts) are rows of their own (schema 3). A volume's row and its file are
@@ -34,10 +34,10 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DaemonError } from "../api/errors.ts";
-import type { UnikernelSpec } from "../spec.ts";
+import type { UnikernelSpec } from "../api/spec.ts";
 import type { ImageOwner } from "./image-owners.ts";
 import { type Policy, withV1Defaults } from "../pki/policy.ts";
-import { type Tenant, tenantName } from "../tenants.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
 import { type VolumeRecord, bindingFile, checkVolumeName } from "./volumes.ts";
 import { parseSize } from "../../common/size.ts";
 

@@ -19,7 +19,7 @@ import { formatSize } from "../../common/size.ts";
 import type { Binding } from "../../spec/bindings.ts";
 import { formatDeviceUri } from "../../spec/device-uri.ts";
 import { DaemonError } from "../api/errors.ts";
-import type { EventLog } from "../supervision/event-log.ts";
+import type { EventLog } from "./event-log.ts";
 import type { StateDb } from "./state-db.ts";
 import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord, bindingFile, blockBinding, checkVolumeName, checkVolumeSize, volumeFile, volumeMb } from "./volumes.ts";
 

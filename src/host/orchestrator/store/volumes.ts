@@ -43,23 +43,8 @@ export interface VolumeRecord {
   readonly tenant: string | undefined;
 }
 
-/** A block volume as the API answers about it. */
-export interface VolumeInfo {
-  readonly name: string;
-  /** Bytes. */
-  readonly size: number;
-  /** What it counts against storage budgets. */
-  readonly sizeMb: number;
-  /** Its file (the administrator sees it; tenants do not). */
-  readonly file?: string;
-  /** The tenant that created it, or null for the administrator. */
-  readonly tenant?: string | null;
-  readonly created: string;
-  /** The unikernels that bind it. */
-  readonly boundBy: readonly string[];
-  /** Its file has gone (removed behind the daemon's back): unikernels binding it fail to boot. */
-  readonly missing: boolean;
-}
+/** A block volume as the API answers about it: the API's type. */
+export type { VolumeInfo } from "../api/info.ts";
 
 /** What storage budgets count of a volume: whole MiB, rounded up. */
 export function volumeMb(volume: Pick<VolumeRecord, "size">): number {

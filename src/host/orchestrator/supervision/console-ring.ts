@@ -9,22 +9,15 @@
  * longer ones), so 1,024 lines alone could be 16 MiB a unikernel.
  */
 
+import type { RingLine } from "../api/info.ts";
+
 /** Text a ring holds at most, by default: 1 MiB (UTF-16 code units, counted as two bytes each). */
 export const RING_BYTES = 1024 * 1024;
 /** What a line costs the ring besides its text. */
 const LINE_OVERHEAD = 64;
 
-export interface RingLine {
-  /** Numbered from 1 over the ring's life, so a reader can tell what it missed. */
-  readonly seq: number;
-  /** Wall-clock ms since the epoch. */
-  readonly time: number;
-  /** 1: output, 2: errors. */
-  readonly stream: 1 | 2;
-  readonly text: string;
-  /** Written by the tender about the unikernel (a drop notice), not by the guest. */
-  readonly tender?: true;
-}
+/** A line as the API answers with it. */
+export type { RingLine } from "../api/info.ts";
 
 export interface Follower {
   line(line: RingLine): void;

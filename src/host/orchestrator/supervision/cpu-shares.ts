@@ -14,7 +14,7 @@
 
 import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
-import type { EventLog } from "./event-log.ts";
+import type { EventLog } from "../store/event-log.ts";
 
 export const TENDER_THREAD_NICE = 5;
 export const BUSY_NICE = 15;

@@ -22,21 +22,17 @@ import type { ExitStatus } from "../../../abi/index.ts";
 import type { Image } from "../../image/image.ts";
 import { TsukiError } from "../../common/errors.ts";
 import { checkConsoleLimits } from "../../tender/console-limits.ts";
+import type { InstanceInfo, InstanceState, InstanceStats } from "../api/info.ts";
 import { ConsoleRing } from "./console-ring.ts";
-import type { EventLog } from "./event-log.ts";
+import type { EventLog } from "../store/event-log.ts";
 import type { ImageStore } from "../store/image-store.ts";
 import { type Backoff, backoffDelay, decideRestart } from "./restart-policy.ts";
-import { type UnikernelSpec, specBindings } from "../spec.ts";
+import { type UnikernelSpec, specBindings } from "../model/spec.ts";
 import type { TenderThreads } from "./tender-threads.ts";
 import type { ThreadUnikernel } from "./thread-unikernel.ts";
-import { type Sample, UsageTotals } from "../store/usage.ts";
+import { type Sample, UsageTotals } from "./usage.ts";
 
-/**
- * starting: booting. running: booted and not ended. backoff: ended, waiting to be booted again.
- * exited: ended and the policy says not again. failed: cannot boot (configuration, image) or ended
- * with a code that says booting again will not help. stopped: stopped by the daemon.
- */
-export type InstanceState = "starting" | "running" | "backoff" | "exited" | "failed" | "stopped";
+export type { InstanceInfo, InstanceState, InstanceStats } from "../api/info.ts";
 
 export interface LastExit extends ExitStatus {
   /** When it ended, ms since the epoch. */
@@ -244,7 +240,7 @@ export class Instance {
     return out;
   }
 
-  info() {
+  info(): InstanceInfo {
     const image = this.#imageManifest();
     return {
       name: this.spec.name,
@@ -271,7 +267,7 @@ export class Instance {
     };
   }
 
-  async stats() {
+  async stats(): Promise<InstanceStats> {
     const { boot, usage, stale } = await this.sample();
     const heap = boot?.heap ?? null;
     const cpu = boot?.cpuTime ?? null;
@@ -329,5 +325,3 @@ export class Instance {
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
-export type InstanceInfo = ReturnType<Instance["info"]>;
-export type InstanceStats = Awaited<ReturnType<Instance["stats"]>>;

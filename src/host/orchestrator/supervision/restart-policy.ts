@@ -8,9 +8,10 @@
  */
 
 import { ExitCode, type ExitStatus } from "../../../abi/index.ts";
+import type { RestartPolicy } from "../api/spec.ts";
 
-export const RESTART_POLICIES = ["never", "on-failure", "always"] as const;
-export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+/** The policies' names are the API's. */
+export { RESTART_POLICIES, type RestartPolicy } from "../api/spec.ts";
 
 /** Exit codes that say "booting this again will not help". */
 const FINAL_CODES: ReadonlySet<number> = new Set([ExitCode.USAGE, ExitCode.BAD_IMAGE, ExitCode.CONFIG]);

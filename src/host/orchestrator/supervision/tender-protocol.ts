@@ -33,7 +33,7 @@ import type { DeviceStats } from "../../tender/devices/stats.ts";
 import type { CpuTime, MemoryUse } from "../../tender/targets/target.ts";
 import type { BootOptions } from "../../tender/tender.ts";
 import { DaemonError } from "../api/errors.ts";
-import type { DaemonTarget } from "../spec.ts";
+import type { DaemonTarget } from "../model/spec.ts";
 
 /** What a unikernel has used this boot, as its tender thread read it. */
 export interface Figures {

@@ -20,8 +20,8 @@ import { Worker } from "node:worker_threads";
 import { ExitCode, type ExitStatus } from "../../../abi/index.ts";
 import type { Image } from "../../image/image.ts";
 import type { BootOptions } from "../../tender/tender.ts";
-import type { EventLog } from "./event-log.ts";
-import type { DaemonTarget } from "../spec.ts";
+import type { EventLog } from "../store/event-log.ts";
+import type { DaemonTarget } from "../model/spec.ts";
 import { type FromWorker, NO_FIGURES, type ToWorker, checkFromWorker, consoleEntrySize, packImage, rebuildError } from "./tender-protocol.ts";
 import { ThreadUnikernel, type UnikernelThread } from "./thread-unikernel.ts";
 

@@ -15,7 +15,7 @@
 
 import { bundledRuntimeScripts } from "../../tender/guest/runtime-script.ts";
 import { CpuShares } from "./cpu-shares.ts";
-import type { EventLog } from "./event-log.ts";
+import type { EventLog } from "../store/event-log.ts";
 import { type BootRequest, TenderThread } from "./tender-thread.ts";
 import type { ThreadUnikernel } from "./thread-unikernel.ts";
 

@@ -20,14 +20,14 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { lowerThisThread } from "./thread-priority.ts";
 import { TENDER_THREAD_NICE } from "./cpu-shares.ts";
-import { DescriptorBudget } from "../server/descriptors.ts";
+import { DescriptorBudget } from "./descriptors.ts";
 import type { Image } from "../../image/image.ts";
 import { useRuntimeScripts } from "../../tender/guest/runtime-script.ts";
 import { isolateTarget } from "../../tender/targets/isolate.ts";
 import type { Target } from "../../tender/targets/target.ts";
 import { Tender } from "../../tender/tender.ts";
 import type { Unikernel } from "../../tender/unikernel.ts";
-import type { DaemonTarget } from "../spec.ts";
+import type { DaemonTarget } from "../model/spec.ts";
 import { CONSOLE_IN_FLIGHT, type ConsoleEntry, type Figures, type FromWorker, type ToWorker, carryError, consoleEntrySize, unpackImage } from "./tender-protocol.ts";
 
 /**

@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/server/descriptors
+ * @module host/orchestrator/supervision/descriptors
  * tsukid's descriptor budget. Every socket a network peer makes the daemon hold costs a file
  * descriptor, and when the process runs out (EMFILE) it runs out for everything at once: every
  * tenant's service, the API and the administrator's Unix socket. So the descriptors are shared

@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/scope
+ * @module host/orchestrator/control/scope
  * Who is asking, and what they may see: the API's requests come from the host's administrator
  * (the Unix socket: every unikernel, full names) or from a tenant (mutual TLS: its subtree only).
  *
@@ -11,13 +11,13 @@
  * named and hidden the same way.
  */
 
-import { TsukiError } from "../common/errors.ts";
-import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { requestBinding } from "../spec/bindings.ts";
-import { DaemonError } from "./api/errors.ts";
-import { checkName } from "./spec.ts";
+import { TsukiError } from "../../common/errors.ts";
+import { type BlockBinding, UriProblem, VOLUME_LABEL, formatDeviceUri, parseDeviceUri } from "../../spec/device-uri.ts";
+import { requestBinding } from "../../spec/bindings.ts";
+import { DaemonError } from "../api/errors.ts";
+import { checkName } from "../model/spec.ts";
 import { type Tenant, tenantName } from "./tenants.ts";
-import { blockBinding, checkVolumeName } from "./store/volumes.ts";
+import { blockBinding, checkVolumeName } from "../store/volumes.ts";
 
 export type Caller = { readonly kind: "admin" } | { readonly kind: "tenant"; readonly tenant: Tenant };
 

@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/store/image-check-worker
+ * @module host/orchestrator/supervision/image-check-worker
  * The image-check thread: reads an uploaded image from its temporary file and checks it in full
  * (`readImage`: the archive, the manifest, every file's hash, the ABI), off tsukid's control
  * thread, so that a large or hostile upload costs the API nothing while it is parsed. Answers with
@@ -12,8 +12,8 @@ import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { readImage } from "../../image/image.ts";
 import { DaemonError } from "../api/errors.ts";
-import { carryError, packImage } from "../supervision/tender-protocol.ts";
-import { lowerThisThread } from "../supervision/thread-priority.ts";
+import { carryError, packImage } from "./tender-protocol.ts";
+import { lowerThisThread } from "./thread-priority.ts";
 import type { CheckRequest, CheckAnswer } from "./image-check.ts";
 
 /** Below the control thread and below tender threads too: checking uploads is background work. */

@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/store/usage
+ * @module host/orchestrator/supervision/usage
  * What a unikernel on tsukid has used since the daemon started, summed over its boots: the
  * figures its stats' totals and the metrics' counters are made of. A boot's figures are added
  * once, as it ended (`UsageTotals.add`); a running boot's are added to a copy when read
@@ -8,10 +8,11 @@
 
 import { type ConsoleCounts, NO_CONSOLE_COUNTS } from "../../tender/console.ts";
 import type { DeviceStats } from "../../tender/devices/stats.ts";
-import type { Figures } from "../supervision/tender-protocol.ts";
+import type { DeviceTotals } from "../api/info.ts";
+import type { Figures } from "./tender-protocol.ts";
 
-/** A device's counters summed over boots: its kind and every counter of its kind (open connections excluded). */
-export type DeviceTotals = { kind: string } & Record<string, number | string>;
+/** A device's counters summed over boots, as the API answers with them. */
+export type { DeviceTotals } from "../api/info.ts";
 
 /** What an instance has used since the daemon started: the figures metrics are made of. */
 export interface Usage {

@@ -1,69 +1,30 @@
 /**
- * @module host/orchestrator/spec
+ * @module host/orchestrator/model/spec
  * What the daemon keeps running: a unikernel's specification (name, image by SHA-256, device
- * bindings, limits, target, restart policy, start priority, args), read field by field from
- * untrusted JSON. The run specification's own values (limits, console limits, target, bindings)
+ * bindings, limits, target, restart policy, start priority, args; its type is the API's,
+ * api/spec.ts), read field by field from untrusted JSON. The run specification's own values (limits, console limits, target, bindings)
  * are checked by its one checker (spec/run-spec.ts) with the API's spelling of each field
  * (`memoryMb`, `devices[2]`); the daemon's own (name, restart policy, priority, signature) here.
  * An unknown key, a wrong type or a value out of range is refused with a stable code naming the
  * field: ERR_REQUEST_MALFORMED, ERR_REQUEST_VALUE, ERR_DEV_MALFORMED.
  */
 
-import { IMAGE_NAME } from "../../abi/index.ts";
-import { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
-import { type Binding, requestBinding } from "../spec/bindings.ts";
-import { type ConsoleLimits, LIMIT_DEFAULTS } from "../spec/limits.ts";
-import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../spec/run-spec.ts";
-import { DaemonError } from "./api/errors.ts";
-import { RESTART_POLICIES, type RestartPolicy } from "./supervision/restart-policy.ts";
-import { type Signature, parseSignature } from "./pki/image-trust.ts";
+import { type Binding, requestBinding } from "../../spec/bindings.ts";
+import { type ConsoleLimits, LIMIT_DEFAULTS } from "../../spec/limits.ts";
+import { SpecProblem, consoleLimit, cpuLimit, memoryLimit, targetName } from "../../spec/run-spec.ts";
+import { DaemonError } from "../api/errors.ts";
+import { DAEMON_TARGETS, PRIORITY_RANGE, RESTART_POLICIES, type UnikernelSpec, checkName } from "../api/spec.ts";
+import { parseSignature } from "../pki/image-trust.ts";
 
-/** Targets the daemon runs: both have walls; `unix` (none, in the daemon's own realm) is for `tsuki run` only. */
-export const DAEMON_TARGETS = ["isolate", "process"] as const;
-export type DaemonTarget = (typeof DAEMON_TARGETS)[number];
+/** The specification's type and the names it is checked against are the API's (api/spec.ts), re-exported for the daemon's files. */
+export { DAEMON_TARGETS, type DaemonTarget, MAX_NAME_SEGMENTS, NAME_LABEL, PRIORITY_RANGE, type UnikernelSpec, checkName } from "../api/spec.ts";
 
-export const PRIORITY_RANGE = { min: 0, max: 1000, default: 50 } as const;
 export const MAX_BINDINGS = 63;
 export const MAX_BINDING_LENGTH = 4096;
 export const MAX_ARGS_BYTES = 64 * 1024;
 const SHA256 = /^[0-9a-f]{64}$/;
 
-export interface UnikernelSpec {
-  readonly name: string;
-  /** SHA-256 of the image, in hex: the daemon stores each image once under it. */
-  readonly image: string;
-  /** `NAME=URI`, as `--dev` takes them. */
-  readonly devices: readonly string[];
-  readonly memoryMb: number;
-  readonly cpuMs: number;
-  readonly target: DaemonTarget;
-  readonly restart: RestartPolicy;
-  /** Lower starts first when the daemon starts (Albatross: 0 first, default 50). */
-  readonly priority: number;
-  readonly args: Readonly<Record<string, unknown>>;
-  /** Console limits it asked for, either or both (the tender's defaults for the rest); absent in specs made before they existed. */
-  readonly console?: Partial<ConsoleLimits>;
-  /** The image's signature, when it came with one (required by a daemon with trusted keys). */
-  readonly signature?: Signature;
-}
-
 const KEYS = ["name", "image", "devices", "memoryMb", "cpuMs", "target", "restart", "priority", "args", "console", "signature"] as const;
-
-/** One segment of a name: a tenant's, or a unikernel's own. */
-export const NAME_LABEL = IMAGE_NAME;
-export { MAX_NAME_SEGMENTS } from "../spec/device-uri.ts";
-
-/**
- * A unikernel's name: one segment (`web-1`), or a path under tenants (`acme/web/web-1`, see
- * tenants.ts) of at most MAX_NAME_SEGMENTS segments.
- */
-export function checkName(name: unknown): string {
-  const segments = typeof name === "string" ? name.split("/") : [];
-  if (typeof name !== "string" || segments.length > MAX_NAME_SEGMENTS || !segments.every((s) => NAME_LABEL.test(s))) {
-    throw new DaemonError("NAME_INVALID", `unikernel name ${JSON.stringify(name)?.slice(0, 80)} is not valid: use 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit (e.g. web-1), or such segments joined by "/" under a tenant (acme/web-1)`);
-  }
-  return name;
-}
 
 export function checkSha256(sha: unknown, what = "image"): string {
   if (typeof sha !== "string" || !SHA256.test(sha)) throw new DaemonError("REQUEST_MALFORMED", `${what} must be the image's SHA-256: 64 lower-case hex digits`);
@@ -111,7 +72,7 @@ function parseDevices(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > MAX_BINDINGS) throw new DaemonError("REQUEST_MALFORMED", `devices must be a list of at most ${MAX_BINDINGS} bindings "NAME=URI"`);
   return value.map((text: unknown, i) => {
     if (typeof text !== "string" || text.length > MAX_BINDING_LENGTH) throw new DaemonError("REQUEST_MALFORMED", `each device binding must be a string "NAME=URI" of at most ${MAX_BINDING_LENGTH} characters`);
-    // Its shape here; its URI by the one device-URI parser once the image says each device's kind (daemon.ts).
+    // Its shape here; its URI by the one device-URI parser once the image says each device's kind (control/daemon.ts).
     requestBinding(text, i);
     return text;
   });

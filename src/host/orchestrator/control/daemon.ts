@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/daemon
+ * @module host/orchestrator/control/daemon
  * tsukid's core: the set of unikernels that should run on this host, kept in the state directory
  * (SQLite for the specifications, one file per image) and run through the tender, each tenant's
  * unikernels in a tender thread of their own (tender-threads.ts), never on the thread that runs
@@ -28,26 +28,27 @@
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type BoundDevice, checkBindings, formatBinding } from "../spec/bindings.ts";
-import { prepareRuntimeScripts } from "../tender/guest/runtime-script.ts";
-import { DaemonError } from "./api/errors.ts";
-import type { EventLog } from "./supervision/event-log.ts";
-import { ImageStore, unknownImage } from "./store/image-store.ts";
-import { ImageRegistry, type ImageRegistryOptions } from "./store/image-registry.ts";
-import { Instance, type InstanceInfo } from "./supervision/instance.ts";
-import { BACKOFF_DEFAULTS, type Backoff } from "./supervision/restart-policy.ts";
-import { type UnikernelSpec, checkName, specBindings } from "./spec.ts";
-import { checkSignature } from "./pki/image-trust.ts";
-import { StateDb } from "./store/state-db.ts";
-import { TenderThreads } from "./supervision/tender-threads.ts";
-import type { DescriptorBudget } from "./server/descriptors.ts";
+import { type BoundDevice, checkBindings, formatBinding } from "../../spec/bindings.ts";
+import { prepareRuntimeScripts } from "../../tender/guest/runtime-script.ts";
+import { DaemonError } from "../api/errors.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { ImageStore, unknownImage } from "../store/image-store.ts";
+import { ImageRegistry, type ImageRegistryOptions } from "../store/image-registry.ts";
+import { ImageChecker } from "../supervision/image-check.ts";
+import { Instance, type InstanceInfo } from "../supervision/instance.ts";
+import { BACKOFF_DEFAULTS, type Backoff } from "../supervision/restart-policy.ts";
+import { type UnikernelSpec, checkName, specBindings } from "../model/spec.ts";
+import { checkSignature } from "../pki/image-trust.ts";
+import { StateDb } from "../store/state-db.ts";
+import { TenderThreads } from "../supervision/tender-threads.ts";
+import type { DescriptorBudget } from "../supervision/descriptors.ts";
 import { type Tenant, admit as admitByPolicy, tenantName } from "./tenants.ts";
-import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord } from "./store/volumes.ts";
-import { VolumeSet } from "./store/volume-set.ts";
-import { formatDeviceUri } from "../spec/device-uri.ts";
+import { VOLUMES_DIR, type VolumeInfo, type VolumeRecord } from "../store/volumes.ts";
+import { VolumeSet } from "../store/volume-set.ts";
+import { formatDeviceUri } from "../../spec/device-uri.ts";
 import type { KeyObject } from "node:crypto";
-import type { Manifest } from "../../abi/index.ts";
-import type { Policy } from "./pki/policy.ts";
+import type { Manifest } from "../../../abi/index.ts";
+import type { Policy } from "../pki/policy.ts";
 
 export interface DaemonOptions {
   readonly stateDir: string;
@@ -94,7 +95,7 @@ export class Daemon {
     }
     if (this.#db.migration !== undefined) this.log.emit("state-migrated", { ...this.#db.migration });
     this.volumes = new VolumeSet(this.stateDir, this.#db, this.log, () => [...this.#instances.values()].map((i) => i.spec));
-    this.registry = new ImageRegistry(this.images, this.#db, this.log, () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
+    this.registry = new ImageRegistry(this.images, this.#db, this.log, new ImageChecker(), () => [...this.#instances.values()].map((i) => ({ image: i.spec.image, tenant: i.tenant })), options.images);
     this.#trusted = options.trustedKeys ?? [];
     this.threads = new TenderThreads(this.log, options.descriptors === undefined ? {} : { descriptors: options.descriptors.shared });
     this.#deps = { images: this.images, log: this.log, backoff: options.backoff ?? BACKOFF_DEFAULTS, ringLines: options.ringLines ?? 1024, threads: this.threads };

@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/tenants
+ * @module host/orchestrator/control/tenants
  * Tenants, from the certificate chain a client presents (Albatross's delegation): each tenant
  * certificate between the trusted CA and the client's leaf is one segment of a path, so the
  * client of `CA → acme → web → leaf` is tenant `acme/web`, and its unikernels are named
@@ -16,32 +16,20 @@
  * concurrent creates cannot both squeeze into the last slot.
  */
 
-import type { Manifest } from "../../abi/index.ts";
-import { DaemonError } from "./api/errors.ts";
-import { type DeviceBinding, formatDeviceUri, parseDeviceUri } from "../spec/device-uri.ts";
-import { checkBindings, formatBinding } from "../spec/bindings.ts";
-import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../tender/console-limits.ts";
-import { DEFAULT_MAX_CONNECTIONS } from "../tender/devices/listener.ts";
-import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "./pki/policy.ts";
-import { type UnikernelSpec, specBindings } from "./spec.ts";
-import { type VolumeRecord, volumeMb } from "./store/volumes.ts";
-import { type ImageOwner, imageMb } from "./store/image-owners.ts";
+import type { Manifest } from "../../../abi/index.ts";
+import { DaemonError } from "../api/errors.ts";
+import { type DeviceBinding, formatDeviceUri, parseDeviceUri } from "../../spec/device-uri.ts";
+import { checkBindings, formatBinding } from "../../spec/bindings.ts";
+import { CONSOLE_DEFAULTS, checkConsoleLimits } from "../../tender/console-limits.ts";
+import { DEFAULT_MAX_CONNECTIONS } from "../../tender/devices/listener.ts";
+import { type Policy, formatPeers, formatPorts, peerAllowed, portAllowed } from "../pki/policy.ts";
+import { type Tenant, tenantName } from "../pki/tenant.ts";
+import { type UnikernelSpec, specBindings } from "../model/spec.ts";
+import { type VolumeRecord, volumeMb } from "../store/volumes.ts";
+import { type ImageOwner, imageMb } from "../store/image-owners.ts";
 
-/** Tenant certificates in one chain, at most (Albatross: chains shorter than 10). */
-export const MAX_TENANT_DEPTH = 8;
-
-export interface Tenant {
-  /** Path segments from the CA down: ["acme", "web"]. */
-  readonly path: readonly string[];
-  /** policies[i] is the policy of path[0..i]. */
-  readonly policies: readonly Policy[];
-  /** The client certificate's CN, for logs. */
-  readonly client: string;
-}
-
-export function tenantName(tenant: Tenant, depth = tenant.path.length): string {
-  return tenant.path.slice(0, depth).join("/");
-}
+/** A tenant is its chain's (pki/tenant.ts), re-exported for the daemon's files. */
+export { MAX_TENANT_DEPTH, type Tenant, tenantName } from "../pki/tenant.ts";
 
 export interface Usage {
   unikernels: number;

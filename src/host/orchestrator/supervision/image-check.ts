@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/store/image-check
+ * @module host/orchestrator/supervision/image-check
  * Checks uploaded images on a thread of their own (image-check-worker.ts), so that parsing one
  * never holds up tsukid's control thread: a 64 MiB upload used to stall every tenant's requests
  * for about 2 s. One thread, started on the first upload and ended after `IDLE_MS` without one;
@@ -9,7 +9,7 @@
 
 import { Worker } from "node:worker_threads";
 import type { Image } from "../../image/image.ts";
-import { type CarriedError, type PackedImage, rebuildError, unpackImage } from "../supervision/tender-protocol.ts";
+import { type CarriedError, type PackedImage, rebuildError, unpackImage } from "./tender-protocol.ts";
 
 /** How long the thread waits for another upload before it ends. */
 export const IDLE_MS = 2_000;

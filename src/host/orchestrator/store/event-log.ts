@@ -1,5 +1,5 @@
 /**
- * @module host/orchestrator/supervision/event-log
+ * @module host/orchestrator/store/event-log
  * The daemon's structured event log: one JSON object per line for every lifecycle change
  * (daemon-started, created, started, exited, restarting (by its policy), restarted (by the
  * operator), failed, destroyed, block-created, block-destroyed, …), each with the time, the event
