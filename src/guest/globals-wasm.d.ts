@@ -1,4 +1,5 @@
 /**
+ * @module guest/globals-wasm
  * `WebAssembly`, as a unikernel has it (TypeScript's ECMAScript libraries leave it to lib.dom,
  * which a unikernel does not have): the JS API of the WebAssembly specification. Every memory a
  * module makes counts against the unikernel's --mem (README, "Memory"): its creation or growth

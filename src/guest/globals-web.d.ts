@@ -1,4 +1,5 @@
 /**
+ * @module guest/globals-web
  * The web platform's globals of a unikernel (WEB_GLOBALS in src/abi/runtime-parts.ts), typed from
  * the classes that implement them (src/guest/web), so the types cannot drift from the code.
  * Referenced by globals.d.ts.

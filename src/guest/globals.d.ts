@@ -1,6 +1,7 @@
 /// <reference path="./globals-wasm.d.ts" />
 /// <reference path="./globals-web.d.ts" />
 /**
+ * @module guest/globals
  * The global scope of a unikernel, as the guest runtime builds it: ECMAScript's built-ins, the web
  * basics below, and the web platform's globals of globals-web.d.ts (URL, fetch's classes, streams,
  * events, abort, Blob/File/FormData, compression, navigator, and `fetch` through the connectors

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -85,7 +85,10 @@ const ENTRIES = [
   ...readdirSync(path.join(ROOT, "src/guest/lib")).map((name) => `src/guest/lib/${name}/index.ts`),
   // The web script: its installer and every group of globals it loads.
   "src/guest/web/install.ts",
-  ...readdirSync(path.join(ROOT, "src/guest/web"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `src/guest/web/${e.name}/index.ts`),
+  // The groups of the web script (a folder with an index.ts; common/ holds what they share), and that script's entry.
+  ...readdirSync(path.join(ROOT, "src/guest/web"), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(ROOT, "src/guest/web", e.name, "index.ts")))
+    .map((e) => `src/guest/web/${e.name}/index.ts`),
 ];
 
 /** Bundles the guest entries under `root` for a neutral platform; returns the imports left external and the inputs outside the guest. */
