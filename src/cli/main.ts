@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   block: async () => (await import("./commands/block.ts")).blockCommand,
   ca: async () => (await import("./commands/ca.ts")).caCommand,
   cert: async () => (await import("./commands/cert.ts")).certCommand,
+  oci: async () => (await import("./commands/oci.ts")).ociCommand,
 };
 
 const USAGE = `tsuki ${TSUKI_VERSION}: TypeScript unikernels
@@ -47,6 +48,8 @@ Usage: tsuki <command> [flags]
   keygen <name>        make an Ed25519 key pair for signing images
   sign <image>         sign an image's SHA-256 (--key KEY): writes <image>.sig
   verify <image>       check an image's signature (--key PUB)
+  oci pack <image>     write it as an OCI image (--tag NAME:VERSION, --out DIR, --archive FILE)
+  oci unpack <oci>     the image back out of an OCI layout or archive (--out FILE)
 
 On a host running tsukid:
   daemon               run tsukid, which keeps this host's unikernels running

@@ -6,7 +6,7 @@
  * entry points (test/architecture.test.ts holds it to them):
  *
  * - `tsuki/host` (this module): build, image, signing, the run specification (RunSpec, from flags
- *   or a run configuration), tender, targets, doctor;
+ *   or a run configuration), tender, targets, doctor, OCI images (pack and unpack);
  * - `tsuki/host/common`: errors and their one table of codes, sizes, the version, loading nothing
  *   else (host/common/index.ts);
  * - `tsuki/host/client`: tsukid's client API (host/orchestrator/api/index.ts);
@@ -37,3 +37,6 @@ export { TARGETS, TARGET_NAMES, type Target, type TargetName } from "./tender/ta
 export * from "./config/index.ts";
 export { memoryGuard, netDevices, processWalls, proveProcessSandbox } from "./doctor.ts";
 export * from "./common/index.ts";
+export { type PackedImage, archiveBytes, packImage, writeLayout } from "./oci/pack.ts";
+export { type UnpackOptions, type Unpacked, unpackImage } from "./oci/unpack.ts";
+export { type ImageReference, parseReference } from "./oci/reference.ts";

@@ -80,6 +80,18 @@ export const ERROR_CODES = {
   IMAGE_HASH: { exit: ExitCode.BAD_IMAGE, status: 400, meaning: "uploaded bytes do not hash to the SHA-256 they were sent under" },
   IMAGE_UNSIGNED: { exit: ExitCode.BAD_IMAGE, status: 403, meaning: "the daemon trusts keys (--trusted-key) and the image carries no signature" },
   SIGNATURE_INVALID: { exit: ExitCode.BAD_IMAGE, status: 403, meaning: "the signature is malformed, for another image, by an untrusted key, or does not verify" },
+  // ---- OCI images (tsuki oci pack / unpack)
+  OCI_LAYOUT: { exit: ExitCode.BAD_IMAGE, meaning: "not an OCI image layout folder or oci-archive: no oci-layout or index.json, a layout version other than 1.0.0, an archive entry no layout holds, or a path that cannot be read" },
+  OCI_MALFORMED: { exit: ExitCode.BAD_IMAGE, meaning: "an OCI index, manifest or image config that is not JSON, or has a field of the wrong type or value (schemaVersion, a descriptor's digest or size, rootfs)" },
+  OCI_MEDIA_TYPE: { exit: ExitCode.BAD_IMAGE, meaning: "a descriptor or document of a media type tsuki does not unpack (a nested index, a Docker manifest, a zstd layer, a config of another kind)" },
+  OCI_BLOB_MISSING: { exit: ExitCode.BAD_IMAGE, meaning: "a blob the index or a manifest names is not in the layout or archive" },
+  OCI_DIGEST: { exit: ExitCode.BAD_IMAGE, meaning: "bytes that do not hash to what names them: a blob and its descriptor's digest or size, the layer and the config's diff_id, the .tsuki and its dev.tsuki.image.sha256 annotation" },
+  OCI_REF: { exit: EX_NOINPUT, meaning: "the index holds no manifest of the --tag asked for, or several and no --tag chose one (the message lists the tags)" },
+  OCI_LAYER: { exit: ExitCode.BAD_IMAGE, meaning: "a manifest without exactly one layer, or a layer that is not a tar holding only the regular file unikernel.tsuki" },
+  OCI_LAYER_PATH: { exit: ExitCode.BAD_IMAGE, meaning: "a tar entry (of the layer or of the archive) whose path is absolute or climbs out with ..: refused before anything is written" },
+  OCI_TOO_LARGE: { exit: ExitCode.BAD_IMAGE, meaning: "a JSON document over 4 MiB, or a layer, archive entry or .tsuki over the size unpack accepts" },
+  OCI_ANNOTATION: { exit: ExitCode.BAD_IMAGE, meaning: "the manifest lacks an annotation tsuki needs (dev.tsuki.image.sha256, dev.tsuki.image.name), or its name differs from the image's" },
+  OCI_OUT: { exit: EX_CANTCREAT, meaning: "tsuki oci pack --out names a folder that exists and is not empty, or an output that cannot be written" },
   // ---- building
   BUILD_INPUT: { exit: ExitCode.USAGE, meaning: "what tsuki build was given is not a unikernel folder it can build: not a folder, a package.json that is not valid JSON or lacks a usable name, version or main" },
   BUILD_IMPORT: { exit: ExitCode.BAD_IMAGE, meaning: "an import a unikernel cannot have (a Node built-in, a package that needs one), with file and line" },
