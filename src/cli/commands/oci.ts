@@ -14,8 +14,8 @@ export const usage = `Usage: tsuki oci pack <image.tsuki> --tag NAME:VERSION (--
        tsuki oci unpack <DIR|ARCHIVE> [--tag NAME:VERSION] --out FILE.tsuki
 
 pack writes the image as an OCI image (image-spec v1.1): one layer holding it at /unikernel.tsuki,
-annotations naming it and its SHA-256, and this host's os and architecture. The same image and
-tag give the same manifest digest. ctr images import and skopeo (oci-archive:FILE, oci:DIR:TAG)
+annotations naming it and its SHA-256, and this host's os and architecture. The same image gives
+the same manifest digest. ctr images import and skopeo (oci-archive:FILE, oci:DIR:TAG)
 read what it writes.
 
   --tag NAME:VERSION   the image's tag (its org.opencontainers.image.ref.name); containerd names

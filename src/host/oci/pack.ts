@@ -8,8 +8,8 @@
  * stream's bytes depend on the compressor's version and level, so the digest would too; a
  * registry may still compress it on the way (unpack accepts `tar+gzip`). The config has no
  * `created` field and no history, the JSON is written with keys in a fixed order, and the files
- * of the archive are in a fixed order: the same `.tsuki` and tag on the same platform give the
- * same manifest digest, on any machine, at any time.
+ * of the archive are in a fixed order: the same `.tsuki` on the same platform gives the same
+ * manifest digest, on any machine, at any time (the tag is the index's, so retagging keeps it).
  */
 
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
