@@ -38,5 +38,6 @@ export * from "./config/index.ts";
 export { memoryGuard, netDevices, processWalls, proveProcessSandbox } from "./doctor.ts";
 export * from "./common/index.ts";
 export { type PackedImage, archiveBytes, packImage, writeLayout } from "./oci/pack.ts";
+export type { Descriptor } from "./oci/spec.ts";
 export { type UnpackOptions, type Unpacked, unpackImage } from "./oci/unpack.ts";
 export { type ImageReference, parseReference } from "./oci/reference.ts";

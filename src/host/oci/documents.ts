@@ -8,8 +8,7 @@
  */
 
 import { TsukiError } from "../common/errors.ts";
-import type { Descriptor } from "./pack.ts";
-import { LAYOUT_VERSION, LIMITS, MEDIA_TYPE } from "./spec.ts";
+import { type Descriptor, LAYOUT_VERSION, LIMITS, MEDIA_TYPE } from "./spec.ts";
 
 export interface Index {
   readonly manifests: readonly Descriptor[];

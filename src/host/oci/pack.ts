@@ -18,14 +18,7 @@ import { TsukiError } from "../common/errors.ts";
 import { readImage, sha256 } from "../image/image.ts";
 import { type TarEntry, writeTar } from "../image/tar.ts";
 import { parseReference } from "./reference.ts";
-import { ANNOTATION, ENTRYPOINT, LAYER_FILE, LAYOUT_VERSION, MEDIA_TYPE, hostPlatform } from "./spec.ts";
-
-export interface Descriptor {
-  readonly mediaType: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly annotations?: Readonly<Record<string, string>>;
-}
+import { ANNOTATION, type Descriptor, ENTRYPOINT, LAYER_FILE, LAYOUT_VERSION, MEDIA_TYPE, hostPlatform } from "./spec.ts";
 
 export interface PackedImage {
   /** The manifest's digest, `sha256:…`: what names this OCI image. */

@@ -21,13 +21,16 @@ const LAYOUT_FILE = /^(?:oci-layout|index\.json|manifest\.json|repositories|blob
 const LAYOUT_DIR = /^(?:blobs|blobs\/sha256)$/;
 
 export function openSource(where: string, maxBlob: number): LayoutSource {
-  let isDir: boolean;
+  let stat;
   try {
-    isDir = statSync(where).isDirectory();
+    stat = statSync(where);
   } catch (error) {
     throw new TsukiError("OCI_LAYOUT", `no OCI layout folder or oci-archive at ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return isDir ? folderSource(where) : archiveSource(where, maxBlob);
+  if (stat.isDirectory()) return folderSource(where);
+  // A device or a pipe could be read without end.
+  if (!stat.isFile()) throw new TsukiError("OCI_LAYOUT", `${where} is neither a folder nor a regular file: no OCI layout or oci-archive`);
+  return archiveSource(where, maxBlob);
 }
 
 function folderSource(dir: string): LayoutSource {

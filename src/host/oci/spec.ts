@@ -1,7 +1,7 @@
 /**
  * @module host/oci/spec
  * The names an OCI image carrying a tsuki image is made of: the image-spec v1.1 media types tsuki
- * writes and accepts, its own annotation keys, where the `.tsuki` sits in the layer, the size
+ * writes and accepts, the descriptor, its own annotation keys, where the `.tsuki` sits in the layer, the size
  * limits unpacking holds every input to, and this host's platform in Go's spelling (GOOS/GOARCH),
  * which is what a cluster schedules by.
  */
@@ -17,6 +17,14 @@ export const MEDIA_TYPE = {
   /** Also accepted by unpack: a registry or `skopeo --dest-compress` may have compressed it. */
   layerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
 } as const;
+
+/** A content descriptor: what a blob is, its digest and size, and its annotations. */
+export interface Descriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
 
 export const ANNOTATION = {
   /** The tag of a manifest in a layout's index.json (`skopeo … oci:DIR:TAG`). */

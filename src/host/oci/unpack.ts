@@ -13,10 +13,9 @@ import { gunzipSync } from "node:zlib";
 import { TsukiError } from "../common/errors.ts";
 import { readImage, sha256 } from "../image/image.ts";
 import { parseConfig, parseIndex, parseLayoutFile, parseManifest } from "./documents.ts";
-import type { Descriptor } from "./pack.ts";
 import { parseReference } from "./reference.ts";
 import { type LayoutSource, openSource } from "./source.ts";
-import { ANNOTATION, LAYER_FILE, LIMITS, MEDIA_TYPE } from "./spec.ts";
+import { ANNOTATION, type Descriptor, LAYER_FILE, LIMITS, MEDIA_TYPE } from "./spec.ts";
 import { readEntries } from "./tar-entries.ts";
 
 export interface UnpackOptions {

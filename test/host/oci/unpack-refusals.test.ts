@@ -27,6 +27,7 @@ const archiveFile = (bytes: Uint8Array) => {
 const CASES: { name: string; code: string; where: () => string; tag?: string; maxImageBytes?: number }[] = [
   { name: "a folder that is no layout", code: "ERR_OCI_LAYOUT", where: () => tempDir() },
   { name: "a path where nothing is", code: "ERR_OCI_LAYOUT", where: () => path.join(tempDir(), "absent") },
+  { name: "a device, which could be read without end", code: "ERR_OCI_LAYOUT", where: () => "/dev/zero" },
   { name: "a layout of version 2.0.0", code: "ERR_OCI_LAYOUT", where: () => customLayout({ layoutVersion: "2.0.0" }) },
   { name: "an index.json that is not JSON", code: "ERR_OCI_MALFORMED", where: () => { const d = packedLayout(); writeFileSync(path.join(d, "index.json"), "{"); return d; } },
   { name: "an index.json over 4 MiB", code: "ERR_OCI_TOO_LARGE", where: () => { const d = packedLayout(); writeFileSync(path.join(d, "index.json"), " ".repeat(5 * 2 ** 20)); return d; } },
