@@ -20,7 +20,7 @@ import { errorsDoc } from "../scripts/errors-doc.ts";
 import { TlsCertCode } from "../src/abi/index.ts";
 import { ERROR_CODES } from "../src/host/common/error-codes.ts";
 import { ROOT } from "./helpers.ts";
-import { importsOf } from "./source-imports.ts";
+import { cycles, importsOf } from "./source-imports.ts";
 
 /** The host's public entry points, by their name in package.json's exports; the only files of src/host that src/cli may import. */
 const ENTRY_POINTS: Readonly<Record<string, string>> = {
@@ -86,35 +86,7 @@ export function folderCycles(edges: readonly Edge[]): string[][] {
     if (!targets.has(b)) targets.set(b, []);
     targets.get(b)!.push(edge);
   }
-  const nodes = [...new Set([...out.keys(), ...[...out.values()].flatMap((t) => [...t.keys()])])].sort();
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const components: string[][] = [];
-  let next = 0;
-  const visit = (v: string) => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of [...(out.get(v)?.keys() ?? [])].sort()) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const component: string[] = [];
-    let w: string;
-    do {
-      w = stack.pop()!;
-      onStack.delete(w);
-      component.push(w);
-    } while (w !== v);
-    if (component.length > 1) components.push(component.sort());
-  };
-  for (const v of nodes) if (!index.has(v)) visit(v);
+  const components = cycles(new Map([...out].map(([a, targets]) => [a, new Set(targets.keys())])));
   return components.map((component) =>
     component.flatMap((a) =>
       [...(out.get(a) ?? [])]

@@ -13,6 +13,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ROOT } from "../helpers.ts";
+import { cycles } from "../source-imports.ts";
 
 const IMPORT = /(?:^|[\s;}])(?:import|export)\s+(type\s+)?(?:[\w$*{}\s,]+?\s+from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 
@@ -34,42 +35,6 @@ function graph(dir: string): Map<string, Edge[]> {
     );
   }
   return edges;
-}
-
-/** The strongly connected groups of more than one node (Tarjan), each sorted. */
-function cycles(nodes: Map<string, Set<string>>): string[][] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    on.add(v);
-    for (const w of nodes.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (on.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-    }
-    if (low.get(v) === index.get(v)) {
-      const group: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        on.delete(w);
-        group.push(w);
-      } while (w !== v);
-      if (group.length > 1) found.push(group.sort());
-    }
-  };
-  for (const v of nodes.keys()) if (!index.has(v)) visit(v);
-  return found.sort();
 }
 
 function folderGraph(edges: Map<string, Edge[]>, keep: (edge: Edge, from: string) => boolean): Map<string, Set<string>> {
