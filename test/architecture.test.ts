@@ -29,6 +29,7 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   "./host/client": "src/host/orchestrator/api/index.ts",
   "./host/daemon": "src/host/orchestrator/index.ts",
   "./host/pki": "src/host/orchestrator/pki/index.ts",
+  "./host/runtime": "src/host/oci/runtime/index.ts",
 };
 
 const MEDIAN_LINES = 120;
@@ -191,11 +192,11 @@ describe("the host's error codes", () => {
     assert.equal(readFileSync(path.join(ROOT, "docs/errors.md"), "utf8"), errorsDoc());
   });
 
-  test("the codes bin/tsuki.js prints before it can load the table are in the table, with its exit code", () => {
-    const bin = readFileSync(path.join(ROOT, "bin/tsuki.js"), "utf8");
+  test("the codes bin/pinned-node.js prints before it can load the table are in the table, with its exit code", () => {
+    const bin = readFileSync(path.join(ROOT, "bin/pinned-node.js"), "utf8");
     const codes = [...bin.matchAll(/ERR_([A-Z_]+)/g)].map((m) => m[1]!);
     assert.ok(codes.length > 0);
-    for (const code of codes) assert.ok(Object.hasOwn(ERROR_CODES, code), `ERR_${code} of bin/tsuki.js is not in the table`);
+    for (const code of codes) assert.ok(Object.hasOwn(ERROR_CODES, code), `ERR_${code} of bin/pinned-node.js is not in the table`);
     for (const exit of bin.matchAll(/process\.exit\((\d+)\)/g)) assert.equal(Number(exit[1]), ERROR_CODES.NODE_VERSION.exit);
   });
 

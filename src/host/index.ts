@@ -41,3 +41,4 @@ export { type PackedImage, archiveBytes, packImage, writeLayout } from "./oci/pa
 export type { Descriptor } from "./oci/spec.ts";
 export { type UnpackOptions, type Unpacked, unpackImage } from "./oci/unpack.ts";
 export { type ImageReference, parseReference } from "./oci/reference.ts";
+export { runInit } from "./oci/runtime/init.ts";

@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   UNKNOWN_FLAG: { exit: ExitCode.USAGE, meaning: "a flag the command does not take (tsuki COMMAND --help lists them)" },
   FLAG_VALUE: { exit: ExitCode.USAGE, status: UNPROCESSABLE, meaning: "a command-line flag or argument with a malformed or out-of-range value, named as written (--mem 3X, --dev web=…); also a key or signature file a flag names that cannot be read" },
   MISSING_ARGUMENT: { exit: ExitCode.USAGE, meaning: "a required argument or flag is missing (an image, a name, --key)" },
-  NODE_VERSION: { exit: ExitCode.INTERNAL, meaning: "the Node.js that runs tsuki is too old, and the Node.js tsuki pins (its dependency \"node\") is missing or cannot start: reinstall tsuki with its dependencies (bin/tsuki.js)" },
+  NODE_VERSION: { exit: ExitCode.INTERNAL, meaning: "the Node.js that runs tsuki is too old, and the Node.js tsuki pins (its dependency \"node\") is missing or cannot start: reinstall tsuki with its dependencies (bin/pinned-node.js)" },
   // ---- devices and limits
   DEV_MALFORMED: { exit: ExitCode.CONFIG, status: UNPROCESSABLE, meaning: "a device binding that is not NAME=URI, or whose URI does not parse for its scheme" },
   DEV_ORIGIN: { exit: ExitCode.CONFIG, status: UNPROCESSABLE, meaning: "a connector that declares an origin is bound to what cannot serve it (an https origin needs a tls:// binding verified for its host, an http origin a tcp:// one)" },
@@ -92,6 +92,13 @@ export const ERROR_CODES = {
   OCI_TOO_LARGE: { exit: ExitCode.BAD_IMAGE, meaning: "a JSON document over 4 MiB, or a layer, archive entry or .tsuki over the size unpack accepts" },
   OCI_ANNOTATION: { exit: ExitCode.BAD_IMAGE, meaning: "the manifest lacks an annotation tsuki needs (dev.tsuki.image.sha256, dev.tsuki.image.name), or its name differs from the image's" },
   OCI_OUT: { exit: EX_CANTCREAT, meaning: "tsuki oci pack --out names a folder that exists and is not empty, or an output that cannot be written" },
+  // ---- tsuki-runtime (the OCI runtime containerd's shim drives)
+  RUNTIME_BUNDLE: { exit: ExitCode.CONFIG, meaning: "an OCI bundle tsuki-runtime cannot run: no config.json, not JSON, a field of the wrong type (root.path, process.args, linux.resources.memory.limit, linux.namespaces), or a memory limit out of range" },
+  RUNTIME_ANNOTATION: { exit: ExitCode.CONFIG, meaning: "a tsuki.dev/ annotation tsuki-runtime does not know (it knows tsuki.dev/device.NAME, tsuki.dev/arg.KEY, tsuki.dev/target), or one whose value is malformed" },
+  RUNTIME_UNSUPPORTED: { exit: ExitCode.USAGE, meaning: "a runc feature a unikernel cannot have: --console-socket (a unikernel has no terminal), or a command tsuki-runtime does not implement yet (exec, pause, checkpoint, …)" },
+  RUNTIME_CONTAINER: { exit: EX_NOINPUT, meaning: "no container of that id under --root (start, state, kill or delete before create, or after delete), or create of an id that exists; an id that is not letters, digits and _+-." },
+  RUNTIME_STATE: { exit: EX_TEMPFAIL, meaning: "a command the container's state does not allow: start when it is not created, kill when it is stopped (without --all), delete when it is running (without --force)" },
+  RUNTIME_RUNC: { exit: EX_UNAVAILABLE, meaning: "a bundle without a tsuki image (/unikernel.tsuki in its root file system) is handed to runc, and runc is not installed (or cannot be started)" },
   // ---- building
   BUILD_INPUT: { exit: ExitCode.USAGE, meaning: "what tsuki build was given is not a unikernel folder it can build: not a folder, a package.json that is not valid JSON or lacks a usable name, version or main" },
   BUILD_IMPORT: { exit: ExitCode.BAD_IMAGE, meaning: "an import a unikernel cannot have (a Node built-in, a package that needs one), with file and line" },
