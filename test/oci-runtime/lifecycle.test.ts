@@ -82,10 +82,13 @@ describe("the lifecycle of hello-http under tsuki-runtime", () => {
     assert.equal(rt("kill", "--all", "web1", "9").code, 0);
   });
 
-  test("delete forgets it: state is then ERR_RUNTIME_CONTAINER", T, () => {
+  test("delete forgets it: state and delete are then ERR_RUNTIME_CONTAINER, delete --force is no error", T, () => {
     assert.equal(rt("delete", "web1").code, 0);
     assert.ok(!existsSync(path.join(root, "web1")));
     refused(rt("state", "web1"), 66, "RUNTIME_CONTAINER", /does not exist/);
+    refused(rt("delete", "web1"), 66, "RUNTIME_CONTAINER", /does not exist/);
+    // As runc's: the shim's cleanup deletes with --force what ctr run --rm has deleted already.
+    assert.equal(rt("delete", "--force", "web1").code, 0);
   });
 
   test("delete --force ends a running container", T, async () => {

@@ -131,6 +131,9 @@ export function killContainer(store: ContainerStore, id: string, signal: number,
 }
 
 export async function deleteContainer(store: ContainerStore, id: string, force: boolean): Promise<void> {
+  // As runc's: --force of a container that is gone (or was never fully made) succeeds, so that the
+  // shim's cleanup after `ctr run --rm` has deleted it is no error.
+  if (force && !store.has(id)) return store.remove(id);
   const record = store.load(id);
   const status = store.status(record);
   if (status === "running" && !force) throw new TsukiError("RUNTIME_STATE", `cannot delete container ${id}: it is running (stop it with kill, or delete --force)`);
