@@ -3,7 +3,7 @@
  * state and socket, Debian's package) imports hello-http packed by `tsuki oci pack`, and
  * `ctr run --runc-binary bin/tsuki-runtime.js` runs it through containerd's io.containerd.runc.v2
  * shim on the runtime's default target, its device bound by an annotation: it answers HTTP, its
- * console reaches ctr's output, and `ctr task kill` (SIGTERM) ends it with exit code 143, which
+ * console reaches ctr's output, `ctr task ps` lists its init, and `ctr task kill` (SIGTERM) ends it with exit code 143, which
  * ctr returns. Skips with the reason when not root or containerd is absent.
  *
  * The listener binds in the host's network namespace, not the container's: joining the spec's
@@ -79,7 +79,10 @@ describe("ctr run --runc-binary tsuki-runtime, through containerd's runc shim", 
         if (body === "") await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.equal(body, "hello\n");
-      assert.match(ctr("task", "ls"), /hello1\s+\d+\s+RUNNING/);
+      const pid = /hello1\s+(\d+)\s+RUNNING/.exec(ctr("task", "ls"))?.[1];
+      assert.ok(pid, "ctr task ls shows it running");
+      // The shim asks the runtime: tsuki-runtime ps --format json.
+      assert.match(ctr("task", "ps", "hello1"), new RegExp(`^${pid}\\s`, "m"));
       ctr("task", "kill", "hello1");
       assert.equal(await exited, 143, output);
       assert.match(output, new RegExp(`hello-http \\| listening on http://127\\.0\\.0\\.1:${port}/`));

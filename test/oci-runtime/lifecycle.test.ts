@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../helpers.ts";
@@ -66,6 +66,8 @@ describe("the lifecycle of hello-http under tsuki-runtime", () => {
     const response = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(await response.text(), "hello\n");
     refused(rt("start", "web1"), 75, "RUNTIME_STATE", /cannot start container web1: it is running, not created/);
+    const pids = JSON.parse(rt("ps", "--format", "json", "web1").stdout) as number[];
+    assert.ok(pids.includes(Number(readFileSync(pidFile, "utf8"))), String(pids));
   });
 
   test("delete of a running container without --force: ERR_RUNTIME_STATE (75), and it still runs", T, async () => {
@@ -78,6 +80,7 @@ describe("the lifecycle of hello-http under tsuki-runtime", () => {
     assert.equal(rt("kill", "web1").code, 0);
     await waitFor("the init to end", () => status() === "stopped");
     assert.equal(JSON.parse(rt("state", "web1").stdout).pid, 0);
+    assert.deepEqual(JSON.parse(rt("ps", "--format", "json", "web1").stdout), []);
     refused(rt("kill", "web1", "KILL"), 75, "RUNTIME_STATE", /cannot kill container web1: it is stopped/);
     assert.equal(rt("kill", "--all", "web1", "9").code, 0);
   });
@@ -124,7 +127,7 @@ describe("what tsuki-runtime refuses, each as one JSON error line, leaving no co
 
   test("a damaged image: its image code", T, async () => {
     const damaged = path.join(tempDir(), "bad.tsuki");
-    (await import("node:fs")).writeFileSync(damaged, "not an image");
+    writeFileSync(damaged, "not an image");
     const r = rt("create", "--bundle", makeBundle({}, damaged), "i1");
     assert.ok(r.code !== 0);
     assert.match(r.log.at(-1)!.msg, /^ERR_IMAGE_/);
@@ -139,6 +142,25 @@ describe("what tsuki-runtime refuses, each as one JSON error line, leaving no co
   test("a bundle without a tsuki image goes to runc; with no runc: ERR_RUNTIME_RUNC (69)", T, () => {
     const r = runtime(root, ["create", "--bundle", makeBundle({ process: { args: ["/pause"] } }), "p1"], { TSUKI_RUNTIME_RUNC: "/nonexistent/runc" });
     refused(r, 69, "RUNTIME_RUNC", /cannot start runc \(\/nonexistent\/runc\)/);
+  });
+
+  test("a bundle without a tsuki image, and a container runc keeps, go to runc with the same argv and its exit code", T, () => {
+    const dir = tempDir("tsuki-rt-runc-");
+    const fake = path.join(dir, "runc");
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" >> ${dir}/argv\nexit 7\n`, { mode: 0o755 });
+    const bundle = makeBundle({ process: { args: ["/pause"] } });
+    const r = runtime(root, ["create", "--bundle", bundle, "--pid-file", "/tmp/p.pid", "pause1"], { TSUKI_RUNTIME_RUNC: fake });
+    assert.equal(r.code, 7);
+    const args = (logged: string) => ["--root", root, "--log", logged, "--log-format", "json"];
+    const first = readFileSync(path.join(dir, "argv"), "utf8").trim().split("\n");
+    assert.deepEqual(first.slice(6), ["create", "--bundle", bundle, "--pid-file", "/tmp/p.pid", "pause1"]);
+    assert.deepEqual(first.slice(0, 6), args(first[3]!));
+    assert.ok(!existsSync(path.join(root, "pause1")), "tsuki-runtime kept nothing of runc's container");
+    // runc's own state file under --root: later commands for that id are runc's too.
+    mkdirSync(path.join(root, "pause1"), { recursive: true });
+    writeFileSync(path.join(root, "pause1/state.json"), "{}");
+    assert.equal(runtime(root, ["kill", "pause1", "9"], { TSUKI_RUNTIME_RUNC: fake }).code, 7);
+    assert.deepEqual(readFileSync(path.join(dir, "argv"), "utf8").trim().split("\n").slice(first.length + 6), ["kill", "pause1", "9"]);
   });
 
   test("features prints the runtime-spec features document", T, () => {

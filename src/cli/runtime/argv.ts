@@ -36,6 +36,7 @@ export const COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
   state: { values: {}, booleans: { help: "help" } },
   kill: { values: {}, booleans: { all: "all", a: "all", help: "help" } },
   delete: { values: {}, booleans: { force: "force", f: "force", help: "help" } },
+  ps: { values: { format: "format", f: "format" }, booleans: { help: "help" } },
   features: { values: {}, booleans: { help: "help" } },
   init: { values: {}, booleans: {} },
 };

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { TSUKI_VERSION, TsukiError } from "../../host/common/index.ts";
-import { ContainerStore, DEFAULT_ROOT, createContainer, deleteContainer, killContainer, ociState, parseSignal, readBundle, startContainer } from "../../host/oci/runtime/index.ts";
+import { ContainerStore, DEFAULT_ROOT, containerPids, createContainer, deleteContainer, killContainer, ociState, parseSignal, readBundle, startContainer } from "../../host/oci/runtime/index.ts";
 import { COMMAND_FLAGS, GLOBAL_FLAGS, parseFlags } from "./argv.ts";
 import { errorLines, openLog, type RuntimeLog } from "./log.ts";
 import { execRunc, runcFeatures } from "./runc.ts";
@@ -26,6 +26,7 @@ tsuki image (/unikernel.tsuki), and hands every other bundle to runc.
   state ID                                   print the OCI state (JSON)
   kill [--all] ID [SIGNAL]                   signal the init (its process group with --all); default SIGTERM
   delete [--force] ID                        forget a stopped container (--force: end a running one first)
+  ps [--format table|json] ID                list the container's processes (json: an array of pids)
   features                                   print what this runtime supports (JSON)
 
 Annotations: tsuki.dev/device.NAME=URI binds a device, tsuki.dev/arg.KEY=VALUE passes an arg,
@@ -74,6 +75,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "kill":
         killContainer(store, id, parseSignal(flags.positionals[1] ?? "SIGTERM"), flags.booleans.has("all"));
         return 0;
+      case "ps": {
+        const format = flags.values.format ?? "table";
+        if (format !== "json" && format !== "table") throw new TsukiError("FLAG_VALUE", `ps --format ${JSON.stringify(format)}: the formats are table and json`);
+        const pids = containerPids(store, store.load(id));
+        console.log(format === "json" ? JSON.stringify(pids) : ["PID", ...pids].join("\n"));
+        return 0;
+      }
       case "delete":
         await deleteContainer(store, id, flags.booleans.has("force"));
         return 0;

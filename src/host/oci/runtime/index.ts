@@ -8,4 +8,4 @@
 
 export { type Bundle, DEFAULT_RUNTIME_TARGET, RUNTIME_ANNOTATION, parseBundleConfig, readBundle } from "./bundle.ts";
 export { type CreateOptions, checkBundle, createContainer, deleteContainer, killContainer, parseSignal, startContainer } from "./lifecycle.ts";
-export { type ContainerRecord, ContainerStore, DEFAULT_ROOT, type Status, ociState } from "./state.ts";
+export { type ContainerRecord, ContainerStore, DEFAULT_ROOT, type Status, containerPids, ociState } from "./state.ts";

@@ -7,7 +7,7 @@
  * it, `stopped` when the init process is gone (or a zombie, or another process has its pid).
  */
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TsukiError } from "../../common/errors.ts";
 
@@ -92,8 +92,8 @@ export class ContainerStore {
   }
 }
 
-/** Field 22 (start time in clock ticks) of /proc/PID/stat and its state letter, or undefined when there is no such process. */
-export function procStat(pid: number): { state: string; startTime: string } | undefined {
+/** Of /proc/PID/stat: the state letter, the process group and field 22 (start time in clock ticks); undefined when there is no such process. */
+export function procStat(pid: number): { state: string; group: number; startTime: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -102,7 +102,7 @@ export function procStat(pid: number): { state: string; startTime: string } | un
   }
   // The command name (field 2) is in parentheses and may hold spaces: count from its end.
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0] ?? "", startTime: fields[19] ?? "" };
+  return { state: fields[0] ?? "", group: Number(fields[2]), startTime: fields[19] ?? "" };
 }
 
 function alive(pid: number, startTime: string): boolean {
@@ -124,4 +124,18 @@ export function ociState(store: ContainerStore, record: ContainerRecord): Record
     owner: "",
     annotations: record.annotations,
   };
+}
+
+/** The container's processes, as `ps` lists them: the init and every live process of its process group (the process target's sandbox among them). */
+export function containerPids(store: ContainerStore, record: ContainerRecord): number[] {
+  const status = store.status(record);
+  if (status === "stopped" || status === "creating") return [];
+  const pids = [record.pid];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === record.pid) continue;
+    const stat = procStat(pid);
+    if (stat !== undefined && stat.group === record.pid && stat.state !== "Z") pids.push(pid);
+  }
+  return pids.sort((a, b) => a - b);
 }
