@@ -46,6 +46,20 @@ import type { CpuTime, Declaration, GuestOptions, MemoryUse, SyncGuest, SyncTarg
  * only its baseline tier. Measured with `npm run bench:boot`.
  */
 setFlagsFromString("--no-sparkplug");
+
+/**
+ * Young-generation GC on the thread that runs the turn: no parallel scavenge, no concurrent sweep
+ * of the ArrayBuffers a scavenge freed. A guest's and the tender's young generations are small and
+ * are collected thousands of times a second under load; each collection handed to V8's worker
+ * threads cost more in wake-ups and hand-offs (a 2-core host: the workers take the core the
+ * clients and other tenders need) than it saved. Hello over HTTP under wrk: 34.3k → 36.2k req/s
+ * mean of 4 alternating rounds, the workers' wake-ups from ~6,000/s to ~50/s (`npm run
+ * bench:http`). The old generation keeps its concurrent marking and parallel compaction. Limits
+ * hold as before: the heap guard's callbacks run on the same GCs, and an ArrayBuffer a scavenge
+ * frees leaves the external count as the scavenge ends, not when a background sweep gets to it.
+ */
+setFlagsFromString("--no-parallel-scavenge");
+setFlagsFromString("--no-concurrent-array-buffer-sweeping");
 GuardedMemory.setFlags();
 
 /**
