@@ -61,8 +61,8 @@ test("a tender thread that keeps a core busy is moved behind the others, and bac
     let cpuMs = 0;
     const events = `${tempDir()}/events.log`;
     const shares = new CpuShares(new EventLog(events), () => cpuMs);
-    shares.track("acme", tid);
     const t0 = performance.now();
+    shares.track("acme", tid, t0);
     // 400 ms of CPU in 500 ms: busy.
     cpuMs = 400;
     shares.sample(t0 + 500);

@@ -46,11 +46,11 @@ export class CpuShares {
     this.#cpuOf = cpuOf;
   }
 
-  /** Watches a tender thread (its Linux thread id) from now on. */
-  track(tenant: string, tid: number): void {
+  /** Watches a tender thread (its Linux thread id) from `now` on (`performance.now()`; tests pass their own clock, as to `sample`). */
+  track(tenant: string, tid: number, now = performance.now()): void {
     const cpuMs = this.#cpuOf(tid);
     if (cpuMs === undefined) return;
-    this.#threads.set(tid, { tenant, tid, cpuMs, at: performance.now(), busy: false });
+    this.#threads.set(tid, { tenant, tid, cpuMs, at: now, busy: false });
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.sample(), SAMPLE_MS);
       this.#timer.unref();
