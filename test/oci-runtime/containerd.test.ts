@@ -11,11 +11,12 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { archiveBytes, packImage } from "../../src/host/oci/pack.ts";
+import { type Containerd, startContainerd } from "../containerd.ts";
 import { tempDir } from "../helpers.ts";
 import { RUNTIME_BIN, freePort, helloHttp } from "./runtime.ts";
 
@@ -34,39 +35,24 @@ const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process
 
 describe("ctr run --runc-binary tsuki-runtime, through containerd's runc shim", { skip }, () => {
   const dir = tempDir("tsuki-rt-ctrd-");
-  const address = path.join(dir, "containerd.sock");
-  const ctr = (...args: string[]) => execFileSync("ctr", ["--address", address, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env });
-  let daemon: ChildProcess | undefined;
+  let containerd: Containerd | undefined;
+  const ctr = (...args: string[]) => containerd!.ctr(...args);
 
   before(async () => {
     const tsuki = await helloHttp();
     const archive = path.join(dir, "hello.tar");
     writeFileSync(archive, archiveBytes(packImage(readFileSync(tsuki), "tsuki-runtime-hello:1")));
-    writeFileSync(path.join(dir, "config.toml"), `version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n`);
-    daemon = spawn("containerd", ["--config", path.join(dir, "config.toml"), "--root", path.join(dir, "root"), "--state", path.join(dir, "state"), "--address", address], { stdio: "ignore", env });
-    for (let i = 0; ; i++) {
-      try {
-        ctr("version");
-        break;
-      } catch (error) {
-        if (i > 100 || daemon.exitCode !== null) throw new Error(`containerd did not start: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    containerd = await startContainerd(dir, env);
     ctr("images", "import", archive);
   });
 
   after(async () => {
-    if (daemon?.exitCode === null) {
-      const ended = new Promise((resolve) => daemon!.once("exit", resolve));
-      daemon.kill("SIGTERM");
-      await ended;
-    }
+    await containerd?.stop();
   });
 
   test("it answers HTTP on the annotated port, and ctr task kill ends it with 143", { timeout: 120_000 }, async () => {
     const port = await freePort();
-    const run = spawn("ctr", ["--address", address, "run", "--rm", "--runc-binary", RUNTIME_BIN, "--annotation", `tsuki.dev/device.web=tcp://127.0.0.1:${port}`, IMAGE, "hello1"], { stdio: ["ignore", "pipe", "pipe"], env });
+    const run = spawn("ctr", ["--address", containerd!.address, "run", "--rm", "--runc-binary", RUNTIME_BIN, "--annotation", `tsuki.dev/device.web=tcp://127.0.0.1:${port}`, IMAGE, "hello1"], { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     run.stdout.on("data", (chunk) => (output += chunk));
     run.stderr.on("data", (chunk) => (output += chunk));

@@ -127,6 +127,8 @@ describe("the image's source map", () => {
   });
 });
 
+const processUnavailable = await processTargetUnavailable();
+
 describe("stacks printed by a unikernel name the developer's files", () => {
   const files = {
     "src/helper.ts": `// A helper that fails.\nexport function helper(n: number): void {\n  if (n > 2) {\n    throw new Error(\`too big: \${n}\`);\n  }\n}\n`,
@@ -134,11 +136,7 @@ describe("stacks printed by a unikernel name the developer's files", () => {
   const source = (start: string) => `import { unikernel } from "tsuki";\nimport { helper } from "./helper.ts";\n\nexport default unikernel({\n  start() {\n    ${start}\n  },\n});\n`;
 
   for (const target of ["isolate", "unix", "process"] as const) {
-    test(`an uncaught exception's stack on the ${target} target`, async (t) => {
-      if (target === "process") {
-        const why = await processTargetUnavailable();
-        if (why) return t.skip(why);
-      }
+    test(`an uncaught exception's stack on the ${target} target`, { skip: target === "process" ? processUnavailable : false }, async () => {
       const image = await buildSource(source("helper(3);"), files);
       const r = await bootToEnd(target, image);
       assert.equal(r.status.code, 1);

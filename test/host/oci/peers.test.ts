@@ -7,13 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { archiveBytes, packImage, writeLayout } from "../../../src/host/oci/pack.ts";
 import { hostPlatform } from "../../../src/host/oci/spec.ts";
 import { unpackImage } from "../../../src/host/oci/unpack.ts";
+import { type Containerd, startContainerd } from "../../containerd.ts";
 import { tempDir } from "../../helpers.ts";
 import { TAG, TSUKI } from "./layouts.ts";
 
@@ -63,30 +64,15 @@ const containerdSkip = process.getuid?.() !== 0 ? "not root: containerd needs ro
 
 describe("ctr images import takes the archive into a containerd the test starts", { skip: containerdSkip }, () => {
   const dir = tempDir("tsuki-ctrd-");
-  const address = path.join(dir, "containerd.sock");
-  const ctr = (...args: string[]) => run("ctr", ["--address", address, ...args]);
-  let daemon: ChildProcess | undefined;
+  let containerd: Containerd | undefined;
+  const ctr = (...args: string[]) => containerd!.ctr(...args);
 
   before(async () => {
-    writeFileSync(path.join(dir, "config.toml"), `version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n`);
-    daemon = spawn("containerd", ["--config", path.join(dir, "config.toml"), "--root", path.join(dir, "root"), "--state", path.join(dir, "state"), "--address", address], { stdio: "ignore" });
-    for (let i = 0; ; i++) {
-      try {
-        ctr("version");
-        return;
-      } catch (error) {
-        if (i > 100 || daemon.exitCode !== null) throw new Error(`containerd did not start: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    containerd = await startContainerd(dir);
   });
 
   after(async () => {
-    if (daemon?.exitCode === null) {
-      const ended = new Promise((resolve) => daemon!.once("exit", resolve));
-      daemon.kill("SIGTERM");
-      await ended;
-    }
+    await containerd?.stop();
   });
 
   test("the image is imported under containerd's full name with the manifest digest, and unpacks (snapshot) on import", T, () => {
