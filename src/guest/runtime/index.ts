@@ -32,6 +32,7 @@ import { makeCall } from "./core/hypercall.ts";
 import { limitMemory } from "./core/memory/limits.ts";
 import type { Drivers, DriversFactory } from "./drivers/index.ts";
 import { Timers } from "./core/timers.ts";
+import { defineLazy } from "./core/define-lazy.ts";
 
 /** Thrown by `exit()` and `abort()` to unwind the guest; never reported as an error. */
 class ExitSignal {
@@ -215,21 +216,6 @@ function define(global: object, values: Record<string, unknown>) {
     if (typeof value === "function") Object.defineProperty(value, "name", { value: name, configurable: true });
     Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
   }
-}
-
-/** A global made on first read (or replaced on first write), then an ordinary data property. */
-function defineLazy(global: object, name: string, make: () => unknown) {
-  const settle = (value: unknown) => Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(global, name, {
-    configurable: true,
-    enumerable: false,
-    get: () => {
-      const value = make();
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
 }
 
 function isUnikernel(value: unknown): value is { devices: object; assets: unknown; start: Function } {

@@ -13,6 +13,7 @@
 
 import { WEB_GLOBALS } from "../../abi/runtime-parts.ts";
 import { type Loader, setLoader } from "./common/registry.ts";
+import { defineLazy } from "../runtime/core/define-lazy.ts";
 
 type WebGlobal = (typeof WEB_GLOBALS)[number];
 
@@ -67,19 +68,4 @@ export function install(global: typeof globalThis, load: Loader): void {
 function named(value: unknown, name: string): unknown {
   if (typeof value === "function" && value.name !== name) Object.defineProperty(value, "name", { value: name, configurable: true });
   return value;
-}
-
-/** A global made on first read (or replaced on first write), then an ordinary data property. */
-function defineLazy(global: object, name: string, make: () => unknown): void {
-  const settle = (value: unknown) => Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(global, name, {
-    configurable: true,
-    enumerable: false,
-    get: () => {
-      const value = make();
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
 }
