@@ -4,7 +4,7 @@
  * lines are collected.
  */
 
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -107,4 +107,9 @@ export async function bootToEnd(target: TargetName, image: Image, options: BootO
     out: lines.filter((l) => l.stream === 1).map((l) => l.text),
     err: lines.filter((l) => l.stream === 2).map((l) => l.text),
   };
+}
+
+/** Whether a command is on PATH (or in /usr/sbin, where Debian puts daemons): tests that need it skip with a reason when not. */
+export function hasTool(tool: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
 }

@@ -7,15 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { type Socket, connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Image } from "../../src/host/image/image.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
-import { buildSource, testTender } from "../helpers.ts";
+import { buildSource, testTender, hasTool } from "../helpers.ts";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 const SERVER = `import { unikernel, listener } from "tsuki";
 import { serve } from "tsuki/http";
@@ -255,7 +254,7 @@ describe("request bodies are read as they arrive", () => {
   });
 });
 
-describe("responses are written as they are read", { skip: has("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
+describe("responses are written as they are read", { skip: hasTool("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
   test("a 256 MiB download from a unikernel with a 32 MiB heap", async () => {
     const small = await boot(OPTIONS, 32);
     const result = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{size_download} %{http_code}", url("/download?mib=256", small.port)]);

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { Agent, get as httpGet, request as httpRequest } from "node:http";
@@ -17,9 +17,8 @@ import { buildImage } from "../../src/host/build/build.ts";
 import { type Image, loadImage } from "../../src/host/image/image.ts";
 import type { ConsoleLine } from "../../src/host/tender/console.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
-import { ROOT, buildSource, tempDir, testTender } from "../helpers.ts";
+import { ROOT, buildSource, tempDir, testTender, hasTool } from "../helpers.ts";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 /** The server under test: routes that exercise the library, with its options from `args`. */
 const SERVER = `import { unikernel, listener } from "tsuki";
@@ -177,7 +176,7 @@ function collect(socket: Socket, done: (text: string) => boolean, ms = 5000): Pr
 const statusLines = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^\r\n]*\r\n/g)].map((m) => Number(m[1]));
 const GET = (p: string, extra = "") => `GET ${p} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 
-describe("curl, a client we did not write", { skip: has("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
+describe("curl, a client we did not write", { skip: hasTool("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
   test("GET: 200, the body, Content-Length and Date, no Server header", async () => {
     const { code, stdout } = await curl("-i", url("/"));
     assert.equal(code, 0);
@@ -578,7 +577,7 @@ describe("raw sockets: slow, vanishing and non-reading clients", () => {
   });
 });
 
-describe("examples/hello-http", { skip: has("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
+describe("examples/hello-http", { skip: hasTool("curl") ? undefined : "curl is not installed (apt-get install curl)" }, () => {
   let hello: { port: number; unikernel: Unikernel; lines: ConsoleLine[] };
   before(async () => {
     const built = await buildImage(path.join(ROOT, "examples/hello-http"), { out: path.join(tempDir(), "hello-http.tsuki") });
@@ -592,7 +591,7 @@ describe("examples/hello-http", { skip: has("curl") ? undefined : "curl is not i
     assert.ok(hello.lines.some((l) => l.text === `listening on http://127.0.0.1:${hello.port}/`));
   });
 
-  test("wrk for two seconds: every response is a 200, no socket errors", { skip: has("wrk") ? undefined : "wrk is not installed (apt-get install wrk)" }, async () => {
+  test("wrk for two seconds: every response is a 200, no socket errors", { skip: hasTool("wrk") ? undefined : "wrk is not installed (apt-get install wrk)" }, async () => {
     const { code, stdout } = await run("wrk", ["-t2", "-c64", "-d2s", `http://127.0.0.1:${hello.port}/`]);
     const text = stdout.toString();
     assert.equal(code, 0, text);

@@ -15,10 +15,9 @@ import { buildImage } from "../../src/host/build/build.ts";
 import { type Image, loadImage } from "../../src/host/image/image.ts";
 import { READ_BUFFER, WRITE_BUFFER } from "../../src/host/tender/devices/connection.ts";
 import type { Unikernel } from "../../src/host/tender/unikernel.ts";
-import { ROOT, buildSource, craftImage, tempDir, testTender } from "../helpers.ts";
+import { ROOT, buildSource, craftImage, tempDir, testTender, hasTool } from "../helpers.ts";
 import { readImage } from "../../src/host/image/image.ts";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 const live: Unikernel[] = [];
 after(async () => {
@@ -82,7 +81,7 @@ describe("listener: the echo example", () => {
     assert.ok((await roundTrip(port("tcp"), data)).equals(data));
   });
 
-  test("socat, a peer we did not write, gets its bytes back", { skip: has("socat") ? undefined : "socat is not installed (apt-get install socat)" }, async () => {
+  test("socat, a peer we did not write, gets its bytes back", { skip: hasTool("socat") ? undefined : "socat is not installed (apt-get install socat)" }, async () => {
     const { port } = await boot(await echo(), { tcp: "tcp://127.0.0.1:0" });
     const data = randomBytes(1024 * 1024);
     // Asynchronously: the tender serving socat runs in this process.
@@ -263,7 +262,7 @@ describe("stream handles", () => {
   });
 });
 
-describe("TLS listener", { skip: has("openssl") ? undefined : "openssl is not installed (apt-get install openssl)" }, () => {
+describe("TLS listener", { skip: hasTool("openssl") ? undefined : "openssl is not installed (apt-get install openssl)" }, () => {
   const dir = tempDir();
   const key = path.join(dir, "key.pem");
   const cert = path.join(dir, "cert.pem");
@@ -308,7 +307,7 @@ describe("TLS listener", { skip: has("openssl") ? undefined : "openssl is not in
   });
 });
 
-describe("TLS connector", { skip: has("openssl") ? undefined : "openssl is not installed (apt-get install openssl)" }, () => {
+describe("TLS connector", { skip: hasTool("openssl") ? undefined : "openssl is not installed (apt-get install openssl)" }, () => {
   const dir = tempDir();
   const key = path.join(dir, "key.pem");
   const cert = path.join(dir, "cert.pem");

@@ -11,24 +11,16 @@
  */
 
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { archiveBytes, packImage } from "../../src/host/oci/pack.ts";
 import { type Containerd, startContainerd } from "../containerd.ts";
-import { tempDir } from "../helpers.ts";
+import { tempDir, hasTool } from "../helpers.ts";
 import { RUNTIME_BIN, freePort, helloHttp } from "./runtime.ts";
 
-const has = (tool: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const skip = process.getuid?.() !== 0 ? "not root: containerd needs root" : !has("containerd") || !has("ctr") ? "containerd is not installed (Debian packages containerd and runc)" : undefined;
+const skip = process.getuid?.() !== 0 ? "not root: containerd needs root" : !hasTool("containerd") || !hasTool("ctr") ? "containerd is not installed (Debian packages containerd and runc)" : undefined;
 const IMAGE = "docker.io/library/tsuki-runtime-hello:1";
 // The shim runs the runtime by its shebang (`node` first on PATH): the Node that runs the tests.
 const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}`, NODE_TEST_CONTEXT: undefined, NODE_OPTIONS: undefined };

@@ -8,18 +8,17 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Image } from "../../src/host/image/image.ts";
-import { ROOT, processTargetUnavailable, stopChild } from "../helpers.ts";
+import { ROOT, processTargetUnavailable, stopChild, hasTool } from "../helpers.ts";
 import { cleanup, netUnavailable } from "../netns.ts";
 import { impair, impairUnavailable } from "./impair.ts";
 import { FIXTURE, GUEST_ADDRESS, HOST_ADDRESS, type Link, buildFolder, link } from "./harness.ts";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
 const skip = netUnavailable();
 /** Why the process target cannot run here (its sandbox's walls), or undefined. */
 const processUnavailable = await processTargetUnavailable();
@@ -65,7 +64,7 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     }
   });
 
-  test("UDP echo of 1 to 8,000 bytes (fragmented both ways), and port unreachable for a closed port", { skip: has("socat") ? undefined : "socat is not installed" }, async () => {
+  test("UDP echo of 1 to 8,000 bytes (fragmented both ways), and port unreachable for a closed port", { skip: hasTool("socat") ? undefined : "socat is not installed" }, async () => {
     const l = await open();
     for (const size of [1, 1400, 8000]) {
       const payload = "x".repeat(size - 1) + "\n";
@@ -77,7 +76,7 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     assert.match(closed.stderr, /Connection refused/);
   });
 
-  test("curl fetches from tsuki/http on the in-image stack (kernel → guest TCP)", { skip: has("curl") ? undefined : "curl is not installed" }, async () => {
+  test("curl fetches from tsuki/http on the in-image stack (kernel → guest TCP)", { skip: hasTool("curl") ? undefined : "curl is not installed" }, async () => {
     const l = await open();
     const r = await l.spawn("curl", ["-sS", "--max-time", "10", `http://${GUEST_ADDRESS}/`]);
     assert.equal(r.code, 0, r.stderr);
@@ -106,7 +105,7 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     assert.match(JSON.stringify(events), /ECONNREFUSED/);
   });
 
-  test("Linux's abortive close (a RST) ends the guest's connection with ECONNRESET, and the stack goes on serving", { skip: has("curl") ? undefined : "curl is not installed" }, async () => {
+  test("Linux's abortive close (a RST) ends the guest's connection with ECONNRESET, and the stack goes on serving", { skip: hasTool("curl") ? undefined : "curl is not installed" }, async () => {
     const l = await open();
     await l.peer("reset", GUEST_ADDRESS, "7");
     const failed = await l.event("echo-error");
@@ -146,7 +145,7 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     assert.ok(tcp.outOfOrderSegments > 0 && tcp.retransmits > 0, JSON.stringify(tcp));
   });
 
-  test("DHCP from dnsmasq: the guest ends with the address dnsmasq leased it", { skip: has("dnsmasq") ? undefined : "dnsmasq is not installed (Debian: dnsmasq-base)" }, async () => {
+  test("DHCP from dnsmasq: the guest ends with the address dnsmasq leased it", { skip: hasTool("dnsmasq") ? undefined : "dnsmasq is not installed (Debian: dnsmasq-base)" }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tsuki-dhcp-"));
     const leases = path.join(dir, "leases");
     let dnsmasq: ChildProcess | undefined;
@@ -174,13 +173,13 @@ describe("tsuki/tcpip against the Linux kernel over a TAP", { skip }, () => {
     }
   });
 
-  test("the process target runs the same stack: curl gets its answer", { skip: processUnavailable ?? (has("curl") ? undefined : "curl is not installed") }, async () => {
+  test("the process target runs the same stack: curl gets its answer", { skip: processUnavailable ?? (hasTool("curl") ? undefined : "curl is not installed") }, async () => {
     const l = await open({ target: "process" });
     const r = await l.spawn("curl", ["-sS", "--max-time", "10", `http://${GUEST_ADDRESS}/`]);
     assert.equal(r.stdout, "hello from tsuki/tcpip\n", r.stderr);
   });
 
-  test("examples/website serves the same bytes on the direct stack as on the host's sockets", { skip: has("curl") ? undefined : "curl is not installed" }, async () => {
+  test("examples/website serves the same bytes on the direct stack as on the host's sockets", { skip: hasTool("curl") ? undefined : "curl is not installed" }, async () => {
     const website = await buildFolder(path.join(ROOT, "examples/website"));
     const l = await open({ image: website, args: { address: `${GUEST_ADDRESS}/24`, port: 80 }, readyEvent: null });
     for (let i = 0; i < 500 && !l.lines.some((x) => x.text.includes("over the in-image TCP/IP stack")); i++) await new Promise((r) => setTimeout(r, 10));

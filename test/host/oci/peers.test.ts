@@ -15,18 +15,10 @@ import { archiveBytes, packImage, writeLayout } from "../../../src/host/oci/pack
 import { hostPlatform } from "../../../src/host/oci/spec.ts";
 import { unpackImage } from "../../../src/host/oci/unpack.ts";
 import { type Containerd, startContainerd } from "../../containerd.ts";
-import { tempDir } from "../../helpers.ts";
+import { tempDir, hasTool } from "../../helpers.ts";
 import { TAG, TSUKI } from "./layouts.ts";
 
 const T = { timeout: 60_000 };
-const has = (tool: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const run = (command: string, args: string[]) => execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 const packed = packImage(TSUKI, TAG);
@@ -37,7 +29,7 @@ writeLayout(layout, packed);
 writeFileSync(archive, archiveBytes(packed));
 const same = (where: string, tag?: string) => assert.deepEqual(Buffer.from(unpackImage(where, tag === undefined ? {} : { tag }).tsuki), Buffer.from(TSUKI));
 
-describe("skopeo reads what pack writes, and unpack reads what skopeo writes", { skip: has("skopeo") ? undefined : "skopeo is not installed (Debian package skopeo)" }, () => {
+describe("skopeo reads what pack writes, and unpack reads what skopeo writes", { skip: hasTool("skopeo") ? undefined : "skopeo is not installed (Debian package skopeo)" }, () => {
   test("skopeo inspect oci:DIR:TAG shows the manifest digest, this host's platform and the tsuki labels", T, () => {
     const info = JSON.parse(run("skopeo", ["inspect", `oci:${layout}:${TAG}`]));
     assert.equal(info.Digest, packed.digest);
@@ -60,7 +52,7 @@ describe("skopeo reads what pack writes, and unpack reads what skopeo writes", {
   });
 });
 
-const containerdSkip = process.getuid?.() !== 0 ? "not root: containerd needs root" : !has("containerd") || !has("ctr") ? "containerd is not installed (Debian package containerd)" : undefined;
+const containerdSkip = process.getuid?.() !== 0 ? "not root: containerd needs root" : !hasTool("containerd") || !hasTool("ctr") ? "containerd is not installed (Debian package containerd)" : undefined;
 
 describe("ctr images import takes the archive into a containerd the test starts", { skip: containerdSkip }, () => {
   const dir = tempDir("tsuki-ctrd-");
